@@ -1,0 +1,103 @@
+/**
+ * What the request workflow holds and reports, as zod schemas (the single source of truth for these types).
+ * Workflow code imports only the types (`import type`), so zod never enters the workflow bundle.
+ */
+import { z } from 'zod';
+
+export const DeviceIdSchema = z.object({ kind: z.string().min(1), id: z.string().min(1) });
+export type DeviceId = z.infer<typeof DeviceIdSchema>;
+
+export const CallbackServiceSchema = z.enum(['CarrierService', 'NiddService']);
+export type CallbackService = z.infer<typeof CallbackServiceSchema>;
+
+/**
+ * One ThingSpace callback as it travels in a `callbacks` signal: normalised by the webhook, with secrets
+ * (the echoed listener password, `deviceCredential.password`) already removed.
+ */
+export const CallbackRecordSchema = z.object({
+  service: CallbackServiceSchema,
+  /** The identifiers the callback names the device by; matched against the request case-insensitively. */
+  deviceIds: z.array(DeviceIdSchema).min(1),
+  success: z.boolean(),
+  /** The status exactly as ThingSpace sent it, e.g. `Success`, `Failed`, `ConfigCreated`. */
+  status: z.string(),
+  reason: z.string().optional(),
+  /** Identifiers ThingSpace assigned or echoed (MDN, MSISDN, IMSI, ICCID …). */
+  assignedIds: z.array(DeviceIdSchema).default([]),
+  ipAddress: z.string().optional(),
+  state: z.string().optional(),
+  servicePlan: z.string().optional(),
+  callbackCount: z.number().int().optional(),
+});
+export type CallbackRecord = z.infer<typeof CallbackRecordSchema>;
+
+export const ExpectedDeviceSchema = z.object({
+  key: z.string().min(1),
+  deviceIds: z.array(DeviceIdSchema).min(1),
+  /** NB-IoT devices are settled only once their NiddService result is in too. */
+  nbIot: z.boolean().optional(),
+});
+export type ExpectedDevice = z.infer<typeof ExpectedDeviceSchema>;
+
+export const OutcomeSchema = z.enum(['activated', 'failed', 'skipped', 'unresolved']);
+export type Outcome = z.infer<typeof OutcomeSchema>;
+
+export const DeviceReportSchema = z.object({
+  key: z.string(),
+  deviceIds: z.array(DeviceIdSchema),
+  outcome: OutcomeSchema,
+  reason: z.string().optional(),
+  /** Identifiers and service data ThingSpace returned, merged from the carrier and NIDD results. */
+  assignedIds: z.array(DeviceIdSchema).default([]),
+  ipAddress: z.string().optional(),
+  state: z.string().optional(),
+  servicePlan: z.string().optional(),
+  nidd: z.enum(['success', 'failed']).optional(),
+  /** How the outcome was learnt: from a callback, or by polling after the callback wait ran out. */
+  source: z.enum(['callback', 'poll']).optional(),
+});
+export type DeviceReport = z.infer<typeof DeviceReportSchema>;
+
+export const OutcomeCountsSchema = z.object({
+  total: z.number().int(),
+  activated: z.number().int(),
+  failed: z.number().int(),
+  skipped: z.number().int(),
+  unresolved: z.number().int(),
+  pending: z.number().int(),
+});
+export type OutcomeCounts = z.infer<typeof OutcomeCountsSchema>;
+
+/** A Temporal duration: milliseconds, or a string such as `12 hours` or `90s`. */
+export const DurationSchema = z.union([z.number().int().positive(), z.string().min(1)]);
+
+export const RequestWorkflowInputSchema = z.object({
+  requestId: z.string().min(1),
+  accountName: z.string().optional(),
+  devices: z.array(ExpectedDeviceSchema).min(1).max(10_000),
+  /** How long to wait for callbacks before polling; ThingSpace says activations may take up to 12 hours. */
+  callbackTimeout: DurationSchema.default('12 hours'),
+});
+export type RequestWorkflowInput = z.input<typeof RequestWorkflowInputSchema>;
+
+export const RequestPhaseSchema = z.enum(['awaiting-callbacks', 'polling', 'done']);
+export type RequestPhase = z.infer<typeof RequestPhaseSchema>;
+
+export interface RequestProgress {
+  requestId: string;
+  phase: RequestPhase;
+  counts: OutcomeCounts;
+  /** Callback records applied, ignored as resends, naming no device of this request, or arriving after the end. */
+  callbacks: { applied: number; duplicates: number; unknown: number; late: number; signals: number };
+}
+
+export interface RequestResult extends RequestProgress {
+  /** Failed, skipped and unresolved devices, up to a bound; the full report is paged through the `report` query. */
+  notActivated: DeviceReport[];
+  notActivatedTruncated: boolean;
+}
+
+export interface ReportPageRequest {
+  offset: number;
+  limit: number;
+}

@@ -1,0 +1,169 @@
+/**
+ * The per-device book of one ThingSpace request: which callbacks arrived, which devices are settled, and the
+ * report. Pure and deterministic, so the request workflow stays a thin shell around it and it is unit-testable.
+ */
+import type { CallbackRecord, DeviceId, DeviceReport, ExpectedDevice, OutcomeCounts } from '../activation/model.js';
+
+interface Entry {
+  device: ExpectedDevice;
+  carrier?: CallbackRecord;
+  nidd?: CallbackRecord;
+  /** Set once the device's outcome is final; later callbacks for it change nothing. */
+  report?: DeviceReport;
+}
+
+export interface ApplyResult {
+  applied: number;
+  duplicates: number;
+  unknown: number;
+}
+
+/** Identifier kinds arrive as `IMEI`, `imei`, `iccId` …; ids are compared exactly once trimmed. */
+function idKey({ kind, id }: DeviceId): string {
+  return `${kind.toLowerCase()}:${id.trim()}`;
+}
+
+export class RequestLedger {
+  private readonly entries = new Map<string, Entry>();
+  private readonly byId = new Map<string, Entry>();
+  private settledCount = 0;
+
+  constructor(devices: readonly ExpectedDevice[]) {
+    for (const device of devices) {
+      const entry: Entry = { device };
+      this.entries.set(device.key, entry);
+      for (const id of device.deviceIds) this.byId.set(idKey(id), entry);
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  allSettled(): boolean {
+    return this.settledCount === this.entries.size;
+  }
+
+  /** Applies a batch; a repeat of a (service, device) pair already seen is a ThingSpace resend and is ignored. */
+  apply(records: readonly CallbackRecord[]): ApplyResult {
+    const result: ApplyResult = { applied: 0, duplicates: 0, unknown: 0 };
+    for (const record of records) {
+      const entry = this.find(record);
+      if (!entry) {
+        result.unknown++;
+        continue;
+      }
+      const slot = record.service === 'CarrierService' ? 'carrier' : 'nidd';
+      if (entry[slot] || entry.report) {
+        result.duplicates++;
+        continue;
+      }
+      entry[slot] = record;
+      result.applied++;
+      this.settleFromCallbacks(entry);
+    }
+    return result;
+  }
+
+  /** Settles a device from a poll of ThingSpace (list state or activation history). */
+  settleFromPoll(key: string, report: Omit<DeviceReport, 'key' | 'deviceIds' | 'source'>): void {
+    const entry = this.entries.get(key);
+    if (entry && !entry.report) this.settle(entry, { ...report, source: 'poll' });
+  }
+
+  unsettled(): ExpectedDevice[] {
+    return [...this.entries.values()].filter((entry) => !entry.report).map((entry) => entry.device);
+  }
+
+  /** What is still open when waiting and polling are over is reported unresolved, with what was heard so far. */
+  closeUnresolved(reason: string): void {
+    for (const entry of this.entries.values()) {
+      if (!entry.report) this.settle(entry, { ...this.heard(entry), outcome: 'unresolved', reason });
+    }
+  }
+
+  counts(): OutcomeCounts {
+    const counts: OutcomeCounts = {
+      total: this.entries.size,
+      activated: 0,
+      failed: 0,
+      skipped: 0,
+      unresolved: 0,
+      pending: 0,
+    };
+    for (const entry of this.entries.values()) {
+      if (entry.report) counts[entry.report.outcome]++;
+      else counts.pending++;
+    }
+    return counts;
+  }
+
+  /** Reports in request order; a device not yet settled shows as unresolved with what was heard so far. */
+  page(offset: number, limit: number): DeviceReport[] {
+    return [...this.entries.values()].slice(offset, offset + limit).map(
+      (entry) =>
+        entry.report ?? {
+          key: entry.device.key,
+          deviceIds: entry.device.deviceIds,
+          ...this.heard(entry),
+          outcome: 'unresolved',
+          reason: 'pending',
+        },
+    );
+  }
+
+  failures(limit: number): DeviceReport[] {
+    const failed: DeviceReport[] = [];
+    for (const entry of this.entries.values()) {
+      if (failed.length >= limit) break;
+      if (entry.report && entry.report.outcome !== 'activated') failed.push(entry.report);
+    }
+    return failed;
+  }
+
+  private find(record: CallbackRecord): Entry | undefined {
+    for (const id of [...record.deviceIds, ...record.assignedIds]) {
+      const entry = this.byId.get(idKey(id));
+      if (entry) return entry;
+    }
+    return undefined;
+  }
+
+  private heard(entry: Entry): Omit<DeviceReport, 'key' | 'deviceIds' | 'outcome'> {
+    const { carrier, nidd } = entry;
+    return {
+      assignedIds: carrier?.assignedIds ?? [],
+      ...(carrier?.ipAddress !== undefined && { ipAddress: carrier.ipAddress }),
+      ...(carrier?.state !== undefined && { state: carrier.state }),
+      ...(carrier?.servicePlan !== undefined && { servicePlan: carrier.servicePlan }),
+      ...(nidd && { nidd: nidd.success ? ('success' as const) : ('failed' as const) }),
+    };
+  }
+
+  private settleFromCallbacks(entry: Entry): void {
+    const { carrier, nidd, device } = entry;
+    if (!carrier) return;
+    const heard = { ...this.heard(entry), source: 'callback' as const };
+    if (!carrier.success) {
+      this.settle(entry, { ...heard, outcome: 'failed', reason: carrier.reason ?? `CarrierService ${carrier.status}` });
+    } else if (device.nbIot !== true) {
+      this.settle(entry, { ...heard, outcome: 'activated' });
+    } else if (nidd) {
+      this.settle(
+        entry,
+        nidd.success
+          ? { ...heard, outcome: 'activated' }
+          : {
+              ...heard,
+              outcome: 'failed',
+              reason: `NiddService ${nidd.status}${nidd.reason ? `: ${nidd.reason}` : ''}`,
+            },
+      );
+    }
+  }
+
+  private settle(entry: Entry, report: Omit<DeviceReport, 'key' | 'deviceIds'>): void {
+    entry.report = { key: entry.device.key, deviceIds: entry.device.deviceIds, ...report };
+    this.settledCount++;
+  }
+}

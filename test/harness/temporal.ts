@@ -1,0 +1,59 @@
+/**
+ * Per-test-file access to the run's dev server: a client, and a worker on a fresh task queue that runs only for
+ * the duration of a callback (`worker.runUntil`), so tests never share workers.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+
+// Worker lifecycle lines at INFO drown test output; warnings and errors still show.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+function setting(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through jest's global setup (npm test).`);
+  return value;
+}
+
+export interface TestTemporal {
+  client: Client;
+  connection: Connection;
+  namespace: string;
+  address: string;
+  close(): Promise<void>;
+}
+
+export async function connectTestClient(): Promise<TestTemporal> {
+  const address = setting('TEMPORAL_TEST_ADDRESS');
+  const namespace = setting('TEMPORAL_TEST_NAMESPACE');
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+  return { client, connection, namespace, address, close: () => connection.close() };
+}
+
+export function uniqueTaskQueue(prefix = 'test'): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+export type TestWorkerOptions = Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'workflowBundle'>>;
+
+/** Runs `fn` while a worker with the run's workflow bundle polls `taskQueue`; the worker stops when `fn` settles. */
+export async function withWorker<R>(
+  taskQueue: string,
+  fn: () => Promise<R>,
+  options: TestWorkerOptions = {},
+): Promise<R> {
+  const connection = await NativeConnection.connect({ address: setting('TEMPORAL_TEST_ADDRESS') });
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: setting('TEMPORAL_TEST_NAMESPACE'),
+      workflowBundle: { codePath: setting('TEMPORAL_TEST_WORKFLOW_BUNDLE') },
+      ...options,
+      taskQueue,
+    });
+    return await worker.runUntil(fn);
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from '@jest/globals';
+import type { CallbackRecord, ExpectedDevice } from '../../src/activation/model.js';
+import { RequestLedger } from '../../src/workflows/request-ledger.js';
+
+const device = (n: number, nbIot = false): ExpectedDevice => ({
+  key: `imei:35000000000000${n}`,
+  deviceIds: [
+    { kind: 'imei', id: `35000000000000${n}` },
+    { kind: 'iccid', id: `8914000000000000000${n}` },
+  ],
+  nbIot,
+});
+
+const carrier = (n: number, success = true, extra: Partial<CallbackRecord> = {}): CallbackRecord => ({
+  service: 'CarrierService',
+  deviceIds: [{ kind: 'IMEI', id: `35000000000000${n}` }],
+  success,
+  status: success ? 'Success' : 'Failed',
+  assignedIds: success ? [{ kind: 'mdn', id: `50900000${n}` }] : [],
+  ...extra,
+});
+
+const nidd = (n: number, success: boolean): CallbackRecord => ({
+  service: 'NiddService',
+  deviceIds: [
+    { kind: 'EID', id: `999${n}` },
+    { kind: 'Imei', id: `35000000000000${n}` },
+  ],
+  success,
+  status: success ? 'ConfigCreated' : 'ConfigFailed',
+  ...(success ? {} : { reason: 'Not CatM or NBIoT Device' }),
+  assignedIds: [],
+});
+
+describe('RequestLedger', () => {
+  it('settles 4G devices from their carrier callback, matching kinds case-insensitively', () => {
+    const ledger = new RequestLedger([device(1), device(2)]);
+    expect(ledger.apply([carrier(1), carrier(2, false, { reason: 'Invalid SIM' })])).toEqual({
+      applied: 2,
+      duplicates: 0,
+      unknown: 0,
+    });
+    expect(ledger.allSettled()).toBe(true);
+    const [first, second] = ledger.page(0, 10);
+    expect(first).toMatchObject({ outcome: 'activated', assignedIds: [{ kind: 'mdn', id: '509000001' }] });
+    expect(second).toMatchObject({ outcome: 'failed', reason: 'Invalid SIM' });
+  });
+
+  it('matches a callback by an assigned identifier (ICCID-only requests)', () => {
+    const ledger = new RequestLedger([device(1)]);
+    const record = carrier(1, true, {
+      deviceIds: [{ kind: 'MDN', id: '5551234' }],
+      assignedIds: [{ kind: 'iccId', id: '89140000000000000001' }],
+    });
+    expect(ledger.apply([record]).applied).toBe(1);
+  });
+
+  it('counts resends as duplicates and foreign devices as unknown, without changing outcomes', () => {
+    const ledger = new RequestLedger([device(1)]);
+    ledger.apply([carrier(1, false, { reason: 'first' })]);
+    expect(ledger.apply([carrier(1, true), carrier(9)])).toEqual({ applied: 0, duplicates: 1, unknown: 1 });
+    expect(ledger.page(0, 1)[0]).toMatchObject({ outcome: 'failed', reason: 'first' });
+  });
+
+  it('waits for the NIDD result of an NB-IoT device, whichever arrives first', () => {
+    const ledger = new RequestLedger([device(1, true), device(2, true)]);
+    ledger.apply([carrier(1), nidd(2, false)]);
+    expect(ledger.counts()).toMatchObject({ pending: 2, activated: 0 });
+    ledger.apply([nidd(1, true), carrier(2)]);
+    expect(ledger.allSettled()).toBe(true);
+    const [one, two] = ledger.page(0, 2);
+    expect(one).toMatchObject({ outcome: 'activated', nidd: 'success' });
+    expect(two).toMatchObject({
+      outcome: 'failed',
+      nidd: 'failed',
+      reason: 'NiddService ConfigFailed: Not CatM or NBIoT Device',
+    });
+  });
+
+  it('reports what is still open as unresolved, keeping what was heard', () => {
+    const ledger = new RequestLedger([device(1, true), device(2)]);
+    ledger.apply([carrier(1)]);
+    ledger.closeUnresolved('timed out');
+    expect(ledger.counts()).toEqual({ total: 2, activated: 0, failed: 0, skipped: 0, unresolved: 2, pending: 0 });
+    expect(ledger.page(0, 1)[0]).toMatchObject({
+      outcome: 'unresolved',
+      assignedIds: [{ kind: 'mdn', id: '509000001' }],
+    });
+    expect(ledger.failures(1)).toHaveLength(1);
+  });
+
+  it('settles from a poll only devices still open', () => {
+    const ledger = new RequestLedger([device(1), device(2)]);
+    ledger.apply([carrier(1, false, { reason: 'cb' })]);
+    ledger.settleFromPoll('imei:350000000000001', { outcome: 'activated', assignedIds: [] });
+    ledger.settleFromPoll('imei:350000000000002', { outcome: 'activated', assignedIds: [] });
+    expect(ledger.page(0, 2).map((r) => [r.outcome, r.source])).toEqual([
+      ['failed', 'callback'],
+      ['activated', 'poll'],
+    ]);
+    expect(ledger.unsettled()).toEqual([]);
+  });
+});

@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { CallbackRecord, ExpectedDevice } from '../../src/activation/model.js';
+import { ActivationPhase, ThingSpaceAccount } from '../../src/search-attributes.js';
+import {
+  activationRequest,
+  callbacksSignal,
+  requestProgressQuery,
+  requestReportQuery,
+  requestWorkflowId,
+} from '../../src/workflows/request.js';
+import { connectTestClient, uniqueTaskQueue, withWorker, type TestTemporal } from '../harness/temporal.js';
+
+let temporal: TestTemporal;
+beforeAll(async () => {
+  temporal = await connectTestClient();
+});
+afterAll(async () => {
+  await temporal.close();
+});
+
+const devices: ExpectedDevice[] = [
+  {
+    key: 'imei:990013907835573',
+    deviceIds: [
+      { kind: 'imei', id: '990013907835573' },
+      { kind: 'iccid', id: '89141390780800784259' },
+    ],
+  },
+  {
+    key: 'imei:990013907884259',
+    deviceIds: [
+      { kind: 'imei', id: '990013907884259' },
+      { kind: 'iccid', id: '89141390780800735573' },
+    ],
+  },
+  { key: 'imei:9996201900000000000345', deviceIds: [{ kind: 'imei', id: '9996201900000000000345' }], nbIot: true },
+];
+
+const success = (imei: string, mdn: string): CallbackRecord => ({
+  service: 'CarrierService',
+  deviceIds: [{ kind: 'IMEI', id: imei }],
+  success: true,
+  status: 'Success',
+  assignedIds: [{ kind: 'mdn', id: mdn }],
+  ipAddress: '10.224.48.88',
+  state: 'Active',
+  servicePlan: 'the service plan name',
+});
+
+describe('activationRequest workflow (real dev server and worker)', () => {
+  it('settles every device from batched callbacks, ignores resends, and reports page by page', async () => {
+    const requestId = `req-${Date.now()}-mixed`;
+    const taskQueue = uniqueTaskQueue();
+    const result = await withWorker(taskQueue, async () => {
+      const handle = await temporal.client.workflow.start(activationRequest, {
+        taskQueue,
+        workflowId: requestWorkflowId(requestId),
+        args: [{ requestId, accountName: '0868924207-00001', devices, callbackTimeout: '1 minute' }],
+      });
+      await handle.signal(callbacksSignal, [
+        success('990013907835573', '5096306081'),
+        success('990013907835573', '5096306081'),
+        {
+          service: 'CarrierService',
+          deviceIds: [{ kind: 'imei', id: '990013907884259' }],
+          success: false,
+          status: 'Failed',
+          reason: 'Device not eligible',
+          assignedIds: [],
+        },
+      ]);
+      const midway = await handle.query(requestProgressQuery);
+      expect(midway.counts).toMatchObject({ activated: 1, failed: 1, pending: 1 });
+      await handle.signal(callbacksSignal, [
+        success('9996201900000000000345', '5550000001'),
+        {
+          service: 'NiddService',
+          deviceIds: [
+            { kind: 'EID', id: '9996' },
+            { kind: 'IMEI', id: '9996201900000000000345' },
+          ],
+          success: true,
+          status: 'ConfigCreated',
+          assignedIds: [],
+        },
+        {
+          service: 'CarrierService',
+          deviceIds: [{ kind: 'imei', id: '123' }],
+          success: true,
+          status: 'Success',
+          assignedIds: [],
+        },
+      ]);
+      const result = await handle.result();
+      const report = await handle.query(requestReportQuery, { offset: 1, limit: 5 });
+      expect(report.map((r) => [r.key, r.outcome])).toEqual([
+        ['imei:990013907884259', 'failed'],
+        ['imei:9996201900000000000345', 'activated'],
+      ]);
+      return result;
+    });
+
+    expect(result.counts).toEqual({ total: 3, activated: 2, failed: 1, skipped: 0, unresolved: 0, pending: 0 });
+    expect(result.callbacks).toEqual({ applied: 4, duplicates: 1, unknown: 1, late: 0, signals: 2 });
+    expect(result.notActivated).toEqual([
+      expect.objectContaining({ key: 'imei:990013907884259', reason: 'Device not eligible', source: 'callback' }),
+    ]);
+
+    // The custom search attributes are filterable, as in the Web UI.
+    const query = `${ThingSpaceAccount.name} = '0868924207-00001' AND ${ActivationPhase.name} = 'done' AND WorkflowId = '${requestWorkflowId(requestId)}'`;
+    let found = 0;
+    for (let attempt = 0; attempt < 50 && found === 0; attempt++) {
+      found = (await temporal.client.workflow.count(query)).count;
+      if (found === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(found).toBe(1);
+  });
+
+  it('reports devices with no callback as unresolved when the callback timeout passes', async () => {
+    const requestId = `req-${Date.now()}-timeout`;
+    const taskQueue = uniqueTaskQueue();
+    const result = await withWorker(taskQueue, async () => {
+      const handle = await temporal.client.workflow.start(activationRequest, {
+        taskQueue,
+        workflowId: requestWorkflowId(requestId),
+        args: [{ requestId, devices: devices.slice(0, 2), callbackTimeout: '2 seconds' }],
+      });
+      await handle.signal(callbacksSignal, [success('990013907835573', '5096306081')]);
+      return handle.result();
+    });
+    expect(result.counts).toMatchObject({ activated: 1, unresolved: 1, pending: 0 });
+    expect(result.notActivated[0]).toMatchObject({ key: 'imei:990013907884259', outcome: 'unresolved' });
+  });
+
+  it('waits 12 hours for callbacks by default (the timer recorded in history)', async () => {
+    const requestId = `req-${Date.now()}-default`;
+    const taskQueue = uniqueTaskQueue();
+    await withWorker(taskQueue, async () => {
+      const handle = await temporal.client.workflow.start(activationRequest, {
+        taskQueue,
+        workflowId: requestWorkflowId(requestId),
+        args: [{ requestId, devices: devices.slice(0, 1) }],
+      });
+      await handle.query(requestProgressQuery); // the first workflow task has run once a query is answered
+      const history = await handle.fetchHistory();
+      const timer = history.events?.find((event) => event.timerStartedEventAttributes);
+      expect(Number(timer?.timerStartedEventAttributes?.startToFireTimeout?.seconds)).toBe(12 * 60 * 60);
+      await handle.terminate('test over');
+    });
+  });
+});
