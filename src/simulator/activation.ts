@@ -1,0 +1,297 @@
+import { randomUUID } from 'node:crypto';
+import type { ActivateRequest, CarrierServiceCallback, NiddServiceCallback } from '../thingspace/schemas/index.js';
+import type { SimContext } from './context.js';
+import type { CallbackDelivery, CallbackMessage } from './delivery.js';
+import type { DeviceStore } from './devices.js';
+import { ipAddress, lineNumbers } from './identifiers.js';
+import { idOfKind, type DeviceIdentifier, type HistoryEntry, type SimDevice } from './model.js';
+import { chance, shuffle } from './rng.js';
+
+/** An outcome with every choice made, fixed when the request is accepted so that a run is reproducible. */
+interface ResolvedOutcome {
+  activation: 'success' | 'failure';
+  reason: string;
+  nidd: 'success' | 'failure';
+  niddReason: string;
+  dropCallback: boolean;
+  dropNiddCallback: boolean;
+  duplicate: boolean;
+}
+
+export type DeviceResult = 'Pending' | 'Success' | 'Failed';
+
+interface PlannedDevice {
+  submittedIds: DeviceIdentifier[];
+  ipAddress: string | undefined;
+  device: SimDevice;
+  /** The identifiers named two different devices; the request fails for this entry. */
+  conflict: boolean;
+  outcome: ResolvedOutcome;
+  result: DeviceResult;
+  failureReason: string | null;
+}
+
+export interface ActivationRequest {
+  requestId: string;
+  accountName: string;
+  username: string;
+  servicePlan: string;
+  createdAt: string;
+  devices: PlannedDevice[];
+  pending: number;
+}
+
+const DEFAULT_FAILURE = 'Device is not eligible for activation';
+const DEFAULT_NIDD_FAILURE = 'Not CatM or NBIoT Device';
+
+/** Filled in per send by the delivery: the listener's credentials and the send counters. */
+type PerSendFields = 'username' | 'password' | 'callbackCount' | 'maxCallbackThreshold';
+type CarrierPayload = Omit<CarrierServiceCallback, PerSendFields>;
+type NiddPayload = Omit<NiddServiceCallback, PerSendFields>;
+
+const upperKinds = (ids: readonly DeviceIdentifier[]) => ids.map((d) => ({ id: d.id, kind: d.kind.toUpperCase() }));
+
+/** Accepts activate requests, changes device states after the configured delay and queues their callbacks. */
+export class ActivationService {
+  private readonly requests = new Map<string, ActivationRequest>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private pendingDevices = 0;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly ctx: SimContext,
+    private readonly store: DeviceStore,
+    private readonly delivery: CallbackDelivery,
+  ) {}
+
+  /** Records the request and every device's submission now; state changes and callbacks follow asynchronously. */
+  submit(accountName: string, username: string, body: ActivateRequest): ActivationRequest {
+    const request: ActivationRequest = {
+      requestId: randomUUID(),
+      accountName,
+      username,
+      servicePlan: body.servicePlan,
+      createdAt: new Date(this.ctx.now()).toISOString(),
+      devices: [],
+      pending: body.devices.length,
+    };
+    for (const entry of body.devices) {
+      const found = this.store.find(entry.deviceIds);
+      // A device MDM has never seen still gets a record so that its submissions are counted and it can later be
+      // listed as deactive (ThingSpace "may add them to the ThingSpace list as deactivated").
+      const device =
+        found[0] ??
+        this.store.add({ accountName, deviceIds: entry.deviceIds, state: 'deactive', inAccount: false }, true);
+      const conflict = found.length > 1;
+      for (const d of found.length > 0 ? found : [device]) d.submissions++;
+      device.inFlight++;
+      request.devices.push({
+        submittedIds: entry.deviceIds,
+        ipAddress: entry.ipAddress,
+        device,
+        conflict,
+        outcome: this.resolveOutcome(device),
+        result: 'Pending',
+        failureReason: null,
+      });
+    }
+    this.requests.set(request.requestId, request);
+    this.schedule(request);
+    return request;
+  }
+
+  get(requestId: string): ActivationRequest | undefined {
+    return this.requests.get(requestId);
+  }
+
+  get pending(): number {
+    return this.pendingDevices;
+  }
+
+  whenIdle(): Promise<void> {
+    if (this.pendingDevices === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  close(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.pendingDevices = 0;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private resolveOutcome(device: SimDevice): ResolvedOutcome {
+    const scripted = device.outcome ?? {};
+    const { outcomes } = this.ctx.config;
+    const random = this.ctx.random;
+    const activation = scripted.activation ?? (chance(random, outcomes.failureRate) ? 'failure' : 'success');
+    const nidd = scripted.nidd ?? (chance(random, outcomes.niddFailureRate) ? 'failure' : 'success');
+    const drop = chance(random, outcomes.dropRate);
+    return {
+      activation,
+      reason: scripted.reason ?? DEFAULT_FAILURE,
+      nidd,
+      niddReason: scripted.niddReason ?? DEFAULT_NIDD_FAILURE,
+      dropCallback: scripted.dropCallback ?? drop,
+      dropNiddCallback: scripted.dropNiddCallback ?? drop,
+      duplicate: scripted.duplicateCallback ?? chance(random, outcomes.duplicateRate),
+    };
+  }
+
+  /** Devices with the same due time share one timer: a 10,000-device request without jitter costs one timer. */
+  private schedule(request: ActivationRequest): void {
+    const { activationDelayMs, activationJitterMs } = this.ctx.config;
+    const groups = new Map<number, PlannedDevice[]>();
+    for (const planned of request.devices) {
+      const due = activationDelayMs + (activationJitterMs > 0 ? Math.floor(this.ctx.random() * activationJitterMs) : 0);
+      const group = groups.get(due);
+      if (group) group.push(planned);
+      else groups.set(due, [planned]);
+    }
+    this.pendingDevices += request.devices.length;
+    for (const [due, planned] of groups) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.complete(request, planned);
+      }, due);
+      this.timers.add(timer);
+    }
+  }
+
+  private complete(request: ActivationRequest, planned: PlannedDevice[]): void {
+    const messages: { message: CallbackMessage; drop: boolean; duplicate: boolean }[] = [];
+    for (const p of planned) {
+      this.apply(request, p);
+      const drop = p.outcome.dropCallback;
+      messages.push({ message: this.carrierMessage(request, p), drop, duplicate: p.outcome.duplicate });
+      if (p.device.type === 'NB-IoT') {
+        const niddDrop = p.outcome.dropNiddCallback;
+        messages.push({ message: this.niddMessage(request, p), drop: niddDrop, duplicate: p.outcome.duplicate });
+      }
+    }
+    if (this.ctx.config.outcomes.reorder) shuffle(this.ctx.random, messages);
+    this.delivery.enqueue(messages, this.ctx.config.callbackDelayMs);
+    request.pending -= planned.length;
+    this.pendingDevices -= planned.length;
+    if (this.pendingDevices === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private failureReason(request: ActivationRequest, p: PlannedDevice): string | null {
+    const { device } = p;
+    if (p.conflict) return 'The device identifiers belong to different devices';
+    if (device.unknown) return 'Device does not exist in MDM';
+    if (device.accountName !== request.accountName) return 'Device belongs to another account';
+    if (device.state === 'active') return 'Device is already active';
+    if (device.state === 'suspend') return 'Device is suspended';
+    return p.outcome.activation === 'failure' ? p.outcome.reason : null;
+  }
+
+  private apply(request: ActivationRequest, p: PlannedDevice): void {
+    const { device } = p;
+    device.inFlight--;
+    const occurredAt = new Date(this.ctx.now()).toISOString();
+    const reason = this.failureReason(request, p);
+    const history: HistoryEntry = {
+      occurredAt,
+      status: reason === null ? 'Success' : 'Failed',
+      eventBy: request.username,
+      eventType: 'Activate',
+      mdn: '',
+      msisdn: '',
+      servicePlan: request.servicePlan,
+      extendedAttributes: [{ key: 'RequestId', value: request.requestId }],
+    };
+    if (reason !== null) {
+      p.result = 'Failed';
+      p.failureReason = reason;
+      history.extendedAttributes.push({ key: 'Reason', value: reason });
+      if (
+        !device.inAccount &&
+        device.accountName === request.accountName &&
+        this.ctx.config.addUnknownDevicesOnFailure
+      ) {
+        device.inAccount = true;
+        device.state = 'deactive';
+      }
+    } else {
+      const numbers = lineNumbers(this.ctx.random);
+      Object.assign(device, numbers);
+      device.state = 'active';
+      device.inAccount = true;
+      device.servicePlan = request.servicePlan;
+      device.ipAddress = p.ipAddress ?? ipAddress(this.ctx.random);
+      device.lastActivationDate = occurredAt;
+      device.lastActivationBy = request.username;
+      device.activations++;
+      history.mdn = numbers.mdn;
+      history.msisdn = numbers.msisdn;
+      p.result = 'Success';
+    }
+    if (device.inAccount) device.history.push(history);
+  }
+
+  private carrierMessage(request: ActivationRequest, p: PlannedDevice): CallbackMessage {
+    const { device } = p;
+    const base = { requestId: request.requestId, deviceIds: upperKinds(p.submittedIds) };
+    const payload: CarrierPayload =
+      p.result === 'Success'
+        ? {
+            ...base,
+            deviceResponse: {
+              activateResponse: {
+                deviceIds: [
+                  { id: device.mdn ?? '', kind: 'mdn' },
+                  { id: device.imsi ?? '', kind: 'imsi' },
+                  { id: idOfKind(device.deviceIds, 'iccid') ?? '', kind: 'iccId' },
+                  { id: device.msisdn ?? '', kind: 'msisdn' },
+                  { id: device.min ?? '', kind: 'min' },
+                ],
+                ipAddress: device.ipAddress,
+                state: 'Active',
+                servicePlan: device.servicePlan,
+                featureCodes: [],
+                deviceCredential: { username: `${device.mdn}@vzw3g.com`, password: device.mdn },
+              },
+            },
+            status: 'Success',
+          }
+        : {
+            ...base,
+            deviceResponse: { activateResponse: { deviceIds: upperKinds(p.submittedIds), state: 'Deactive' } },
+            status: 'Failed',
+            reason: p.failureReason,
+            faultResponse: { faultcode: 'REQUEST_FAILED.ActivationFailed', faultstring: p.failureReason },
+          };
+    return {
+      service: 'CarrierService',
+      accountName: request.accountName,
+      deviceKey: String(device.internalId),
+      requestId: request.requestId,
+      payload,
+    };
+  }
+
+  /** NB-IoT devices whose activation failed get ConfigFailed, so a listener is never left waiting for NIDD. */
+  private niddMessage(request: ActivationRequest, p: PlannedDevice): CallbackMessage {
+    const { device } = p;
+    const created = p.result === 'Success' && p.outcome.nidd === 'success';
+    const reason = p.result === 'Success' ? p.outcome.niddReason : 'Device activation failed';
+    const deviceIds = upperKinds(device.deviceIds.filter((d) => /^(eid|imei)$/i.test(d.kind)));
+    const payload: NiddPayload = {
+      requestId: request.requestId,
+      niddResponse: {
+        niddConfigResponse: created
+          ? { accountName: request.accountName, deviceIds }
+          : { accountName: request.accountName, reason, deviceIds },
+      },
+      status: created ? 'ConfigCreated' : 'ConfigFailed',
+    };
+    return {
+      service: 'NiddService',
+      accountName: request.accountName,
+      deviceKey: String(device.internalId),
+      requestId: request.requestId,
+      payload,
+    };
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Measures how many callbacks a second the simulator delivers to a bare node:http listener running in its own
+ * process (so the two do not share one event loop). Callbacks are queued while delivery is paused, then timed from
+ * resume until the last one is acknowledged: the figure is delivery alone, not activation bookkeeping.
+ *
+ *   npx tsx src/simulator/bench-delivery.ts [--devices 20000] [--concurrency 64] [--rounds 3]
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { parseArgs } from 'node:util';
+import got from 'got';
+import { DEFAULT_ACCOUNT, DEFAULT_APP, DEFAULT_USER, generateSeed, startSimulator } from './index.js';
+
+const { values } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '64' },
+    rounds: { type: 'string', default: '3' },
+  },
+});
+const devicesPerRound = Number(values.devices);
+const rounds = Number(values.rounds);
+
+const LISTENER = `
+const http = require('node:http');
+let n = 0;
+const server = http.createServer((req, res) => { req.resume(); req.on('end', () => { n++; res.statusCode = 200; res.end(); }); });
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+process.on('SIGTERM', () => { console.error('listener received ' + n); process.exit(0); });
+`;
+
+const listener = spawn(process.execPath, ['-e', LISTENER], { stdio: ['ignore', 'pipe', 'inherit'] });
+const [portLine] = (await once(listener.stdout, 'data')) as [Buffer];
+const listenerUrl = `http://127.0.0.1:${portLine.toString().trim()}/callbacks`;
+
+const seed = generateSeed({
+  count: devicesPerRound * rounds,
+  nbIotShare: 0,
+  stateWeights: { 'pre-active': 1, preactive: 0, active: 0, deactive: 0, suspend: 0 },
+});
+const sim = await startSimulator({
+  seed,
+  config: {
+    activationDelayMs: 0,
+    callbackDelayMs: 0,
+    callbackConcurrency: Number(values.concurrency),
+    activateRateLimit: { max: 1_000_000 },
+    listPageSize: 10_000,
+  },
+});
+
+try {
+  const client = got.extend({ prefixUrl: sim.url, responseType: 'json', retry: { limit: 0 } });
+  const { access_token } = await client
+    .post('ts/v1/oauth2/token', {
+      headers: {
+        authorization: `Basic ${Buffer.from(`${DEFAULT_APP.appKey}:${DEFAULT_APP.appSecret}`).toString('base64')}`,
+      },
+      form: { grant_type: 'client_credentials' },
+    })
+    .json<{ access_token: string }>();
+  const auth = { authorization: `Bearer ${access_token}` };
+  const { sessionToken } = await client
+    .post('m2m/v1/session/login', { headers: auth, json: DEFAULT_USER })
+    .json<{ sessionToken: string }>();
+  const headers = { ...auth, 'vz-m2m-token': sessionToken };
+  await client.post(`m2m/v1/callbacks/${DEFAULT_ACCOUNT}`, {
+    headers,
+    json: { name: 'CarrierService', url: listenerUrl, username: 'bench', password: 'bench' },
+  });
+
+  const rates: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const batch = seed.devices.slice(round * devicesPerRound, (round + 1) * devicesPerRound);
+    sim.admin.pauseCallbacks();
+    for (let i = 0; i < batch.length; i += 10_000) {
+      const devices = batch.slice(i, i + 10_000).map((d) => ({
+        deviceIds: d.deviceIds.map((id) => ({ kind: id.kind.toLowerCase(), id: id.id })),
+      }));
+      await client.post('m2m/v1/devices/actions/activate', {
+        headers,
+        json: { devices, accountName: DEFAULT_ACCOUNT, servicePlan: '4G-IoT-1GB', mdnZipCode: '98801' },
+      });
+    }
+    while (sim.admin.callbackStats().pendingActivations > 0) await new Promise((r) => setTimeout(r, 10));
+    const before = sim.admin.callbackStats().acknowledged;
+    const started = process.hrtime.bigint();
+    sim.admin.resumeCallbacks();
+    await sim.admin.settled();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const delivered = sim.admin.callbackStats().acknowledged - before;
+    const rate = delivered / seconds;
+    rates.push(rate);
+    console.log(
+      `round ${round + 1}: ${delivered} callbacks acknowledged in ${seconds.toFixed(2)} s = ${Math.round(rate)}/s`,
+    );
+  }
+  const stats = sim.admin.callbackStats();
+  console.log(
+    `concurrency ${values.concurrency}: best ${Math.round(Math.max(...rates))}/s, median ${Math.round(rates.sort((a, b) => a - b)[Math.floor(rates.length / 2)]!)}/s; failed sends ${stats.failedSends}`,
+  );
+} finally {
+  await sim.close();
+  listener.kill('SIGTERM');
+  await once(listener, 'exit');
+}

@@ -1,0 +1,44 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { ActivationService } from './activation.js';
+import { AuthStore } from './auth.js';
+import type { SimulatorConfig } from './config.js';
+import type { SimContext } from './context.js';
+import { CallbackDelivery } from './delivery.js';
+import { DeviceStore } from './devices.js';
+import { FaultInjector } from './faults.js';
+import type { SimulatorSeed } from './model.js';
+import { SlidingWindowLimiter } from './rate-limit.js';
+import { RegistrationStore } from './registrations.js';
+import { createRandom } from './rng.js';
+
+/** The simulator's whole state, shared by the HTTP routes and the in-process admin handle. */
+export interface SimCore {
+  ctx: SimContext;
+  auth: AuthStore;
+  devices: DeviceStore;
+  registrations: RegistrationStore;
+  delivery: CallbackDelivery;
+  activation: ActivationService;
+  faults: FaultInjector;
+  activateLimiter: SlidingWindowLimiter;
+  accounts: Set<string>;
+}
+
+export function createCore(seed: SimulatorSeed, config: SimulatorConfig, log: FastifyBaseLogger): SimCore {
+  const ctx: SimContext = { config, random: createRandom(config.randomSeed), log, now: () => Date.now() };
+  const devices = new DeviceStore(ctx);
+  for (const device of seed.devices) devices.add(device);
+  const registrations = new RegistrationStore();
+  const delivery = new CallbackDelivery(ctx, registrations);
+  return {
+    ctx,
+    auth: new AuthStore(ctx, seed.apps, seed.users),
+    devices,
+    registrations,
+    delivery,
+    activation: new ActivationService(ctx, devices, delivery),
+    faults: new FaultInjector(ctx),
+    activateLimiter: new SlidingWindowLimiter(),
+    accounts: new Set([...seed.accounts, ...seed.devices.map((d) => d.accountName)]),
+  };
+}

@@ -1,0 +1,255 @@
+import { Agent } from 'undici';
+import type { SimContext } from './context.js';
+import type { CallbackServiceName, RegistrationStore } from './registrations.js';
+
+/** One callback message as ThingSpace sends it, minus the fields filled in per send. */
+export interface CallbackMessage {
+  service: CallbackServiceName;
+  accountName: string;
+  /** Key of the device whose truth this callback updates (the device's internal id). */
+  deviceKey: string;
+  requestId: string;
+  /** Everything after username/password and before callbackCount/maxCallbackThreshold. */
+  payload: Record<string, unknown>;
+}
+
+interface Job {
+  message: CallbackMessage;
+  attempt: number;
+}
+
+/** What really happened to the callbacks of one device and service, for tests and the admin API. */
+export interface CallbackTruth {
+  requestId: string;
+  /** Copies ThingSpace decided to send (2 when duplicated). */
+  copies: number;
+  dropped: boolean;
+  /** HTTP sends, retries included. */
+  sends: number;
+  acknowledged: boolean;
+  /** All sends of a copy failed up to maxCallbackThreshold. */
+  exhausted: boolean;
+  /** No listener was registered for the service when the callback was due. */
+  unregistered: boolean;
+  lastResult: string | null;
+}
+
+export interface DeliveryStats {
+  paused: boolean;
+  queued: number;
+  inFlight: number;
+  waiting: number;
+  sends: number;
+  acknowledged: number;
+  failedSends: number;
+  exhausted: number;
+  dropped: number;
+  unregistered: number;
+}
+
+/**
+ * Sends callbacks with bounded concurrency over keep-alive connections, retrying non-2xx answers and connection
+ * errors up to maxCallbackThreshold with exponential backoff. Queued work lives in memory only, like a demo needs.
+ */
+export class CallbackDelivery {
+  private readonly agent: Agent;
+  private ready: Job[] = [];
+  private head = 0;
+  private inFlight = 0;
+  /** Jobs sitting in timers (initial delay or retry backoff). */
+  private waiting = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly truth = new Map<string, CallbackTruth>();
+  private readonly idleWaiters: (() => void)[] = [];
+  private paused = false;
+  private closed = false;
+  private readonly stats = { sends: 0, acknowledged: 0, failedSends: 0, exhausted: 0, dropped: 0, unregistered: 0 };
+
+  constructor(
+    private readonly ctx: SimContext,
+    private readonly registrations: RegistrationStore,
+  ) {
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      connections: Math.max(1, ctx.config.callbackConcurrency),
+      headersTimeout: ctx.config.callbackTimeoutMs,
+      bodyTimeout: ctx.config.callbackTimeoutMs,
+    });
+  }
+
+  /** Queues the callbacks of one batch after `delayMs`, applying the configured drops and duplicates. */
+  enqueue(messages: readonly { message: CallbackMessage; drop: boolean; duplicate: boolean }[], delayMs: number): void {
+    const jobs: Job[] = [];
+    for (const { message, drop, duplicate } of messages) {
+      const truth = this.truthOf(message);
+      truth.requestId = message.requestId;
+      if (drop) {
+        truth.dropped = true;
+        this.stats.dropped++;
+        continue;
+      }
+      const copies = duplicate ? 2 : 1;
+      truth.copies += copies;
+      for (let i = 0; i < copies; i++) jobs.push({ message, attempt: 0 });
+    }
+    this.later(jobs, delayMs);
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.pump();
+  }
+
+  getStats(): DeliveryStats {
+    return {
+      paused: this.paused,
+      queued: this.ready.length - this.head,
+      inFlight: this.inFlight,
+      waiting: this.waiting,
+      ...this.stats,
+    };
+  }
+
+  truthFor(deviceKey: string, service: CallbackServiceName): CallbackTruth | undefined {
+    return this.truth.get(`${deviceKey}|${service}`);
+  }
+
+  /** Resolves when nothing is queued, in flight or waiting for a timer (a paused queue is not idle). */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.ready = [];
+    this.head = 0;
+    this.waiting = 0;
+    // destroy, not close: close would wait for sends to a listener that may never answer.
+    await this.agent.destroy();
+    this.notifyIdle();
+  }
+
+  private truthOf(message: CallbackMessage): CallbackTruth {
+    const key = `${message.deviceKey}|${message.service}`;
+    let truth = this.truth.get(key);
+    if (!truth) {
+      truth = {
+        requestId: message.requestId,
+        copies: 0,
+        dropped: false,
+        sends: 0,
+        acknowledged: false,
+        exhausted: false,
+        unregistered: false,
+        lastResult: null,
+      };
+      this.truth.set(key, truth);
+    }
+    return truth;
+  }
+
+  private later(jobs: Job[], delayMs: number): void {
+    if (jobs.length === 0 || this.closed) return;
+    if (delayMs <= 0) {
+      for (const job of jobs) this.ready.push(job);
+      this.pump();
+      return;
+    }
+    this.waiting += jobs.length;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.waiting -= jobs.length;
+      for (const job of jobs) this.ready.push(job);
+      this.pump();
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private pump(): void {
+    const limit = Math.max(1, this.ctx.config.callbackConcurrency);
+    while (!this.paused && !this.closed && this.inFlight < limit && this.head < this.ready.length) {
+      const job = this.ready[this.head++] as Job;
+      this.inFlight++;
+      void this.send(job).finally(() => {
+        this.inFlight--;
+        this.pump();
+        this.notifyIdle();
+      });
+    }
+    // Drop the consumed prefix now and then instead of shifting the array on every send.
+    if (this.head > 4096 && this.head * 2 > this.ready.length) {
+      this.ready = this.ready.slice(this.head);
+      this.head = 0;
+    }
+    this.notifyIdle();
+  }
+
+  private async send(job: Job): Promise<void> {
+    const { message } = job;
+    const truth = this.truthOf(message);
+    const registration = this.registrations.get(message.accountName, message.service);
+    if (!registration) {
+      truth.unregistered = true;
+      this.stats.unregistered++;
+      return;
+    }
+    job.attempt++;
+    truth.sends++;
+    this.stats.sends++;
+    const { maxCallbackThreshold } = this.ctx.config;
+    const body = JSON.stringify({
+      username: registration.username,
+      password: registration.password,
+      ...message.payload,
+      callbackCount: job.attempt,
+      maxCallbackThreshold,
+    });
+    let result: string;
+    let ok = false;
+    try {
+      const response = await this.agent.request({
+        origin: registration.origin,
+        path: registration.path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      await response.body.dump();
+      ok = response.statusCode >= 200 && response.statusCode < 300;
+      result = String(response.statusCode);
+    } catch (err) {
+      result = (err as { code?: string }).code ?? (err as Error).name;
+    }
+    if (this.closed) return;
+    truth.lastResult = result;
+    if (ok) {
+      truth.acknowledged = true;
+      this.stats.acknowledged++;
+      return;
+    }
+    this.stats.failedSends++;
+    if (job.attempt < maxCallbackThreshold) {
+      this.later([job], this.ctx.config.callbackRetryBackoffMs * 2 ** (job.attempt - 1));
+    } else {
+      truth.exhausted = true;
+      this.stats.exhausted++;
+      this.ctx.log.warn({ service: message.service, requestId: message.requestId, result }, 'callback given up');
+    }
+  }
+
+  private isIdle(): boolean {
+    return this.closed || (this.inFlight === 0 && this.waiting === 0 && this.head >= this.ready.length);
+  }
+
+  private notifyIdle(): void {
+    if (!this.isIdle() || this.idleWaiters.length === 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}

@@ -1,0 +1,180 @@
+import type { DevicesListRequest } from '../thingspace/schemas/index.js';
+import type { SimContext } from './context.js';
+import { idOfKind, kindIs, normalizeState, type DeviceIdentifier, type SeedDevice, type SimDevice } from './model.js';
+
+/** ThingSpace's DeviceIds are large integers; starting high makes a client that assumes small numbers fail here. */
+const FIRST_INTERNAL_ID = 7_300_000_001;
+
+const keyOf = (d: DeviceIdentifier) => `${d.kind.toLowerCase()}:${d.id}`;
+
+export interface ListPage {
+  devices: SimDevice[];
+  hasMoreData: boolean;
+}
+
+/** All devices, in creation order, indexed by every identifier. */
+export class DeviceStore {
+  private readonly all: SimDevice[] = [];
+  private readonly byIdentifier = new Map<string, SimDevice>();
+  private nextInternalId = FIRST_INTERNAL_ID;
+
+  constructor(private readonly ctx: SimContext) {}
+
+  add(seed: SeedDevice, unknown = false): SimDevice {
+    for (const id of seed.deviceIds) {
+      if (this.byIdentifier.has(keyOf(id))) throw new Error(`device ${id.kind} ${id.id} already exists`);
+    }
+    const device: SimDevice = {
+      internalId: this.nextInternalId++,
+      accountName: seed.accountName,
+      type: seed.type ?? (idOfKind(seed.deviceIds, 'eid') ? 'NB-IoT' : '4G'),
+      deviceIds: seed.deviceIds.map((d) => ({ ...d })),
+      state: seed.state ?? 'pre-active',
+      servicePlan: seed.servicePlan ?? '',
+      inAccount: seed.inAccount ?? true,
+      unknown,
+      createdAt: new Date(this.ctx.now()).toISOString(),
+      groupNames: seed.groupNames ?? [`Default: ${seed.accountName}`],
+      customFields: seed.customFields ?? [],
+      outcome: seed.outcome,
+      ipAddress: null,
+      mdn: null,
+      msisdn: null,
+      imsi: null,
+      min: null,
+      lastActivationDate: null,
+      lastActivationBy: null,
+      history: [],
+      inFlight: 0,
+      submissions: 0,
+      activations: 0,
+    };
+    this.all.push(device);
+    for (const id of device.deviceIds) this.byIdentifier.set(keyOf(id), device);
+    return device;
+  }
+
+  get(id: DeviceIdentifier): SimDevice | undefined {
+    return this.byIdentifier.get(keyOf(id));
+  }
+
+  /** The distinct devices the identifiers name: more than one means an IMEI of one device with another's ICCID. */
+  find(ids: readonly DeviceIdentifier[]): SimDevice[] {
+    const found = new Set<SimDevice>();
+    for (const id of ids) {
+      const device = this.get(id);
+      if (device) found.add(device);
+    }
+    return [...found];
+  }
+
+  *devices(): Iterable<SimDevice> {
+    yield* this.all;
+  }
+
+  get size(): number {
+    return this.all.length;
+  }
+
+  /** Oldest first; the page starts after `largestDeviceIdSeen`, ThingSpace's cursor. */
+  list(
+    filter: DevicesListRequest,
+    accountNames: readonly string[],
+    pageSize: number,
+    pendingState: string | null,
+  ): ListPage {
+    const limit = Math.max(1, Math.min(pageSize, filter.maxNumberOfDevices ?? pageSize));
+    const after = filter.largestDeviceIdSeen === undefined ? 0 : Number(filter.largestDeviceIdSeen);
+    const matches = this.matcher(filter, accountNames, pendingState);
+    const devices: SimDevice[] = [];
+    for (let i = this.firstIndexAfter(after); i < this.all.length; i++) {
+      const device = this.all[i] as SimDevice;
+      if (!matches(device)) continue;
+      if (devices.length === limit) return { devices, hasMoreData: true };
+      devices.push(device);
+    }
+    return { devices, hasMoreData: false };
+  }
+
+  private firstIndexAfter(internalId: number): number {
+    let lo = 0;
+    let hi = this.all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.all[mid] as SimDevice).internalId <= internalId) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private matcher(
+    filter: DevicesListRequest,
+    accountNames: readonly string[],
+    pendingState: string | null,
+  ): (d: SimDevice) => boolean {
+    const accounts = new Set(filter.accountName ? [filter.accountName] : accountNames);
+    const state = filter.currentState ? normalizeState(filter.currentState) : undefined;
+    const earliest = filter.earliest ? Date.parse(filter.earliest) : undefined;
+    const latest = filter.latest ? Date.parse(filter.latest) : undefined;
+    const identifierFilters = filter.filter?.deviceIdentifierFilters ?? [];
+    return (d) => {
+      if (!d.inAccount || !accounts.has(d.accountName)) return false;
+      if (
+        filter.deviceId &&
+        !d.deviceIds.some((id) => kindIs(id, filter.deviceId!.kind) && id.id === filter.deviceId!.id)
+      ) {
+        return false;
+      }
+      if (state && normalizeState(displayState(d, pendingState)) !== state) return false;
+      if (filter.servicePlan && d.servicePlan !== filter.servicePlan) return false;
+      if (filter.groupName && !d.groupNames.includes(filter.groupName)) return false;
+      const created = Date.parse(d.createdAt);
+      if (earliest !== undefined && created < earliest) return false;
+      if (latest !== undefined && created > latest) return false;
+      if (filter.customFields?.some((f) => !d.customFields.some((c) => c.key === f.key && c.value === f.value))) {
+        return false;
+      }
+      return identifierFilters.every((f) =>
+        d.deviceIds.some(
+          (id) =>
+            kindIs(id, f.kind) &&
+            (f.contains === undefined || id.id.includes(f.contains)) &&
+            (f.startswith === undefined || id.id.startsWith(f.startswith)) &&
+            (f.endswith === undefined || id.id.endsWith(f.endswith)),
+        ),
+      );
+    };
+  }
+}
+
+export function displayState(d: SimDevice, pendingState: string | null): string {
+  return d.inFlight > 0 && pendingState !== null ? pendingState : d.state;
+}
+
+/** The wire shape of a device in a list response. */
+export function renderDevice(d: SimDevice, pendingState: string | null) {
+  const lineIds: DeviceIdentifier[] = [];
+  if (d.mdn) lineIds.push({ kind: 'mdn', id: d.mdn });
+  if (d.msisdn) lineIds.push({ kind: 'msisdn', id: d.msisdn });
+  if (d.imsi) lineIds.push({ kind: 'imsi', id: d.imsi });
+  return {
+    accountName: d.accountName,
+    billingCycleEndDate: null,
+    carrierInformations: [
+      { carrierName: 'Verizon Wireless', servicePlan: d.servicePlan, state: displayState(d, pendingState) },
+    ],
+    connected: false,
+    createdAt: d.createdAt,
+    customFields: d.customFields,
+    deviceIds: [...d.deviceIds, ...lineIds],
+    extendedAttributes: [
+      { key: 'DeviceId', value: String(d.internalId) },
+      { key: 'DeviceType', value: d.type },
+    ],
+    groupNames: d.groupNames,
+    ipAddress: d.ipAddress,
+    lastActivationBy: d.lastActivationBy,
+    lastActivationDate: d.lastActivationDate,
+    lastConnectionDate: null,
+  };
+}

@@ -1,0 +1,71 @@
+import type { SimContext } from './context.js';
+import { chance } from './rng.js';
+
+/** Names given to the /api routes so that faults can target one of them. */
+export type RouteName = 'token' | 'login' | 'logout' | 'list' | 'activate' | 'history' | 'status' | 'callbacks';
+
+export type FaultKind = '5xx' | '429' | 'ambiguous-500' | 'ambiguous-drop';
+
+export interface ScheduledFault {
+  kind: FaultKind;
+  /** Only calls to this route consume the fault; any route when absent. */
+  route?: RouteName;
+  /** How many calls it affects. */
+  count: number;
+  /** Status for '5xx' (default: faults.error5xxStatus). */
+  status?: number;
+}
+
+export type RefusalDecision = { kind: 'none' } | { kind: '5xx'; status: number } | { kind: '429'; retryAfter: number };
+export type AmbiguousDecision = 'none' | 'http500' | 'drop';
+
+/**
+ * Decides which calls fail. Rates come from the config; scheduled faults ("the next 2 activate calls answer 500
+ * after processing") make tests deterministic.
+ */
+export class FaultInjector {
+  private scheduled: ScheduledFault[] = [];
+
+  constructor(private readonly ctx: SimContext) {}
+
+  schedule(fault: ScheduledFault): void {
+    if (fault.count > 0) this.scheduled.push({ ...fault });
+  }
+
+  clear(): void {
+    this.scheduled = [];
+  }
+
+  pending(): readonly ScheduledFault[] {
+    return this.scheduled;
+  }
+
+  /** Refusals happen before processing: the request had no effect. */
+  refusal(route: RouteName): RefusalDecision {
+    const faults = this.ctx.config.faults;
+    const scheduled = this.take(route, (k) => k === '5xx' || k === '429');
+    if (scheduled?.kind === '5xx') return { kind: '5xx', status: scheduled.status ?? faults.error5xxStatus };
+    if (scheduled?.kind === '429') return { kind: '429', retryAfter: faults.retryAfterSeconds };
+    if (chance(this.ctx.random, faults.error5xxRate)) return { kind: '5xx', status: faults.error5xxStatus };
+    if (chance(this.ctx.random, faults.error429Rate)) return { kind: '429', retryAfter: faults.retryAfterSeconds };
+    return { kind: 'none' };
+  }
+
+  /** Ambiguous failures happen after processing: the caller sees an error although the request took effect. */
+  ambiguous(route: RouteName): AmbiguousDecision {
+    const scheduled = this.take(route, (k) => k === 'ambiguous-500' || k === 'ambiguous-drop');
+    if (scheduled) return scheduled.kind === 'ambiguous-500' ? 'http500' : 'drop';
+    const { ambiguousMode, ambiguousRate } = this.ctx.config.faults;
+    if (route !== 'activate' || ambiguousMode === 'off') return 'none';
+    return chance(this.ctx.random, ambiguousRate) ? ambiguousMode : 'none';
+  }
+
+  private take(route: RouteName, kinds: (k: FaultKind) => boolean): ScheduledFault | undefined {
+    const index = this.scheduled.findIndex((f) => kinds(f.kind) && (f.route === undefined || f.route === route));
+    if (index < 0) return undefined;
+    const fault = this.scheduled[index] as ScheduledFault;
+    fault.count--;
+    if (fault.count <= 0) this.scheduled.splice(index, 1);
+    return fault;
+  }
+}
