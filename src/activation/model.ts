@@ -73,10 +73,14 @@ export const DurationSchema = z.union([z.number().int().positive(), z.string().m
 
 export const RequestWorkflowInputSchema = z.object({
   requestId: z.string().min(1),
-  accountName: z.string().optional(),
+  accountName: z.string().min(1),
   devices: z.array(ExpectedDeviceSchema).min(1).max(10_000),
-  /** How long to wait for callbacks before polling; ThingSpace says activations may take up to 12 hours. */
-  callbackTimeout: DurationSchema.default('12 hours'),
+  /** When the activate request was sent (ISO 8601); polling reads activation history from then on. */
+  submittedAt: z.string().min(1),
+  /** How long to wait for callbacks before polling; ThingSpace says activations may take up to 12 hours. 0 polls at once. */
+  callbackTimeout: z.union([DurationSchema, z.literal(0)]).optional(),
+  pollInterval: DurationSchema.optional(),
+  pollDeadline: DurationSchema.optional(),
 });
 export type RequestWorkflowInput = z.input<typeof RequestWorkflowInputSchema>;
 

@@ -2,7 +2,8 @@
  * The per-device book of one ThingSpace request: which callbacks arrived, which devices are settled, and the
  * report. Pure and deterministic, so the request workflow stays a thin shell around it and it is unit-testable.
  */
-import type { CallbackRecord, DeviceId, DeviceReport, ExpectedDevice, OutcomeCounts } from '../activation/model.js';
+import type { CallbackRecord, DeviceReport, ExpectedDevice, OutcomeCounts } from '../activation/model.js';
+import { buildDeviceKeyIndex, matchDeviceKey } from '../thingspace/schemas/device-key.js';
 
 interface Entry {
   device: ExpectedDevice;
@@ -18,22 +19,16 @@ export interface ApplyResult {
   unknown: number;
 }
 
-/** Identifier kinds arrive as `IMEI`, `imei`, `iccId` …; ids are compared exactly once trimmed. */
-function idKey({ kind, id }: DeviceId): string {
-  return `${kind.toLowerCase()}:${id.trim()}`;
-}
-
 export class RequestLedger {
   private readonly entries = new Map<string, Entry>();
-  private readonly byId = new Map<string, Entry>();
+  /** Any identifier key (kinds arrive as `IMEI`, `imei`, `iccId` …) → the device's canonical key. */
+  private readonly index: Map<string, string>;
   private settledCount = 0;
 
+  /** `device.key` must be the canonical `deviceKey(device.deviceIds)`. */
   constructor(devices: readonly ExpectedDevice[]) {
-    for (const device of devices) {
-      const entry: Entry = { device };
-      this.entries.set(device.key, entry);
-      for (const id of device.deviceIds) this.byId.set(idKey(id), entry);
-    }
+    for (const device of devices) this.entries.set(device.key, { device });
+    this.index = buildDeviceKeyIndex(devices.map((device) => device.deviceIds));
   }
 
   get size(): number {
@@ -122,11 +117,8 @@ export class RequestLedger {
   }
 
   private find(record: CallbackRecord): Entry | undefined {
-    for (const id of [...record.deviceIds, ...record.assignedIds]) {
-      const entry = this.byId.get(idKey(id));
-      if (entry) return entry;
-    }
-    return undefined;
+    const key = matchDeviceKey(this.index, [...record.deviceIds, ...record.assignedIds]);
+    return key === undefined ? undefined : this.entries.get(key);
   }
 
   private heard(entry: Entry): Omit<DeviceReport, 'key' | 'deviceIds' | 'outcome'> {

@@ -1,9 +1,19 @@
 /**
  * One workflow per ThingSpace activate request (≤ 10,000 devices), ID `thingspace-request-<requestId>`, so the
  * webhook can route callbacks with no lookup. Callbacks arrive in batches (one signal carries many), which keeps a
- * 10,000-device request far below Temporal's 10,000-signals-per-run limit.
+ * 10,000-device request far below Temporal's 10,000-signals-per-run limit. When the callback wait (12 hours by
+ * default) runs out, the devices still open are polled until settled or the poll deadline passes.
  */
-import { condition, defineQuery, defineSignal, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common';
+import {
+  condition,
+  defineQuery,
+  defineSignal,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type {
   CallbackRecord,
   DeviceReport,
@@ -13,6 +23,7 @@ import type {
   RequestResult,
   RequestWorkflowInput,
 } from '../activation/model.js';
+import type { Activities } from '../activities/index.js';
 import {
   ActivationPhase,
   DeviceCount,
@@ -27,7 +38,16 @@ export const requestProgressQuery = defineQuery<RequestProgress>('progress');
 export const requestReportQuery = defineQuery<DeviceReport[], [ReportPageRequest]>('report');
 
 export const REPORT_PAGE_LIMIT = 1_000;
+export const DEFAULT_CALLBACK_TIMEOUT = '12 hours';
+export const DEFAULT_POLL_INTERVAL = '15 minutes';
+export const DEFAULT_POLL_DEADLINE = '12 hours';
 const NOT_ACTIVATED_IN_RESULT = 100;
+
+const { pollDevices } = proxyActivities<Activities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5 },
+});
 
 export function requestWorkflowId(requestId: string): string {
   return `thingspace-request-${requestId}`;
@@ -39,6 +59,10 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
   const callbacks = { applied: 0, duplicates: 0, unknown: 0, late: 0, signals: 0 };
 
   const progress = (): RequestProgress => ({ requestId: input.requestId, phase, counts: ledger.counts(), callbacks });
+  const enterPhase = (next: RequestPhase) => {
+    phase = next;
+    upsertSearchAttributes([{ key: ActivationPhase, value: phase }]);
+  };
 
   setHandler(callbacksSignal, (records) => {
     callbacks.signals++;
@@ -59,16 +83,21 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
   upsertSearchAttributes([
     { key: ActivationPhase, value: phase },
     { key: DeviceCount, value: ledger.size },
-    ...(input.accountName ? [{ key: ThingSpaceAccount, value: input.accountName }] : []),
+    { key: ThingSpaceAccount, value: input.accountName },
   ]);
 
-  await condition(() => ledger.allSettled(), input.callbackTimeout ?? '12 hours');
-  ledger.closeUnresolved('no callback before the callback timeout');
-  phase = 'done';
+  const callbackTimeout = input.callbackTimeout ?? DEFAULT_CALLBACK_TIMEOUT;
+  if (callbackTimeout !== 0) await condition(() => ledger.allSettled(), callbackTimeout);
+
+  if (!ledger.allSettled()) {
+    enterPhase('polling');
+    await pollUntilSettled(input, ledger);
+  }
+  ledger.closeUnresolved('no callback, and polling could not establish an outcome before the poll deadline');
+  enterPhase('done');
 
   const counts = ledger.counts();
   upsertSearchAttributes([
-    { key: ActivationPhase, value: phase },
     { key: DevicesActivated, value: counts.activated },
     { key: DevicesFailed, value: counts.failed },
   ]);
@@ -78,4 +107,27 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
     notActivated: notActivated.slice(0, NOT_ACTIVATED_IN_RESULT),
     notActivatedTruncated: notActivated.length > NOT_ACTIVATED_IN_RESULT,
   };
+}
+
+/** Callbacks still count while polling: whichever settles a device first wins. */
+async function pollUntilSettled(input: RequestWorkflowInput, ledger: RequestLedger): Promise<void> {
+  const deadline = Date.now() + msToNumber(input.pollDeadline ?? DEFAULT_POLL_DEADLINE);
+  const interval = msToNumber(input.pollInterval ?? DEFAULT_POLL_INTERVAL);
+  while (!ledger.allSettled() && Date.now() < deadline) {
+    try {
+      const devices = ledger.unsettled().map(({ key, deviceIds }) => ({ key, deviceIds }));
+      const { settled } = await pollDevices({
+        accountName: input.accountName,
+        devices,
+        submittedAt: input.submittedAt,
+      });
+      for (const { key, ...report } of settled) ledger.settleFromPoll(key, report);
+    } catch (err) {
+      // A failed poll is not the end: the next one may work, and the deadline bounds the whole.
+      log.warn('poll failed', { requestId: input.requestId, error: err instanceof Error ? err.message : String(err) });
+    }
+    const remaining = deadline - Date.now();
+    if (ledger.allSettled() || remaining <= 0) break;
+    await condition(() => ledger.allSettled(), Math.min(interval, remaining));
+  }
 }

@@ -4,6 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { dataConverter } from '../../src/temporal/connection.js';
+import type { ThingSpaceClient } from '../../src/thingspace/client.js';
+import { createWorkers, runWorkersUntil } from '../../src/workers.js';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 
 // Worker lifecycle lines at INFO drown test output; warnings and errors still show.
@@ -27,7 +30,7 @@ export async function connectTestClient(): Promise<TestTemporal> {
   const address = setting('TEMPORAL_TEST_ADDRESS');
   const namespace = setting('TEMPORAL_TEST_NAMESPACE');
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace });
+  const client = new Client({ connection, namespace, dataConverter });
   return { client, connection, namespace, address, close: () => connection.close() };
 }
 
@@ -49,10 +52,35 @@ export async function withWorker<R>(
       connection,
       namespace: setting('TEMPORAL_TEST_NAMESPACE'),
       workflowBundle: { codePath: setting('TEMPORAL_TEST_WORKFLOW_BUNDLE') },
+      dataConverter,
       ...options,
       taskQueue,
     });
     return await worker.runUntil(fn);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Runs `fn` while the product's workers (workflows, activities, the rate-limited activate queue) poll `taskQueue`. */
+export async function withActivationWorkers<R>(
+  taskQueue: string,
+  thingspace: ThingSpaceClient,
+  fn: () => Promise<R>,
+  options: { activateRequestsPerMinute?: number } = {},
+): Promise<R> {
+  const connection = await NativeConnection.connect({ address: setting('TEMPORAL_TEST_ADDRESS') });
+  try {
+    const workers = await createWorkers({
+      connection,
+      namespace: setting('TEMPORAL_TEST_NAMESPACE'),
+      taskQueue,
+      thingspace,
+      workflowBundle: { codePath: setting('TEMPORAL_TEST_WORKFLOW_BUNDLE') },
+      // Tests run many requests a minute; production keeps ThingSpace's 100.
+      activateRequestsPerMinute: options.activateRequestsPerMinute ?? 6_000,
+    });
+    return await runWorkersUntil(workers, fn());
   } finally {
     await connection.close();
   }

@@ -8,7 +8,14 @@ import {
   requestReportQuery,
   requestWorkflowId,
 } from '../../src/workflows/request.js';
-import { connectTestClient, uniqueTaskQueue, withWorker, type TestTemporal } from '../harness/temporal.js';
+import { DEFAULT_ACCOUNT, startActivationFixture } from '../harness/activation.js';
+import {
+  connectTestClient,
+  uniqueTaskQueue,
+  withActivationWorkers,
+  withWorker,
+  type TestTemporal,
+} from '../harness/temporal.js';
 
 let temporal: TestTemporal;
 beforeAll(async () => {
@@ -55,7 +62,15 @@ describe('activationRequest workflow (real dev server and worker)', () => {
       const handle = await temporal.client.workflow.start(activationRequest, {
         taskQueue,
         workflowId: requestWorkflowId(requestId),
-        args: [{ requestId, accountName: '0868924207-00001', devices, callbackTimeout: '1 minute' }],
+        args: [
+          {
+            requestId,
+            accountName: '0868924207-00001',
+            submittedAt: new Date().toISOString(),
+            devices,
+            callbackTimeout: '1 minute',
+          },
+        ],
       });
       await handle.signal(callbacksSignal, [
         success('990013907835573', '5096306081'),
@@ -116,20 +131,37 @@ describe('activationRequest workflow (real dev server and worker)', () => {
     expect(found).toBe(1);
   });
 
-  it('reports devices with no callback as unresolved when the callback timeout passes', async () => {
+  it('polls after the callback timeout, and reports what polling cannot settle as unresolved', async () => {
     const requestId = `req-${Date.now()}-timeout`;
     const taskQueue = uniqueTaskQueue();
-    const result = await withWorker(taskQueue, async () => {
-      const handle = await temporal.client.workflow.start(activationRequest, {
-        taskQueue,
-        workflowId: requestWorkflowId(requestId),
-        args: [{ requestId, devices: devices.slice(0, 2), callbackTimeout: '2 seconds' }],
+    const fixture = await startActivationFixture([]);
+    try {
+      const result = await withActivationWorkers(taskQueue, fixture.thingspace, async () => {
+        const handle = await temporal.client.workflow.start(activationRequest, {
+          taskQueue,
+          workflowId: requestWorkflowId(requestId),
+          args: [
+            {
+              requestId,
+              accountName: DEFAULT_ACCOUNT,
+              submittedAt: new Date().toISOString(),
+              devices: devices.slice(0, 2),
+              callbackTimeout: '1 second',
+              pollInterval: '300 milliseconds',
+              pollDeadline: '2 seconds',
+            },
+          ],
+        });
+        await handle.signal(callbacksSignal, [success('990013907835573', '5096306081')]);
+        return handle.result();
       });
-      await handle.signal(callbacksSignal, [success('990013907835573', '5096306081')]);
-      return handle.result();
-    });
-    expect(result.counts).toMatchObject({ activated: 1, unresolved: 1, pending: 0 });
-    expect(result.notActivated[0]).toMatchObject({ key: 'imei:990013907884259', outcome: 'unresolved' });
+      expect(result.phase).toBe('done');
+      expect(result.counts).toMatchObject({ activated: 1, unresolved: 1, pending: 0 });
+      expect(result.notActivated[0]).toMatchObject({ key: 'imei:990013907884259', outcome: 'unresolved' });
+      expect(result.notActivated[0]?.reason).toMatch(/poll deadline/);
+    } finally {
+      await fixture.close();
+    }
   });
 
   it('waits 12 hours for callbacks by default (the timer recorded in history)', async () => {
@@ -139,7 +171,14 @@ describe('activationRequest workflow (real dev server and worker)', () => {
       const handle = await temporal.client.workflow.start(activationRequest, {
         taskQueue,
         workflowId: requestWorkflowId(requestId),
-        args: [{ requestId, devices: devices.slice(0, 1) }],
+        args: [
+          {
+            requestId,
+            accountName: DEFAULT_ACCOUNT,
+            submittedAt: new Date().toISOString(),
+            devices: devices.slice(0, 1),
+          },
+        ],
       });
       await handle.query(requestProgressQuery); // the first workflow task has run once a query is answered
       const history = await handle.fetchHistory();

@@ -1,0 +1,38 @@
+import type { ThingSpaceClient } from '../thingspace/client.js';
+import type { ProvisioningHistoryEntry } from '../thingspace/schemas/history.js';
+import type { DeviceRef } from './types.js';
+
+/**
+ * History is one call per device, so it is consulted only for a bounded number of devices per activity; the rest
+ * rely on the device list alone (and are looked at again on the next poll).
+ */
+export const HISTORY_LOOKUPS_PER_CALL = 200;
+const CONCURRENCY = 4;
+
+/** The latest Activate event since `since` for each device (devices without one are absent). */
+export async function activationEvents(
+  client: ThingSpaceClient,
+  devices: readonly DeviceRef[],
+  since: string,
+  signal: AbortSignal,
+): Promise<Map<string, ProvisioningHistoryEntry>> {
+  const events = new Map<string, ProvisioningHistoryEntry>();
+  const queue = devices.slice(0, HISTORY_LOOKUPS_PER_CALL);
+  const latest = new Date().toISOString();
+  const worker = async () => {
+    for (let ref = queue.shift(); ref; ref = queue.shift()) {
+      const deviceId = ref.deviceIds[0];
+      if (!deviceId) continue;
+      const { provisioningHistory } = await client.history({ deviceId, earliest: since, latest }, { signal });
+      const activations = provisioningHistory.filter((e) => e.eventType?.toLowerCase() === 'activate');
+      const last = activations.at(-1);
+      if (last) events.set(ref.key, last);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return events;
+}
+
+export function isSuccess(entry: ProvisioningHistoryEntry): boolean {
+  return entry.status?.toLowerCase() === 'success';
+}

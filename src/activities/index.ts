@@ -1,0 +1,29 @@
+/**
+ * The activities, bound to one ThingSpace client per worker process (it holds the only copy of the tokens).
+ * Workflows see them only as types: `import type { Activities } from '../activities/index.js'`.
+ */
+import type { ThingSpaceClient } from '../thingspace/client.js';
+import { checkDevices } from './check-devices.js';
+import { withThingSpaceFailures } from './failures.js';
+import { pollDevices } from './poll-devices.js';
+import { recheckDevices } from './recheck-devices.js';
+import { submitActivation } from './submit-activation.js';
+import type { CheckDevicesInput, PollDevicesInput, RecheckDevicesInput, SubmitActivationInput } from './types.js';
+import { validateJobRequest } from './validate-job.js';
+
+export function createActivities(client: ThingSpaceClient) {
+  return {
+    validateJobRequest,
+    checkDevices: (input: CheckDevicesInput) => withThingSpaceFailures(() => checkDevices(client, input)),
+    recheckDevices: (input: RecheckDevicesInput) => withThingSpaceFailures(() => recheckDevices(client, input)),
+    pollDevices: (input: PollDevicesInput) => withThingSpaceFailures(() => pollDevices(client, input)),
+  };
+}
+
+/** Runs on the rate-limited task queue (see worker.ts), apart from the other activities. */
+export function createSubmitActivities(client: ThingSpaceClient) {
+  return { submitActivation: (input: SubmitActivationInput) => submitActivation(client, input) };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type SubmitActivities = ReturnType<typeof createSubmitActivities>;

@@ -1,0 +1,64 @@
+/** Inputs and outputs of the activities, shared with the workflows through `import type`. */
+import type { ActivationSettings } from '../activation/job.js';
+import type { DeviceId, DeviceReport } from '../activation/model.js';
+
+/** A device by its canonical key (`deviceKey(deviceIds)`) and every identifier the caller gave. */
+export interface DeviceRef {
+  key: string;
+  deviceIds: DeviceId[];
+}
+
+export type Classification = 'ready' | 'already-active' | 'not-in-account' | 'ineligible';
+
+export interface CheckDevicesInput {
+  accountName: string;
+  devices: DeviceRef[];
+}
+
+/** Indexes into the input's devices; every index not listed is ready. Indexes keep the result small. */
+export interface CheckDevicesResult {
+  alreadyActive: number[];
+  notInAccount: number[];
+  ineligible: { index: number; state: string }[];
+}
+
+export interface SubmitActivationInput {
+  accountName: string;
+  /** The activate body minus devices and accountName (validated with the job). */
+  settings: ActivationSettings;
+  devices: { deviceIds: DeviceId[]; ipAddress?: string | undefined }[];
+}
+
+/**
+ * `accepted`: ThingSpace took the request. `refused`: it said no for good (400 and the like); no device of it was
+ * submitted. `retry`: it said "not now" (429, 502, 503, connection refused), nothing was submitted.
+ * `ambiguous`: the request may or may not have been accepted; never resend before re-checking device states.
+ */
+export type SubmitActivationResult =
+  | { kind: 'accepted'; requestId: string }
+  | { kind: 'refused'; errorCode?: string | undefined; errorMessage: string }
+  | { kind: 'retry'; retryAfterMs?: number | undefined; errorMessage: string }
+  | { kind: 'ambiguous'; errorMessage: string };
+
+export interface RecheckDevicesInput {
+  accountName: string;
+  devices: DeviceRef[];
+  /** When the ambiguous request was sent (ISO 8601): history after it is evidence of acceptance. */
+  submittedAt: string;
+}
+
+/** Indexes of the devices that show ThingSpace acted on them (state changed, or activation history). */
+export interface RecheckDevicesResult {
+  submitted: number[];
+}
+
+export interface PollDevicesInput {
+  accountName: string;
+  devices: DeviceRef[];
+  submittedAt: string;
+}
+
+/** Devices whose outcome the poll could establish; the others are still open. */
+export interface PollDevicesResult {
+  settled: (Omit<DeviceReport, 'deviceIds' | 'source'> & { key: string })[];
+}

@@ -1,0 +1,62 @@
+/**
+ * The two workers one worker process runs: workflows plus the read-only activities on the main task queue, and
+ * the activate calls alone on `<queue>.activate`, whose server-side rate limit holds for every worker process of
+ * the deployment together (ThingSpace allows about 100 activate requests a minute per account).
+ */
+import { fileURLToPath } from 'node:url';
+import type { NativeConnection } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, createSubmitActivities } from './activities/index.js';
+import { dataConverter } from './temporal/connection.js';
+import type { ThingSpaceClient } from './thingspace/client.js';
+import { submitTaskQueue } from './workflows/job.js';
+
+export const DEFAULT_TASK_QUEUE = 'thingspace-activation';
+export const DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE = 100;
+
+export interface WorkerSetup {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  thingspace: ThingSpaceClient;
+  activateRequestsPerMinute?: number;
+  /** Prebuilt bundle (tests build it once); otherwise the workflows are bundled at start-up. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
+  const { connection, namespace, taskQueue, thingspace } = setup;
+  const workflows = setup.workflowBundle
+    ? { workflowBundle: setup.workflowBundle }
+    : { workflowsPath: fileURLToPath(new URL(`./workflows/index${sourceExtension()}`, import.meta.url)) };
+  const perMinute = setup.activateRequestsPerMinute ?? DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE;
+  return Promise.all([
+    Worker.create({
+      connection,
+      namespace,
+      taskQueue,
+      dataConverter,
+      activities: createActivities(thingspace),
+      ...workflows,
+    }),
+    Worker.create({
+      connection,
+      namespace,
+      taskQueue: submitTaskQueue(taskQueue),
+      dataConverter,
+      activities: createSubmitActivities(thingspace),
+      maxTaskQueueActivitiesPerSecond: perMinute / 60,
+    }),
+  ]);
+}
+
+/** Run from source with tsx the workflows are `.ts`; from the compiled build they are `.js`. */
+function sourceExtension(): string {
+  return import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+}
+
+/** Runs all workers until `work` settles (tests, benchmarks) and shuts them all down then. */
+export async function runWorkersUntil<R>(workers: Worker[], work: Promise<R>): Promise<R> {
+  const [result] = await Promise.all([work, ...workers.map((worker) => worker.runUntil(work))]);
+  return result;
+}

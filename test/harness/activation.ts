@@ -1,0 +1,79 @@
+/**
+ * A simulator plus a ThingSpace client pointed at it, and device builders, for tests that run whole jobs.
+ */
+import type { JobRequestInput } from '../../src/activation/job.js';
+import {
+  DEFAULT_ACCOUNT,
+  DEFAULT_APP,
+  DEFAULT_USER,
+  startSimulator,
+  type ConfigPatch,
+  type RunningSimulator,
+  type SeedDevice,
+} from '../../src/simulator/index.js';
+import { ThingSpaceClient } from '../../src/thingspace/client.js';
+
+export { DEFAULT_ACCOUNT };
+
+export const FAST_SIMULATOR: ConfigPatch = {
+  activationDelayMs: 20,
+  callbackDelayMs: 5,
+  callbackRetryBackoffMs: 10,
+  adminToken: 'test-admin-token',
+};
+
+export interface ActivationFixture {
+  sim: RunningSimulator;
+  thingspace: ThingSpaceClient;
+  close(): Promise<void>;
+}
+
+export async function startActivationFixture(
+  devices: SeedDevice[],
+  config: ConfigPatch = {},
+): Promise<ActivationFixture> {
+  const sim = await startSimulator({
+    seed: {
+      apps: [DEFAULT_APP],
+      users: [{ ...DEFAULT_USER, accountNames: [DEFAULT_ACCOUNT] }],
+      accounts: [DEFAULT_ACCOUNT],
+      devices,
+    },
+    config: { ...FAST_SIMULATOR, ...config },
+  });
+  const thingspace = new ThingSpaceClient({
+    baseUrl: sim.url,
+    ...DEFAULT_APP,
+    ...DEFAULT_USER,
+    accountName: DEFAULT_ACCOUNT,
+  });
+  return { sim, thingspace, close: () => sim.close() };
+}
+
+/** A 4G device (IMEI + ICCID with valid lengths), numbered so tests can tell devices apart. */
+export function seedDevice(n: number, extra: Partial<SeedDevice> = {}): SeedDevice {
+  const serial = String(n).padStart(7, '0');
+  return {
+    accountName: DEFAULT_ACCOUNT,
+    deviceIds: [
+      { kind: 'imei', id: `35000000${serial}` },
+      { kind: 'iccid', id: `8914000000000${serial}` },
+    ],
+    state: 'pre-active',
+    ...extra,
+  };
+}
+
+export function nbIotDevice(n: number, extra: Partial<SeedDevice> = {}): SeedDevice {
+  const device = seedDevice(n, { type: 'NB-IoT', ...extra });
+  return {
+    ...device,
+    deviceIds: [...device.deviceIds, { kind: 'eid', id: `8904903200000000000000000${String(n).padStart(7, '0')}` }],
+  };
+}
+
+export function jobDevice(seed: SeedDevice): JobRequestInput['devices'][number] {
+  return { deviceIds: seed.deviceIds, ...(seed.type === 'NB-IoT' && { nbIot: true }) };
+}
+
+export const ACTIVATION = { servicePlan: '4G-IoT-1GB', mdnZipCode: '98801' };
