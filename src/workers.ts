@@ -9,9 +9,9 @@ import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createSubmitActivities } from './activities/index.js';
 import { dataConverter } from './temporal/connection.js';
 import type { ThingSpaceClient } from './thingspace/client.js';
-import { submitTaskQueue } from './workflows/job.js';
+import { submitTaskQueue } from './task-queues.js';
 
-export const DEFAULT_TASK_QUEUE = 'thingspace-activation';
+export { DEFAULT_TASK_QUEUE } from './task-queues.js';
 export const DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE = 100;
 
 export interface WorkerSetup {
@@ -55,8 +55,11 @@ function sourceExtension(): string {
   return import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 }
 
-/** Runs all workers until `work` settles (tests, benchmarks) and shuts them all down then. */
+/** Runs all workers until `work` settles (tests, benchmarks) and resolves only once they have all shut down. */
 export async function runWorkersUntil<R>(workers: Worker[], work: Promise<R>): Promise<R> {
-  const [result] = await Promise.all([work, ...workers.map((worker) => worker.runUntil(work))]);
-  return result;
+  const [outcome, ...shutdowns] = await Promise.allSettled([work, ...workers.map((worker) => worker.runUntil(work))]);
+  if (outcome?.status === 'rejected') throw outcome.reason;
+  const failed = shutdowns.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return (outcome as PromiseFulfilledResult<R>).value;
 }

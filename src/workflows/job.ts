@@ -33,6 +33,7 @@ import {
   ThingSpaceAccount,
   ThingSpaceRequestIds,
 } from '../search-attributes.js';
+import { submitTaskQueue } from '../task-queues.js';
 import { deviceKey } from '../thingspace/schemas/device-key.js';
 import { MAX_DEVICES_PER_ACTIVATE } from '../thingspace/schemas/limits.js';
 import { activationRequest, REPORT_PAGE_LIMIT, requestWorkflowId } from './request.js';
@@ -40,11 +41,6 @@ import { activationRequest, REPORT_PAGE_LIMIT, requestWorkflowId } from './reque
 export const jobProgressQuery = defineQuery<JobProgress>('progress');
 /** Devices the job settled itself (skipped, refused): the rest of the report lives in the request workflows. */
 export const jobReportQuery = defineQuery<DeviceReport[], [ReportPageRequest]>('report');
-
-/** Activate calls run here, on a queue whose server-side rate limit keeps the deployment under ThingSpace's cap. */
-export function submitTaskQueue(taskQueue: string): string {
-  return `${taskQueue}.activate`;
-}
 
 const MAX_SUBMIT_ATTEMPTS = 20;
 const NOT_ACTIVATED_IN_RESULT = 100;
@@ -204,7 +200,7 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
               });
             return;
           }
-          await sleep(Math.max(outcome.retryAfterMs ?? 0, Math.min(1_000 * 2 ** attempt, 60_000)));
+          await sleep(Math.max(outcome.retryAfterMs ?? 0, Math.min(1_000 * 2 ** (attempt - 1), 60_000)));
           break;
         case 'ambiguous': {
           log.warn('ambiguous activate failure; re-checking device states before any resend', {

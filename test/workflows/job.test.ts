@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { INVALID_JOB_REQUEST } from '../../src/activities/validate-job.js';
-import { activationJob, jobReportQuery } from '../../src/workflows/job.js';
+import { activationJob, jobProgressQuery, jobReportQuery } from '../../src/workflows/job.js';
 import type { activationRequest } from '../../src/workflows/request.js';
 import { requestReportQuery } from '../../src/workflows/request.js';
 import {
@@ -14,6 +14,8 @@ import {
   type ActivationFixture,
 } from '../harness/activation.js';
 import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
+import { ActivationClient } from '../../src/client.js';
+import { recordHistory } from '../harness/histories.js';
 
 let temporal: TestTemporal;
 beforeAll(async () => {
@@ -63,6 +65,8 @@ describe('activationJob (dev server, simulator, real workers)', () => {
       const skipped = await handle.query(jobReportQuery, { offset: 0, limit: 100 });
       const request = temporal.client.workflow.getHandle<typeof activationRequest>(result.requests[0]!.workflowId);
       const inRequest = await request.query(requestReportQuery, { offset: 0, limit: 100 });
+      await recordHistory(jobId, 'job-mixed');
+      await recordHistory(result.requests[0]!.workflowId, 'request-polled');
       return { result, report: [...skipped, ...inRequest] };
     });
 
@@ -120,5 +124,158 @@ describe('activationJob (dev server, simulator, real workers)', () => {
     expect(cause?.message).toContain('activation.mdnZipCode: mdnZipCode must be 5 decimal digits');
     expect(cause?.message).toContain('activation.costCenterCode: costCenterCode must be at most 36 characters');
     expect(cause?.message).toContain('devices[0].deviceIds[0].id: imei must be 1-16 decimal digits');
+  });
+
+  it('submits every device exactly once through a 429 storm and an ambiguous failure', async () => {
+    const devices = Array.from({ length: 6 }, (_, i) => seedDevice(100 + i));
+    const local = await startActivationFixture(devices);
+    try {
+      // Three "not now" answers, then one request that ThingSpace processes but answers with a 500.
+      local.sim.admin.scheduleFault({ kind: '429', route: 'activate', count: 3 });
+      local.sim.admin.scheduleFault({ kind: 'ambiguous-500', route: 'activate', count: 1 });
+      const taskQueue = uniqueTaskQueue('job');
+      const jobId = `job-storm-${Date.now()}`;
+      const result = await withActivationWorkers(taskQueue, local.thingspace, async () => {
+        const handle = await temporal.client.workflow.start(activationJob, {
+          taskQueue,
+          workflowId: jobId,
+          args: [
+            {
+              jobId,
+              accountName: DEFAULT_ACCOUNT,
+              activation: ACTIVATION,
+              devices: devices.map(jobDevice),
+              options: { ...FAST_POLLING, maxDevicesPerRequest: 2, ambiguousRecheckDelay: '500 milliseconds' },
+            },
+          ],
+        });
+        const result = await handle.result();
+        await recordHistory(jobId, 'job-storm');
+        const unknown = result.requests.find((r) => !r.requestIdKnown);
+        if (unknown) await recordHistory(unknown.workflowId, 'request-unknown-id');
+        return result;
+      });
+      expect(result.counts).toMatchObject({ total: 6, activated: 6, pending: 0 });
+      expect(result.requests).toHaveLength(3);
+      expect(result.requests.filter((r) => !r.requestIdKnown)).toHaveLength(1);
+      const submissions = local.sim.admin.submissions();
+      expect(submissions.resubmitted).toEqual([]);
+      expect(submissions.totalSubmissions).toBe(6);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('cuts 25,000 devices into 3 requests and reports all 25,000 through the client module', async () => {
+    const devices = Array.from({ length: 25_000 }, (_, i) => seedDevice(10_000 + i));
+    const local = await startActivationFixture(devices, { listPageSize: 5_000 });
+    try {
+      const taskQueue = uniqueTaskQueue('job');
+      const jobId = `job-25k-${Date.now()}`;
+      const activation = new ActivationClient(temporal.client, taskQueue);
+      const rows = await withActivationWorkers(taskQueue, local.thingspace, async () => {
+        const { handle } = await activation.startJob({
+          jobId,
+          accountName: DEFAULT_ACCOUNT,
+          activation: ACTIVATION,
+          devices: devices.map(jobDevice),
+          options: FAST_POLLING,
+        });
+        const result = await handle.result();
+        expect(result.requests.map((r) => r.devices)).toEqual([10_000, 10_000, 5_000]);
+        expect(result.counts).toMatchObject({ total: 25_000, activated: 25_000 });
+        const rows = [];
+        for await (const page of activation.report(jobId)) rows.push(...page);
+        return rows;
+      });
+      expect(rows).toHaveLength(25_000);
+      expect(new Set(rows.map((r) => r.key)).size).toBe(25_000);
+      expect(rows.every((r) => r.outcome === 'activated')).toBe(true);
+      expect(local.sim.admin.submissions().totalSubmissions).toBe(25_000);
+    } finally {
+      await local.close();
+    }
+  }, 180_000);
+
+  it('finishes with the same report when the workers stop and restart while a request waits', async () => {
+    const devices = [
+      seedDevice(200),
+      seedDevice(201),
+      seedDevice(202, { outcome: { activation: 'failure', reason: 'No SIM' } }),
+    ];
+    const local = await startActivationFixture(devices);
+    try {
+      const taskQueue = uniqueTaskQueue('job');
+      const jobId = `job-restart-${Date.now()}`;
+      const activation = new ActivationClient(temporal.client, taskQueue);
+      const { handle } = await withActivationWorkers(taskQueue, local.thingspace, async () => {
+        const started = await activation.startJob({
+          jobId,
+          accountName: DEFAULT_ACCOUNT,
+          activation: ACTIVATION,
+          devices: devices.map(jobDevice),
+          options: { ...FAST_POLLING, callbackTimeout: '3 seconds' },
+        });
+        // Stop the workers once the request workflow is waiting for callbacks.
+        for (;;) {
+          const progress = await started.handle.query(jobProgressQuery);
+          if (progress.phase === 'awaiting-requests') break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        return started;
+      });
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+
+      const result = await withActivationWorkers(taskQueue, local.thingspace, () => handle.result());
+      expect(result.counts).toEqual({ total: 3, activated: 2, failed: 1, skipped: 0, unresolved: 0, pending: 0 });
+      expect(result.notActivated).toEqual([
+        expect.objectContaining({ key: 'imei:350000000000202', outcome: 'failed' }),
+      ]);
+      expect(local.sim.admin.submissions()).toMatchObject({ totalSubmissions: 3, resubmitted: [] });
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('stops submitting when cancelled and reports what was submitted', async () => {
+    const devices = Array.from({ length: 6 }, (_, i) => seedDevice(300 + i));
+    const local = await startActivationFixture(devices);
+    try {
+      const taskQueue = uniqueTaskQueue('job');
+      const jobId = `job-cancel-${Date.now()}`;
+      const activation = new ActivationClient(temporal.client, taskQueue);
+      const result = await withActivationWorkers(
+        taskQueue,
+        local.thingspace,
+        async () => {
+          const { handle } = await activation.startJob({
+            jobId,
+            accountName: DEFAULT_ACCOUNT,
+            activation: ACTIVATION,
+            devices: devices.map(jobDevice),
+            options: { ...FAST_POLLING, maxDevicesPerRequest: 2 },
+          });
+          for (;;) {
+            if ((await handle.query(jobProgressQuery)).requests.length > 0) break;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          await activation.cancel(jobId);
+          return handle.result();
+        },
+        // One activate call every 6 seconds, so the job is still submitting when it is cancelled.
+        { activateRequestsPerMinute: 10 },
+      );
+      expect(result.phase).toBe('cancelled');
+      const submitted = result.requests.reduce((sum, r) => sum + r.devices, 0);
+      expect(submitted).toBeGreaterThan(0);
+      expect(submitted).toBeLessThan(6);
+      expect(result.counts.skipped).toBe(6 - submitted);
+      expect(result.notActivated.filter((r) => r.reason === 'job cancelled before submission')).toHaveLength(
+        6 - submitted,
+      );
+      expect(local.sim.admin.submissions().totalSubmissions).toBe(submitted);
+    } finally {
+      await local.close();
+    }
   });
 });

@@ -9,6 +9,7 @@ import {
   requestWorkflowId,
 } from '../../src/workflows/request.js';
 import { DEFAULT_ACCOUNT, startActivationFixture } from '../harness/activation.js';
+import { recordHistory } from '../harness/histories.js';
 import {
   connectTestClient,
   uniqueTaskQueue,
@@ -107,6 +108,7 @@ describe('activationRequest workflow (real dev server and worker)', () => {
         },
       ]);
       const result = await handle.result();
+      await recordHistory(handle.workflowId, 'request-mixed');
       const report = await handle.query(requestReportQuery, { offset: 1, limit: 5 });
       expect(report.map((r) => [r.key, r.outcome])).toEqual([
         ['imei:990013907884259', 'failed'],

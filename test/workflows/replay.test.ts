@@ -1,0 +1,22 @@
+import { describe, expect, it } from '@jest/globals';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { dataConverter } from '../../src/temporal/connection.js';
+import { recordedHistories } from '../harness/histories.js';
+
+describe('recorded workflow histories', () => {
+  it('replay against the current workflow code without non-determinism', async () => {
+    const recorded = await recordedHistories();
+    expect(recorded.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['job-mixed', 'job-storm', 'request-mixed', 'request-polled', 'request-unknown-id']),
+    );
+    const results = Worker.runReplayHistories(
+      { workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! }, dataConverter },
+      recorded.map(({ name, history }) => ({ workflowId: name, history: historyFromJSON(history) })),
+    );
+    const failures: string[] = [];
+    for await (const result of results)
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    expect(failures).toEqual([]);
+  });
+});
