@@ -5,7 +5,10 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
+
+// A CommonJS module: Node's ESM loader offers only its default export.
+const { temporal } = proto;
 
 export const GZIP_ENCODING = 'binary/gzip';
 const encodingBytes = new TextEncoder().encode(GZIP_ENCODING);
