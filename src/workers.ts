@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createSubmitActivities } from './activities/index.js';
-import { dataConverter } from './temporal/connection.js';
+import type { DataConverter } from '@temporalio/common';
+import { dataConverter as processDataConverter } from './temporal/connection.js';
 import type { ThingSpaceClient } from './thingspace/client.js';
 import { submitTaskQueue } from './task-queues.js';
 
@@ -20,12 +21,15 @@ export interface WorkerSetup {
   taskQueue: string;
   thingspace: ThingSpaceClient;
   activateRequestsPerMinute?: number;
+  /** Defaults to the process's (compression, plus encryption when keys are configured). */
+  dataConverter?: DataConverter;
   /** Prebuilt bundle (tests build it once); otherwise the workflows are bundled at start-up. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const { connection, namespace, taskQueue, thingspace } = setup;
+  const dataConverter = setup.dataConverter ?? processDataConverter;
   const workflows = setup.workflowBundle
     ? { workflowBundle: setup.workflowBundle }
     : { workflowsPath: fileURLToPath(new URL(`./workflows/index${sourceExtension()}`, import.meta.url)) };

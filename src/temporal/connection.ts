@@ -6,9 +6,10 @@
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { CompressionCodec } from './compression-codec.js';
+import { dataConverterFromEnv } from './data-converter.js';
 
-export const dataConverter: DataConverter = { payloadCodecs: [new CompressionCodec()] };
+/** Read once per process; a bad encryption setting stops the process at start-up with its reason. */
+export const dataConverter: DataConverter = dataConverterFromEnv();
 
 export function temporalSettings() {
   const { connectionOptions, namespace } = loadClientConnectConfig();

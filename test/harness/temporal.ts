@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { dataConverter } from '../../src/temporal/connection.js';
 import type { ThingSpaceClient } from '../../src/thingspace/client.js';
 import { createWorkers, runWorkersUntil } from '../../src/workers.js';
@@ -26,11 +27,11 @@ export interface TestTemporal {
   close(): Promise<void>;
 }
 
-export async function connectTestClient(): Promise<TestTemporal> {
+export async function connectTestClient(converter: DataConverter = dataConverter): Promise<TestTemporal> {
   const address = setting('TEMPORAL_TEST_ADDRESS');
   const namespace = setting('TEMPORAL_TEST_NAMESPACE');
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace, dataConverter });
+  const client = new Client({ connection, namespace, dataConverter: converter });
   return { client, connection, namespace, address, close: () => connection.close() };
 }
 
@@ -67,7 +68,7 @@ export async function withActivationWorkers<R>(
   taskQueue: string,
   thingspace: ThingSpaceClient,
   fn: () => Promise<R>,
-  options: { activateRequestsPerMinute?: number } = {},
+  options: { activateRequestsPerMinute?: number; dataConverter?: DataConverter } = {},
 ): Promise<R> {
   const connection = await NativeConnection.connect({ address: setting('TEMPORAL_TEST_ADDRESS') });
   try {
@@ -79,6 +80,7 @@ export async function withActivationWorkers<R>(
       workflowBundle: { codePath: setting('TEMPORAL_TEST_WORKFLOW_BUNDLE') },
       // Tests run many requests a minute; production keeps ThingSpace's 100.
       activateRequestsPerMinute: options.activateRequestsPerMinute ?? 6_000,
+      ...(options.dataConverter && { dataConverter: options.dataConverter }),
     });
     return await runWorkersUntil(workers, fn());
   } finally {

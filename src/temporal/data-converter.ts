@@ -1,0 +1,17 @@
+/**
+ * The data converter every Temporal client and worker of the product uses: large payloads are gzipped, and when
+ * keys are configured every payload is then encrypted. Codecs run in order on encode and in reverse on decode.
+ */
+import { readFileSync } from 'node:fs';
+import type { DataConverter, PayloadCodec } from '@temporalio/common';
+import { CompressionCodec } from './compression-codec.js';
+import { EncryptionCodec, encryptionKeysFromEnv } from './encryption-codec.js';
+
+export function payloadCodecsFromEnv(env: NodeJS.ProcessEnv = process.env): PayloadCodec[] {
+  const keys = encryptionKeysFromEnv(env, (path) => readFileSync(path, 'utf8'));
+  return [new CompressionCodec(), ...(keys ? [new EncryptionCodec(keys)] : [])];
+}
+
+export function dataConverterFromEnv(env: NodeJS.ProcessEnv = process.env): DataConverter {
+  return { payloadCodecs: payloadCodecsFromEnv(env) };
+}
