@@ -5,24 +5,27 @@
 import type { ThingSpaceClient } from '../thingspace/client.js';
 import { checkDevices } from './check-devices.js';
 import { withThingSpaceFailures } from './failures.js';
+import { withHeartbeat } from './heartbeat.js';
 import { pollDevices } from './poll-devices.js';
 import { recheckDevices } from './recheck-devices.js';
 import { submitActivation } from './submit-activation.js';
 import type { CheckDevicesInput, PollDevicesInput, RecheckDevicesInput, SubmitActivationInput } from './types.js';
 import { validateJobRequest } from './validate-job.js';
 
+const readOnly = <T>(fn: () => Promise<T>) => withHeartbeat(() => withThingSpaceFailures(fn));
+
 export function createActivities(client: ThingSpaceClient) {
   return {
     validateJobRequest,
-    checkDevices: (input: CheckDevicesInput) => withThingSpaceFailures(() => checkDevices(client, input)),
-    recheckDevices: (input: RecheckDevicesInput) => withThingSpaceFailures(() => recheckDevices(client, input)),
-    pollDevices: (input: PollDevicesInput) => withThingSpaceFailures(() => pollDevices(client, input)),
+    checkDevices: (input: CheckDevicesInput) => readOnly(() => checkDevices(client, input)),
+    recheckDevices: (input: RecheckDevicesInput) => readOnly(() => recheckDevices(client, input)),
+    pollDevices: (input: PollDevicesInput) => readOnly(() => pollDevices(client, input)),
   };
 }
 
 /** Runs on the rate-limited task queue (see worker.ts), apart from the other activities. */
 export function createSubmitActivities(client: ThingSpaceClient) {
-  return { submitActivation: (input: SubmitActivationInput) => submitActivation(client, input) };
+  return { submitActivation: (input: SubmitActivationInput) => withHeartbeat(() => submitActivation(client, input)) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

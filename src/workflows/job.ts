@@ -23,6 +23,7 @@ import {
 import type { JobRequestInput } from '../activation/job.js';
 import type { DeviceReport, OutcomeCounts, ReportPageRequest, RequestResult } from '../activation/model.js';
 import type { JobPhase, JobProgress, JobRequestSummary, JobResult } from '../activation/job-result.js';
+import { HEARTBEAT_TIMEOUT } from '../activation/activity-timing.js';
 import type { Activities, SubmitActivities } from '../activities/index.js';
 import type { DeviceRef, SubmitActivationResult } from '../activities/types.js';
 import {
@@ -53,7 +54,7 @@ const { validateJobRequest } = proxyLocalActivities<Activities>({
 
 const { checkDevices, recheckDevices } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
@@ -69,6 +70,7 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
   const { submitActivation } = proxyActivities<SubmitActivities>({
     taskQueue: submitTaskQueue(taskQueue),
     startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { maximumAttempts: 1 },
   });
 

@@ -23,6 +23,7 @@ import type {
   RequestResult,
   RequestWorkflowInput,
 } from '../activation/model.js';
+import { HEARTBEAT_TIMEOUT } from '../activation/activity-timing.js';
 import type { Activities } from '../activities/index.js';
 import {
   ActivationPhase,
@@ -45,7 +46,7 @@ const NOT_ACTIVATED_IN_RESULT = 100;
 
 const { pollDevices } = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5 },
 });
 
