@@ -7,6 +7,8 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The fault suite kills processes and takes minutes: `npm run test:faults` runs it on its own.
+  testPathIgnorePatterns: process.env.FAULT_SUITE ? ['/node_modules/'] : ['/node_modules/', '/test/faults/'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {

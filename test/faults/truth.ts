@@ -1,0 +1,37 @@
+/**
+ * Checks a finished job's full report against the simulator's own record of every device: the outcome, and that
+ * every device was submitted for activation at most once (exactly once when it was ready).
+ */
+import type { DeviceReport } from '../../src/activation/model.js';
+import type { RunningSimulator } from '../../src/simulator/index.js';
+import { deviceKey } from '../../src/thingspace/schemas/device-key.js';
+
+export interface TruthCheck {
+  devices: number;
+  wrong: string[];
+  duplicates: number;
+}
+
+export function checkAgainstTruth(sim: RunningSimulator, report: DeviceReport[]): TruthCheck {
+  const truth = new Map(sim.admin.devices({}).map((d) => [deviceKey(d.deviceIds), d]));
+  const wrong: string[] = [];
+  let duplicates = 0;
+  for (const row of report) {
+    const device = truth.get(row.key);
+    if (!device) {
+      if (row.outcome !== 'skipped') wrong.push(`${row.key}: unknown to the simulator but reported ${row.outcome}`);
+      continue;
+    }
+    if (device.submissions > 1) duplicates++;
+    const expected =
+      device.submissions === 0
+        ? 'skipped'
+        : device.state.toLowerCase() === 'active' && device.activations === 1
+          ? 'activated'
+          : 'failed';
+    if (row.outcome !== expected)
+      wrong.push(`${row.key}: reported ${row.outcome}, simulator says ${expected} (state ${device.state})`);
+    if (row.outcome === 'skipped' && device.submissions > 0) wrong.push(`${row.key}: skipped but submitted`);
+  }
+  return { devices: report.length, wrong, duplicates };
+}

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ActivationClient } from '../../src/client.js';
+import type { DeviceReport } from '../../src/activation/model.js';
+import {
+  ACTIVATION,
+  DEFAULT_ACCOUNT,
+  jobDevice,
+  seedDevice,
+  startActivationFixture,
+  type ActivationFixture,
+} from '../harness/activation.js';
+import { startProcess, type RunningProcess } from '../harness/processes.js';
+import { connectTestClient, uniqueTaskQueue, type TestTemporal } from '../harness/temporal.js';
+import { checkAgainstTruth } from './truth.js';
+import type { SeedDevice } from '../../src/simulator/index.js';
+
+const DEVICES = 2_000;
+const TRIALS = 5;
+
+let temporal: TestTemporal;
+let fixture: ActivationFixture;
+let seeds: SeedDevice[];
+beforeAll(async () => {
+  temporal = await connectTestClient();
+  const states = [
+    'pre-active',
+    'pre-active',
+    'pre-active',
+    'pre-active',
+    'pre-active',
+    'pre-active',
+    'deactive',
+    'active',
+    'suspend',
+  ] as const;
+  seeds = Array.from({ length: DEVICES }, (_, i) => seedDevice(50_000 + i, { state: states[i % states.length]! }));
+  fixture = await startActivationFixture(seeds, {
+    activationDelayMs: 300,
+    activationJitterMs: 1_000,
+    outcomes: { failureRate: 0.1 },
+    pendingStateName: 'pending activation',
+  });
+});
+afterAll(async () => {
+  await fixture.close();
+  await temporal.close();
+});
+
+function startWorker(taskQueue: string): RunningProcess {
+  const { sim } = fixture;
+  return startProcess('worker', 'src/worker.ts', {
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
+    TEMPORAL_NAMESPACE: process.env.TEMPORAL_TEST_NAMESPACE,
+    WORKFLOW_BUNDLE: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE,
+    TASK_QUEUE: taskQueue,
+    ACTIVATE_REQUESTS_PER_MINUTE: '600',
+    THINGSPACE_BASE_URL: sim.url,
+    THINGSPACE_APP_KEY: 'sim-app-key',
+    THINGSPACE_APP_SECRET: 'sim-app-secret',
+    THINGSPACE_USERNAME: 'sim-user',
+    THINGSPACE_PASSWORD: 'sim-password',
+    THINGSPACE_ACCOUNT_NAME: DEFAULT_ACCOUNT,
+  });
+}
+
+describe('fault: the worker is SIGKILLed at random moments during a 2,000-device job', () => {
+  it(`gives every device its true outcome and submits none twice, over ${TRIALS} kills`, async () => {
+    const taskQueue = uniqueTaskQueue('faults');
+    const jobId = `faults-worker-kill-${Date.now()}`;
+    const activation = new ActivationClient(temporal.client, taskQueue);
+    let worker = startWorker(taskQueue);
+    await worker.waitFor(/Worker polling/);
+    const { handle } = await activation.startJob({
+      jobId,
+      accountName: DEFAULT_ACCOUNT,
+      activation: ACTIVATION,
+      devices: seeds.map(jobDevice),
+      options: {
+        maxDevicesPerRequest: 400,
+        callbackTimeout: '2 seconds',
+        pollInterval: '1 second',
+        pollDeadline: '3 minutes',
+        ambiguousRecheckDelay: '3 seconds',
+      },
+    });
+
+    const kills: number[] = [];
+    try {
+      for (let trial = 0; trial < TRIALS; trial++) {
+        const delay = 300 + Math.floor(Math.random() * 2_500);
+        kills.push(delay);
+        await new Promise((r) => setTimeout(r, delay));
+        await worker.kill('SIGKILL');
+        worker = startWorker(taskQueue);
+        await worker.waitFor(/Worker polling/);
+      }
+      const result = await handle.result();
+      const report: DeviceReport[] = [];
+      for await (const page of activation.report(jobId)) report.push(...page);
+
+      const check = checkAgainstTruth(fixture.sim, report);
+      console.log(
+        `worker kills after ${kills.join(', ')} ms: ${check.devices} devices checked, ${check.wrong.length} wrong, ` +
+          `${check.duplicates} submitted twice; counts ${JSON.stringify(result.counts)}`,
+      );
+      expect(report).toHaveLength(DEVICES);
+      expect(check.wrong).toEqual([]);
+      expect(check.duplicates).toBe(0);
+      expect(fixture.sim.admin.submissions().resubmitted).toEqual([]);
+      expect(result.counts.unresolved).toBe(0);
+    } finally {
+      await worker.kill('SIGTERM');
+    }
+  }, 300_000);
+});

@@ -1,0 +1,74 @@
+/**
+ * The product's processes (worker, webhook …) run as real child processes, so fault tests can SIGKILL them.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface RunningProcess {
+  name: string;
+  child: ChildProcess;
+  output: string[];
+  /** Resolves when a line matching `pattern` has been printed; rejects if the process exits first. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Runs a TypeScript entry point (e.g. `src/worker.ts`) with tsx, as `npm run worker` does. */
+export function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv): RunningProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const listeners = new Set<() => void>();
+  const collect = (chunk: Buffer) => {
+    output.push(...chunk.toString().split('\n').filter(Boolean));
+    if (output.length > 5_000) output.splice(0, output.length - 5_000);
+    for (const listener of listeners) listener();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  return {
+    name,
+    child,
+    output,
+    waitFor(pattern, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (output.some((line) => pattern.test(line))) done(resolve);
+        };
+        const timer = setTimeout(
+          () =>
+            done(() =>
+              reject(new Error(`${name}: no ${pattern} within ${timeoutMs} ms:\n${output.slice(-20).join('\n')}`)),
+            ),
+          timeoutMs,
+        );
+        const onExit = () =>
+          done(() =>
+            reject(
+              new Error(`${name} exited (${child.exitCode ?? child.signalCode}):\n${output.slice(-20).join('\n')}`),
+            ),
+          );
+        const done = (finish: () => void) => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          child.off('exit', onExit);
+          finish();
+        };
+        listeners.add(check);
+        child.once('exit', onExit);
+        check();
+      });
+    },
+    async kill(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
