@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ActivationClient } from '../../src/client.js';
 import type { DeviceReport } from '../../src/activation/model.js';
 import {
-  ACTIVATION,
   DEFAULT_ACCOUNT,
-  jobDevice,
+  jobRequest,
   seedDevice,
   startActivationFixture,
   type ActivationFixture,
@@ -70,19 +69,15 @@ describe('fault: the worker is SIGKILLed at random moments during a 2,000-device
     const activation = new ActivationClient(temporal.client, taskQueue);
     let worker = startWorker(taskQueue);
     await worker.waitFor(/Worker polling/);
-    const { handle } = await activation.startJob({
-      jobId,
-      accountName: DEFAULT_ACCOUNT,
-      activation: ACTIVATION,
-      devices: seeds.map(jobDevice),
-      options: {
+    const { handle } = await activation.startJob(
+      jobRequest(jobId, seeds, {
         maxDevicesPerRequest: 400,
         callbackTimeout: '2 seconds',
         pollInterval: '1 second',
         pollDeadline: '3 minutes',
         ambiguousRecheckDelay: '3 seconds',
-      },
-    });
+      }),
+    );
 
     const kills: number[] = [];
     try {

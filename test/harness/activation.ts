@@ -77,3 +77,14 @@ export function jobDevice(seed: SeedDevice): JobRequestInput['devices'][number] 
 }
 
 export const ACTIVATION = { servicePlan: '4G-IoT-1GB', mdnZipCode: '98801' };
+
+/** A job request for `seeds` on the simulator's account, with the usual activation settings. */
+export function jobRequest(jobId: string, seeds: SeedDevice[], options?: JobRequestInput['options']): JobRequestInput {
+  return {
+    jobId,
+    accountName: DEFAULT_ACCOUNT,
+    activation: ACTIVATION,
+    devices: seeds.map(jobDevice),
+    ...(options && { options }),
+  };
+}

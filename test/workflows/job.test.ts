@@ -6,9 +6,8 @@ import { activationJob, jobProgressQuery, jobReportQuery } from '../../src/workf
 import type { activationRequest } from '../../src/workflows/request.js';
 import { requestReportQuery } from '../../src/workflows/request.js';
 import {
-  ACTIVATION,
   DEFAULT_ACCOUNT,
-  jobDevice,
+  jobRequest,
   seedDevice,
   startActivationFixture,
   type ActivationFixture,
@@ -51,15 +50,7 @@ describe('activationJob (dev server, simulator, real workers)', () => {
       const handle = await temporal.client.workflow.start(activationJob, {
         taskQueue,
         workflowId: jobId,
-        args: [
-          {
-            jobId,
-            accountName: DEFAULT_ACCOUNT,
-            activation: ACTIVATION,
-            devices: devices.map(jobDevice),
-            options: FAST_POLLING,
-          },
-        ],
+        args: [jobRequest(jobId, devices, FAST_POLLING)],
       });
       const result = await handle.result();
       const skipped = await handle.query(jobReportQuery, { offset: 0, limit: 100 });
@@ -140,13 +131,11 @@ describe('activationJob (dev server, simulator, real workers)', () => {
           taskQueue,
           workflowId: jobId,
           args: [
-            {
-              jobId,
-              accountName: DEFAULT_ACCOUNT,
-              activation: ACTIVATION,
-              devices: devices.map(jobDevice),
-              options: { ...FAST_POLLING, maxDevicesPerRequest: 2, ambiguousRecheckDelay: '500 milliseconds' },
-            },
+            jobRequest(jobId, devices, {
+              ...FAST_POLLING,
+              maxDevicesPerRequest: 2,
+              ambiguousRecheckDelay: '500 milliseconds',
+            }),
           ],
         });
         const result = await handle.result();
@@ -174,13 +163,7 @@ describe('activationJob (dev server, simulator, real workers)', () => {
       const jobId = `job-25k-${Date.now()}`;
       const activation = new ActivationClient(temporal.client, taskQueue);
       const rows = await withActivationWorkers(taskQueue, local.thingspace, async () => {
-        const { handle } = await activation.startJob({
-          jobId,
-          accountName: DEFAULT_ACCOUNT,
-          activation: ACTIVATION,
-          devices: devices.map(jobDevice),
-          options: FAST_POLLING,
-        });
+        const { handle } = await activation.startJob(jobRequest(jobId, devices, FAST_POLLING));
         const result = await handle.result();
         expect(result.requests.map((r) => r.devices)).toEqual([10_000, 10_000, 5_000]);
         expect(result.counts).toMatchObject({ total: 25_000, activated: 25_000 });
@@ -209,13 +192,9 @@ describe('activationJob (dev server, simulator, real workers)', () => {
       const jobId = `job-restart-${Date.now()}`;
       const activation = new ActivationClient(temporal.client, taskQueue);
       const { handle } = await withActivationWorkers(taskQueue, local.thingspace, async () => {
-        const started = await activation.startJob({
-          jobId,
-          accountName: DEFAULT_ACCOUNT,
-          activation: ACTIVATION,
-          devices: devices.map(jobDevice),
-          options: { ...FAST_POLLING, callbackTimeout: '3 seconds' },
-        });
+        const started = await activation.startJob(
+          jobRequest(jobId, devices, { ...FAST_POLLING, callbackTimeout: '3 seconds' }),
+        );
         // Stop the workers once the request workflow is waiting for callbacks.
         for (;;) {
           const progress = await started.handle.query(jobProgressQuery);
@@ -248,13 +227,9 @@ describe('activationJob (dev server, simulator, real workers)', () => {
         taskQueue,
         local.thingspace,
         async () => {
-          const { handle } = await activation.startJob({
-            jobId,
-            accountName: DEFAULT_ACCOUNT,
-            activation: ACTIVATION,
-            devices: devices.map(jobDevice),
-            options: { ...FAST_POLLING, maxDevicesPerRequest: 2 },
-          });
+          const { handle } = await activation.startJob(
+            jobRequest(jobId, devices, { ...FAST_POLLING, maxDevicesPerRequest: 2 }),
+          );
           for (;;) {
             if ((await handle.query(jobProgressQuery)).requests.length > 0) break;
             await new Promise((r) => setTimeout(r, 50));
