@@ -1,0 +1,59 @@
+# syntax=docker/dockerfile:1
+#
+# One build, three roles. Each final stage is the same runtime image with its own command and health check:
+#   docker build --target worker .      node lib/worker.js (the default target)
+#   docker build --target webhook .     node lib/webhook/main.js, HEALTHCHECK on /readyz
+#   docker build --target simulator .   node lib/simulator/main.js, HEALTHCHECK on /health
+# Any of them runs another role when given its command, e.g. `docker run IMAGE node lib/simulator/main.js`.
+# docker-compose.yml builds all three; see deploy/README.md.
+
+# Pinned to the Node.js release the project is tested with; the slim Debian variant because Temporal's native core
+# bridge and swc ship glibc binaries.
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+# No install scripts: tsc needs none, and the native packages (Temporal core bridge, swc) come as prebuilt
+# platform packages through optionalDependencies.
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts
+
+FROM deps AS build
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# Owned by root and not writable by the `node` user the processes run as: the code cannot be altered at run time.
+COPY package.json ./
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/lib ./lib
+COPY deploy/healthcheck.mjs ./healthcheck.mjs
+USER node
+
+FROM runtime AS simulator
+# Listen on every interface: inside a container, 127.0.0.1 is unreachable from other containers.
+ENV SIM_HOST=0.0.0.0
+EXPOSE 9100
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
+  CMD node healthcheck.mjs "http://127.0.0.1:${SIM_PORT:-9100}/health"
+CMD ["node", "lib/simulator/main.js"]
+
+# The webhook listens on 0.0.0.0 by default. Ready means Temporal answers too, i.e. callbacks would be accepted.
+FROM runtime AS webhook
+EXPOSE 9001
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
+  CMD node healthcheck.mjs "http://127.0.0.1:${WEBHOOK_PORT:-9001}/readyz"
+CMD ["node", "lib/webhook/main.js"]
+
+# Last, so that a plain `docker build .` gives the worker. It serves no HTTP, so there is nothing to probe: its
+# health shows as pollers on the task queue (Web UI, or `temporal task-queue describe`).
+FROM runtime AS worker
+CMD ["node", "lib/worker.js"]
