@@ -1,0 +1,141 @@
+/**
+ * `npm run bench:webhook [-- --callbacks 20000 --concurrency 256 --window 100 --max 500]`: callbacks acknowledged
+ * per second end to end (webhook → Temporal signal → request workflow on a worker) against a bare node:http
+ * server that only parses the JSON, with the same load generator, bodies and concurrency, in one run. Starts its
+ * own dev server, worker, webhook (the production entry point, src/webhook/main.ts) and bare server.
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { freePort, startDevServer } from '../../src/devserver/dev-server.js';
+import { dataConverter } from '../../src/temporal/connection.js';
+import { SERVICE_PATHS } from '../../src/webhook/paths.js';
+import { activationRequest, requestProgressQuery, requestWorkflowId } from '../../src/workflows/request.js';
+import { LISTENER, callbackBody, expectedDevices } from './callbacks.js';
+import { runLoad, type LoadResult } from './load.js';
+import { startChild, type Child } from './processes.js';
+
+const { values: args } = parseArgs({
+  options: {
+    callbacks: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '256' },
+    window: { type: 'string', default: '100' },
+    max: { type: 'string', default: '500' },
+  },
+});
+const CALLBACKS = Number(args.callbacks);
+const CONCURRENCY = Number(args.concurrency);
+const PER_REQUEST = 10_000; // ThingSpace's maximum devices per activate request
+const WARM_UP = 2_000;
+const PATH = SERVICE_PATHS.CarrierService;
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const say = (line: string) => console.log(line);
+
+async function main() {
+  say('starting a Temporal dev server, a worker, the webhook and the bare server …');
+  const devServer = await startDevServer({ log: () => {} });
+  const children: Child[] = [];
+  let connection: Connection | undefined;
+  try {
+    const taskQueue = `bench-${randomUUID()}`;
+    const temporalEnv = { TEMPORAL_ADDRESS: devServer.address, TEMPORAL_NAMESPACE: devServer.namespace };
+    children.push(
+      await startChild('worker', 'bench/webhook/worker.ts', { ...temporalEnv, TASK_QUEUE: taskQueue }, /worker ready/),
+    );
+    const webhookPort = await freePort();
+    children.push(
+      await startChild(
+        'webhook',
+        'src/webhook/main.ts',
+        {
+          ...temporalEnv,
+          CALLBACK_USERNAME: LISTENER.username,
+          CALLBACK_PASSWORD: LISTENER.password,
+          WEBHOOK_HOST: '127.0.0.1',
+          WEBHOOK_PORT: String(webhookPort),
+          WEBHOOK_BATCH_WINDOW_MS: args.window,
+          WEBHOOK_BATCH_MAX: args.max,
+          // Info logs start-up and notable events only, never a line per callback: no cost under load.
+          WEBHOOK_LOG_LEVEL: 'info',
+        },
+        /webhook ready/,
+      ),
+    );
+    const barePort = await freePort();
+    children.push(await startChild('bare', 'bench/webhook/bare-server.ts', { PORT: String(barePort) }, /listening/));
+
+    connection = await Connection.connect({ address: devServer.address });
+    const client = new Client({ connection, namespace: devServer.namespace, dataConverter });
+    const requests: { requestId: string; size: number }[] = [];
+    for (let r = 0, left = CALLBACKS + WARM_UP; left > 0; r++) {
+      const size = r === 0 ? WARM_UP : Math.min(PER_REQUEST, left);
+      left -= size;
+      const requestId = randomUUID();
+      await client.workflow.start(activationRequest, {
+        workflowId: requestWorkflowId(requestId),
+        taskQueue,
+        args: [
+          {
+            requestId,
+            accountName: '0868924207-00001',
+            submittedAt: new Date().toISOString(),
+            devices: expectedDevices(r, size),
+            callbackTimeout: '1 hour',
+          },
+        ],
+      });
+      requests.push({ requestId, size });
+    }
+    const bodiesOf = (r: number) =>
+      Array.from({ length: requests[r]!.size }, (_, n) => callbackBody(requests[r]!.requestId, r, n));
+    const warmBodies = bodiesOf(0);
+    const bodies = requests.slice(1).flatMap((_, i) => bodiesOf(i + 1));
+
+    const bare = `http://127.0.0.1:${barePort}`;
+    const webhook = `http://127.0.0.1:${webhookPort}`;
+    say(`warming up both servers with ${fmt(WARM_UP)} callbacks …`);
+    await runLoad(bare, PATH, warmBodies, CONCURRENCY);
+    await runLoad(webhook, PATH, warmBodies, CONCURRENCY);
+
+    const bareResult = await runLoad(bare, PATH, bodies, CONCURRENCY);
+    const hookResult = await runLoad(webhook, PATH, bodies, CONCURRENCY);
+
+    let signals = 0;
+    let applied = 0;
+    for (const { requestId } of requests.slice(1)) {
+      const progress = await client.workflow.getHandle(requestWorkflowId(requestId)).query(requestProgressQuery);
+      signals += progress.callbacks.signals;
+      applied += progress.callbacks.applied;
+    }
+    const line = (name: string, r: LoadResult) =>
+      `${name.padEnd(34)} ${fmt(r.perSecond).padStart(7)} callbacks/s  (${fmt(r.ok)} in ${r.seconds.toFixed(2)} s` +
+      `${r.failed ? `, ${fmt(r.failed)} not 2xx` : ''})`;
+    say('');
+    say(
+      `${fmt(bodies.length)} callbacks (${requests.length - 1} request(s) of up to ${fmt(PER_REQUEST)}), ` +
+        `${CONCURRENCY} concurrent senders, webhook window ${args.window} ms / max ${args.max}`,
+    );
+    say(line('bare node:http (parse JSON, 200)', bareResult));
+    say(line('webhook → Temporal signal', hookResult));
+    say(
+      `${''.padEnd(34)} ${fmt(signals)} signals; ${fmt(applied)} of ${fmt(bodies.length)} callbacks applied by the workflows`,
+    );
+    const metrics = await (await fetch(`${webhook}/metrics`)).text();
+    const sample = (name: string) =>
+      Number(metrics.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1] ?? NaN);
+    const latency = sample('webhook_signal_duration_seconds_sum') / sample('webhook_signal_duration_seconds_count');
+    const batch = sample('webhook_batch_size_sum') / sample('webhook_batch_size_count');
+    say(
+      `${''.padEnd(34)} (whole run incl. warm-up: mean batch ${batch.toFixed(0)}, mean signal ${(latency * 1000).toFixed(1)} ms)`,
+    );
+    say(`ratio webhook / bare: ${(hookResult.perSecond / bareResult.perSecond).toFixed(2)}`);
+    if (applied !== bodies.length || hookResult.failed > 0) process.exitCode = 1;
+  } finally {
+    for (const child of children.reverse()) await child.stop();
+    await connection?.close();
+    await devServer.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,153 @@
+/**
+ * Webhook settings from the environment, validated once at start-up so that a bad value stops the process with a
+ * message naming the variable. Temporal's own settings (TEMPORAL_ADDRESS …) are read by src/temporal/connection.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { formatZodError } from '../thingspace/schemas/format.js';
+
+export class WebhookConfigError extends Error {
+  override name = 'WebhookConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Unset and empty both mean "use the default": compose files and CI often export empty variables. */
+const blankAsUnset = (value: unknown) => (value === '' ? undefined : value);
+
+function intSetting(min: number, max: number, fallback: number) {
+  return z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: `must be an integer from ${min} to ${max}` })
+      .int({ error: `must be an integer from ${min} to ${max}` })
+      .min(min, { error: `must be an integer from ${min} to ${max}` })
+      .max(max, { error: `must be an integer from ${min} to ${max}` })
+      .default(fallback),
+  );
+}
+
+/** Keys are the variable names, so formatZodError's `path: rule` reads `WEBHOOK_PORT: must be …`. */
+const EnvSchema = z.object({
+  WEBHOOK_HOST: z.preprocess(blankAsUnset, z.string().default('0.0.0.0')),
+  // ThingSpace reaches only 80, 443, 9001–9006, 50551–50559 and 28200–28220; 9001 needs no privileges or proxy.
+  WEBHOOK_PORT: intSetting(0, 65_535, 9001),
+  WEBHOOK_BATCH_WINDOW_MS: intSetting(0, 60_000, 100),
+  WEBHOOK_BATCH_MAX: intSetting(1, 10_000, 500),
+  WEBHOOK_BATCH_QUIET_MS: intSetting(0, 60_000, 2),
+  WEBHOOK_BATCH_QUIET_MIN: intSetting(1, 10_000, 200),
+  // Temporal refuses payloads over 2 MB by default; half of that leaves room for the encryption codec's envelope.
+  WEBHOOK_BATCH_MAX_BYTES: intSetting(1_024, 2_000_000, 1_048_576),
+  WEBHOOK_NOT_FOUND_RETRY_MS: intSetting(0, 600_000, 5_000),
+  WEBHOOK_SIGNAL_TIMEOUT_MS: intSetting(100, 600_000, 5_000),
+  WEBHOOK_BODY_LIMIT_BYTES: intSetting(1_024, 10_485_760, 262_144),
+  WEBHOOK_LOG_LEVEL: z.preprocess(
+    blankAsUnset,
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  ),
+});
+
+export interface CallbackCredentials {
+  username: string;
+  password: string;
+}
+
+export interface WebhookSettings {
+  host: string;
+  port: number;
+  credentials: CallbackCredentials;
+  /** How long the first callback of a batch may wait for others of the same request. */
+  batchWindowMs: number;
+  batchMax: number;
+  batchMaxBytes: number;
+  /**
+   * A batch of at least batchQuietMin callbacks leaves once none has arrived for batchQuietMs: a burst from
+   * senders that each wait for their answer has stopped growing by then. Smaller batches wait out the window, which
+   * keeps slow trickles from turning into one signal per callback. The default 200 bounds the signals this rule
+   * makes for a 10,000-device request at 50.
+   */
+  batchQuietMs: number;
+  batchQuietMin: number;
+  /** How long a callback may wait for its request workflow to appear before it is answered 503. */
+  notFoundRetryMs: number;
+  /** Deadline of each Temporal call (signal, describe, readiness check). */
+  signalTimeoutMs: number;
+  bodyLimitBytes: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export type BatchSettings = Pick<
+  WebhookSettings,
+  'batchWindowMs' | 'batchMax' | 'batchMaxBytes' | 'batchQuietMs' | 'batchQuietMin' | 'notFoundRetryMs'
+>;
+
+export const DEFAULT_BATCH_SETTINGS: BatchSettings = {
+  batchWindowMs: 100,
+  batchMax: 500,
+  batchMaxBytes: 1_048_576,
+  batchQuietMs: 2,
+  batchQuietMin: 200,
+  notFoundRetryMs: 5_000,
+};
+
+type ReadFile = (path: string) => string;
+const readUtf8: ReadFile = (path) => readFileSync(path, 'utf8');
+
+/** Collects every problem instead of stopping at the first, so one start-up names all bad variables. */
+function readCredentials(env: Env, readFile: ReadFile): { credentials?: CallbackCredentials; problems: string[] } {
+  const problems: string[] = [];
+  const username = env.CALLBACK_USERNAME ?? '';
+  if (username === '') problems.push('CALLBACK_USERNAME: is required');
+  let password = env.CALLBACK_PASSWORD ?? '';
+  const file = env.CALLBACK_PASSWORD_FILE ?? '';
+  if (password !== '' && file !== '') {
+    problems.push('CALLBACK_PASSWORD, CALLBACK_PASSWORD_FILE: set only one of them');
+  } else if (file !== '') {
+    try {
+      // Secret files usually end with a newline that is not part of the password.
+      password = readFile(file).replace(/\r?\n$/, '');
+      if (password === '') problems.push(`CALLBACK_PASSWORD_FILE: ${file} is empty`);
+    } catch (err) {
+      problems.push(`CALLBACK_PASSWORD_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  } else if (password === '') {
+    // ThingSpace sends the pair in clear in every body; an empty pair would accept anyone's callbacks.
+    problems.push('CALLBACK_PASSWORD or CALLBACK_PASSWORD_FILE: is required');
+  }
+  return problems.length > 0 ? { problems } : { credentials: { username, password }, problems };
+}
+
+/**
+ * The listener credentials ThingSpace echoes in every callback: CALLBACK_USERNAME plus CALLBACK_PASSWORD or
+ * CALLBACK_PASSWORD_FILE (a mounted secret). Shared by the webhook and `register-callbacks` so both read the same
+ * pair. Messages name variables, never values.
+ */
+export function callbackCredentialsFromEnv(env: Env = process.env, readFile: ReadFile = readUtf8): CallbackCredentials {
+  const { credentials, problems } = readCredentials(env, readFile);
+  if (!credentials) throw new WebhookConfigError(`invalid callback credentials: ${problems.join('; ')}`);
+  return credentials;
+}
+
+export function webhookSettingsFromEnv(env: Env = process.env, readFile: ReadFile = readUtf8): WebhookSettings {
+  const parsed = EnvSchema.safeParse(env);
+  const { credentials, problems } = readCredentials(env, readFile);
+  if (!parsed.success) problems.unshift(formatZodError(parsed.error, 20));
+  if (!parsed.success || !credentials) throw new WebhookConfigError(`invalid webhook settings: ${problems.join('; ')}`);
+  const e = parsed.data;
+  return {
+    host: e.WEBHOOK_HOST,
+    port: e.WEBHOOK_PORT,
+    credentials,
+    batchWindowMs: e.WEBHOOK_BATCH_WINDOW_MS,
+    batchMax: e.WEBHOOK_BATCH_MAX,
+    batchMaxBytes: e.WEBHOOK_BATCH_MAX_BYTES,
+    batchQuietMs: e.WEBHOOK_BATCH_QUIET_MS,
+    batchQuietMin: e.WEBHOOK_BATCH_QUIET_MIN,
+    notFoundRetryMs: e.WEBHOOK_NOT_FOUND_RETRY_MS,
+    signalTimeoutMs: e.WEBHOOK_SIGNAL_TIMEOUT_MS,
+    bodyLimitBytes: e.WEBHOOK_BODY_LIMIT_BYTES,
+    logLevel: e.WEBHOOK_LOG_LEVEL,
+  };
+}

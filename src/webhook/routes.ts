@@ -1,0 +1,140 @@
+/**
+ * HTTP surface: the callback endpoints, health, readiness and metrics. A callback is answered 2xx only once the
+ * signal carrying it was accepted (or its workflow is known to be closed); every other outcome is an error status,
+ * and the 5xx ones make ThingSpace send the callback again.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import {
+  CarrierServiceCallbackSchema,
+  NiddServiceCallbackSchema,
+  callbackOutcome,
+  safeParseCallback,
+  type Callback,
+} from '../thingspace/schemas/callbacks.js';
+import { formatZodError } from '../thingspace/schemas/format.js';
+import type { CredentialCheck } from './auth.js';
+import { ANY_SERVICE_PATH, SERVICE_PATHS } from './paths.js';
+import { DeliveryError, type SignalBatcher } from './batcher.js';
+import type { RejectReason, WebhookMetrics } from './metrics.js';
+import type { SignalTarget } from './temporal-target.js';
+import { toCallbackRecord } from './to-record.js';
+
+type ParseResult = { success: true; data: Callback } | { success: false; error: z.ZodError };
+
+/**
+ * One path per service, as ThingSpace registers one URL per service; `/callbacks` tells them apart by body (a
+ * NiddService body has `niddResponse`) for deployments that register the same URL for both.
+ */
+export const CALLBACK_ROUTES: Record<string, (input: unknown) => ParseResult> = {
+  [SERVICE_PATHS.CarrierService]: (input) => {
+    const r = CarrierServiceCallbackSchema.safeParse(input);
+    return r.success ? { success: true, data: { service: 'CarrierService', body: r.data } } : r;
+  },
+  [SERVICE_PATHS.NiddService]: (input) => {
+    const r = NiddServiceCallbackSchema.safeParse(input);
+    return r.success ? { success: true, data: { service: 'NiddService', body: r.data } } : r;
+  },
+  [ANY_SERVICE_PATH]: safeParseCallback,
+};
+
+/** ThingSpace waits between resends anyway; the hint is for other clients and people reading responses. */
+const RETRY_AFTER_SECONDS = '5';
+
+export interface RouteDeps {
+  check: CredentialCheck;
+  batcher: SignalBatcher;
+  target: SignalTarget;
+  metrics: WebhookMetrics;
+  isClosing(): boolean;
+}
+
+export function reject(
+  deps: Pick<RouteDeps, 'metrics'>,
+  reply: FastifyReply,
+  status: number,
+  reason: RejectReason,
+  detail: string,
+) {
+  deps.metrics.rejected.inc({ reason });
+  if (status === 503) void reply.header('retry-after', RETRY_AFTER_SECONDS);
+  return reply.code(status).send({ error: reason, detail });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+async function handleCallback(
+  deps: RouteDeps,
+  parse: (input: unknown) => ParseResult,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  const { body } = request;
+  if (!isObject(body)) return reject(deps, reply, 400, 'invalid_body', '(root): must be a JSON object');
+  if (!deps.check(body.username, body.password)) {
+    request.log.warn({ ip: request.ip }, 'callback rejected: username/password do not match');
+    return reject(deps, reply, 401, 'unauthorized', 'username/password do not match the registered listener');
+  }
+  const parsed = parse(body);
+  if (!parsed.success) {
+    const detail = formatZodError(parsed.error);
+    request.log.info({ detail }, 'callback rejected: invalid body');
+    return reject(deps, reply, 400, 'invalid_body', detail);
+  }
+  const callback = parsed.data;
+  const { service, body: payload } = callback;
+  if (callbackOutcome(payload.status) === 'pending') {
+    // A Pending status is not an outcome: recording it would settle the device too early; the final one follows.
+    deps.metrics.acknowledged.inc({ service, outcome: 'interim' });
+    return reply.code(200).send({ result: 'interim' });
+  }
+  const record = toCallbackRecord(callback);
+  if (!record) return reject(deps, reply, 400, 'invalid_body', 'deviceIds: must hold a non-empty kind and id');
+  try {
+    // The body's size bounds the record's share of the payload without serialising the record once more.
+    const bytes = Number(request.headers['content-length']) || JSON.stringify(record).length;
+    const delivery = await deps.batcher.submit(payload.requestId, record, bytes);
+    deps.metrics.acknowledged.inc({ service, outcome: delivery });
+    // Keep-alive sockets would hold a draining instance open for fastify's 72 s keep-alive timeout; closing each
+    // after its answer lets ThingSpace reconnect to another instance.
+    if (deps.isClosing()) void reply.header('connection', 'close');
+    return reply.code(200).send({ result: delivery });
+  } catch (err) {
+    if (err instanceof DeliveryError) return reject(deps, reply, 503, err.reason, err.message);
+    throw err;
+  }
+}
+
+export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  for (const [path, parse] of Object.entries(CALLBACK_ROUTES)) {
+    const received = deps.metrics.received.labels({ route: path });
+    app.post(path, {
+      // Counted on arrival so that bodies refused before the handler (too large, not JSON) are counted too.
+      onRequest: (_request, _reply, done) => {
+        received.inc();
+        done();
+      },
+      handler: (request, reply) => handleCallback(deps, parse, request, reply),
+    });
+  }
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (request, reply) => {
+    if (deps.isClosing()) return reply.code(503).send({ status: 'shutting down' });
+    try {
+      await deps.target.ready();
+      return { status: 'ready' };
+    } catch (err) {
+      request.log.warn({ err: (err as Error).message }, 'not ready: Temporal unreachable');
+      return reply.code(503).send({ status: 'temporal unreachable' });
+    }
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const text = await deps.metrics.registry.metrics();
+    return reply.type(deps.metrics.registry.contentType).send(text);
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * `createWebhook`: the fastify app with its checks, batcher and metrics wired together, and a `close()` that
+ * stops taking callbacks, sends every batch still waiting and only then lets the process go.
+ */
+import type { Writable } from 'node:stream';
+import type { Client } from '@temporalio/client';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import { credentialCheck } from './auth.js';
+import { SignalBatcher } from './batcher.js';
+import { DEFAULT_BATCH_SETTINGS, type BatchSettings, type WebhookSettings } from './config.js';
+import { createMetrics, type WebhookMetrics } from './metrics.js';
+import { registerRoutes, reject } from './routes.js';
+import { temporalSignalTarget, type SignalTarget } from './temporal-target.js';
+
+export type WebhookOptions = {
+  settings: Pick<WebhookSettings, 'credentials'> & Partial<Omit<WebhookSettings, 'credentials' | 'host' | 'port'>>;
+  /** Process metrics (event loop, heap …) on /metrics; off in tests that start many webhooks. */
+  defaultMetrics?: boolean;
+  /** Where the JSON log lines go (stdout by default); tests read them. */
+  logStream?: Writable;
+} & (
+  | { /** Must use the product's dataConverter. Not closed by the webhook: its owner closes it. */ client: Client }
+  | { /** A stand-in for Temporal (tests of the HTTP layer). */ target: SignalTarget }
+);
+
+export interface Webhook {
+  app: FastifyInstance;
+  metrics: WebhookMetrics;
+  batcher: SignalBatcher;
+  /** Idempotent; resolves when the listener is closed and every accepted callback has been answered. */
+  close(): Promise<void>;
+}
+
+export async function createWebhook(options: WebhookOptions): Promise<Webhook> {
+  const s = options.settings;
+  const signalTimeoutMs = s.signalTimeoutMs ?? 5_000;
+  const setting = <K extends keyof BatchSettings>(key: K) => s[key] ?? DEFAULT_BATCH_SETTINGS[key];
+  const batch: BatchSettings = {
+    batchWindowMs: setting('batchWindowMs'),
+    batchMax: setting('batchMax'),
+    batchMaxBytes: setting('batchMaxBytes'),
+    batchQuietMs: setting('batchQuietMs'),
+    batchQuietMin: setting('batchQuietMin'),
+    notFoundRetryMs: setting('notFoundRetryMs'),
+  };
+  const target = 'target' in options ? options.target : temporalSignalTarget(options.client, signalTimeoutMs);
+
+  const app = Fastify({
+    logger: {
+      level: s.logLevel ?? 'info',
+      // Bodies are never logged; these keep credentials out should a request ever be serialised.
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'body', 'req.body'],
+      ...(options.logStream && { stream: options.logStream }),
+    },
+    bodyLimit: s.bodyLimitBytes ?? 262_144,
+    // One line per request at thousands a second costs more CPU than the rest of the handler; rejections and
+    // notable events are logged where they happen.
+    logController: new LogController({ disableRequestLogging: true }),
+    // No per-request child logger: the few request-level lines carry their own fields, and one pino child per
+    // callback is garbage the collector pays for at thousands a second.
+    childLoggerFactory: (logger) => logger,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const batcher = new SignalBatcher(target, batch, metrics, app.log);
+  let closing: Promise<void> | undefined;
+
+  // ThingSpace's content type is not documented: every body is read as JSON, whatever its label.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    switch (error.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return reject({ metrics }, reply, 413, 'too_large', `the body exceeds ${app.initialConfig.bodyLimit} bytes`);
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        // fastify's message never quotes the body, which may hold the echoed password.
+        return reject({ metrics }, reply, 400, 'malformed_json', 'the body is not valid JSON');
+    }
+    if (error.statusCode !== undefined && error.statusCode < 500) {
+      return reject({ metrics }, reply, error.statusCode, 'invalid_body', error.message);
+    }
+    request.log.error({ err: error.message, code: error.code }, 'unexpected error');
+    return reply.code(500).send({ error: 'internal', detail: 'unexpected error' });
+  });
+
+  registerRoutes(app, {
+    check: credentialCheck(s.credentials),
+    batcher,
+    target,
+    metrics,
+    isClosing: () => closing !== undefined,
+  });
+  await app.ready();
+
+  return {
+    app,
+    metrics,
+    batcher,
+    close: () =>
+      (closing ??= (async () => {
+        const listenerClosed = app.close();
+        await batcher.close();
+        app.server.closeIdleConnections();
+        await listenerClosed;
+      })()),
+  };
+}
