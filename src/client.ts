@@ -8,7 +8,12 @@ import type { JobProgress, JobResult } from './activation/job-result.js';
 import type { DeviceReport } from './activation/model.js';
 import { formatZodError } from './thingspace/schemas/format.js';
 import { activationJob, jobProgressQuery, jobReportQuery } from './workflows/job.js';
-import { REPORT_PAGE_LIMIT, requestReportQuery, type activationRequest } from './workflows/request.js';
+import {
+  REPORT_PAGE_LIMIT,
+  requestProgressQuery,
+  requestReportQuery,
+  type activationRequest,
+} from './workflows/request.js';
 import { DEFAULT_TASK_QUEUE } from './task-queues.js';
 
 export class InvalidJobRequestError extends Error {
@@ -46,6 +51,8 @@ export class ActivationClient {
       const handle = await this.client.workflow.start(activationJob, {
         taskQueue: this.taskQueue,
         workflowId: request.jobId,
+        // Temporal's default lets a closed workflow's ID start again; a finished job run twice would activate twice.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [request],
       });
       return { handle, started: true };
@@ -61,6 +68,31 @@ export class ActivationClient {
 
   progress(jobId: string): Promise<JobProgress> {
     return this.job(jobId).query(jobProgressQuery);
+  }
+
+  /**
+   * Progress with live per-device counts: the job itself counts a request's devices only once that request has
+   * finished, so the requests still open are asked for theirs.
+   */
+  async liveProgress(jobId: string): Promise<JobProgress> {
+    const progress = await this.progress(jobId);
+    const counts = { ...progress.counts };
+    await Promise.all(
+      progress.requests
+        .filter((request) => !request.counts)
+        .map(async ({ workflowId }) => {
+          const live = await this.client.workflow
+            .getHandle<typeof activationRequest>(workflowId)
+            .query(requestProgressQuery)
+            .catch(() => undefined);
+          if (!live) return;
+          for (const outcome of ['activated', 'failed', 'skipped', 'unresolved'] as const) {
+            counts[outcome] += live.counts[outcome];
+            counts.pending -= live.counts[outcome];
+          }
+        }),
+    );
+    return { ...progress, counts };
   }
 
   result(jobId: string): Promise<JobResult> {

@@ -1,0 +1,116 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { Command, Option } from 'commander';
+import { stringify } from 'csv-stringify/sync';
+import type { DeviceReport } from '../activation/model.js';
+import { openContext, webUiLink } from './context.js';
+
+const COLUMNS = [
+  'key',
+  'outcome',
+  'reason',
+  'mdn',
+  'msisdn',
+  'imsi',
+  'iccid',
+  'ipAddress',
+  'state',
+  'servicePlan',
+  'nidd',
+] as const;
+
+function flatten(device: DeviceReport): Record<(typeof COLUMNS)[number], string> {
+  const assigned = (kind: string) => device.assignedIds.find((id) => id.kind.toLowerCase() === kind)?.id ?? '';
+  const own = (kind: string) => device.deviceIds.find((id) => id.kind.toLowerCase() === kind)?.id ?? '';
+  return {
+    key: device.key,
+    outcome: device.outcome,
+    reason: device.reason ?? '',
+    mdn: assigned('mdn'),
+    msisdn: assigned('msisdn'),
+    imsi: assigned('imsi'),
+    iccid: own('iccid') || assigned('iccid'),
+    ipAddress: device.ipAddress ?? '',
+    state: device.state ?? '',
+    servicePlan: device.servicePlan ?? '',
+    nidd: device.nidd ?? '',
+  };
+}
+
+async function withContext(fn: (context: Awaited<ReturnType<typeof openContext>>) => Promise<void>) {
+  const context = await openContext();
+  try {
+    await fn(context);
+  } finally {
+    await context.close();
+  }
+}
+
+export function statusCommand(): Command {
+  return new Command('status')
+    .description("show a job's phase, counts per outcome and ThingSpace requests")
+    .argument('<jobId>')
+    .option('--json', 'print JSON')
+    .action((jobId: string, flags: { json?: boolean }) =>
+      withContext(async ({ activation }) => {
+        const progress = await activation.liveProgress(jobId);
+        if (flags.json) return console.log(JSON.stringify(progress, null, 2));
+        const { counts } = progress;
+        console.log(`Job ${jobId}: ${progress.phase}`);
+        console.log(
+          `  ${counts.total} devices: ${counts.activated} activated, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.unresolved} unresolved, ${counts.pending} pending`,
+        );
+        for (const r of progress.requests)
+          console.log(`  request ${r.requestId}: ${r.devices} devices${r.counts ? ' (done)' : ''}`);
+        console.log(`  Web UI: ${webUiLink(jobId)}`);
+      }),
+    );
+}
+
+export function reportCommand(): Command {
+  return new Command('report')
+    .description('the per-device report of a job')
+    .argument('<jobId>')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
+    .option('--output <file>', 'write to a file instead of standard output')
+    .action((jobId: string, flags: { format: 'table' | 'json' | 'csv'; output?: string }) =>
+      withContext(async ({ activation }) => {
+        const out = flags.output ? createWriteStream(flags.output) : process.stdout;
+        let written = 0;
+        if (flags.format === 'json') out.write('[');
+        for await (const page of activation.report(jobId)) {
+          const rows = page.map(flatten);
+          const first = written === 0;
+          if (flags.format === 'csv') out.write(stringify(rows, { header: first, columns: [...COLUMNS] }));
+          else if (flags.format === 'json')
+            out.write(page.map((d, i) => `${first && i === 0 ? '' : ','}\n${JSON.stringify(d)}`).join(''));
+          else out.write(table(rows, first));
+          written += page.length;
+        }
+        if (flags.format === 'json') out.write('\n]\n');
+        if (out !== process.stdout) {
+          out.end();
+          await once(out, 'finish');
+        }
+      }),
+    );
+}
+
+function table(rows: Record<string, string>[], header: boolean): string {
+  const widths = [26, 11, 40, 12, 15];
+  const cells = (values: string[]) => values.map((v, i) => v.slice(0, widths[i]).padEnd(widths[i] ?? 0)).join('  ');
+  const lines = rows.map((r) => cells([r.key ?? '', r.outcome ?? '', r.reason ?? '', r.mdn ?? '', r.ipAddress ?? '']));
+  return [...(header ? [cells(['device', 'outcome', 'reason', 'mdn', 'ipAddress'])] : []), ...lines].join('\n') + '\n';
+}
+
+export function cancelCommand(): Command {
+  return new Command('cancel')
+    .description('stop submitting a job; requests already accepted by ThingSpace are still followed')
+    .argument('<jobId>')
+    .action((jobId: string) =>
+      withContext(async ({ activation }) => {
+        await activation.cancel(jobId);
+        console.log(`Cancellation requested for job ${jobId}.`);
+      }),
+    );
+}

@@ -1,0 +1,30 @@
+import { SingleBar } from 'cli-progress';
+import type { JobProgress } from '../activation/job-result.js';
+import type { ActivationClient } from '../client.js';
+
+/** Follows a job with a live bar of settled devices and the count per outcome, until it finishes. */
+export async function followJob(activation: ActivationClient, jobId: string, intervalMs = 1_000): Promise<void> {
+  const bar = new SingleBar({
+    format:
+      '{bar} {percentage}% | {value}/{total} settled | activated {activated} | failed {failed} | skipped {skipped} | unresolved {unresolved} | {phase}',
+    hideCursor: true,
+    // Redraw even when output is not a terminal (CI logs), but not more often than each poll.
+    noTTYOutput: true,
+    notTTYSchedule: intervalMs * 5,
+  });
+  const payload = (p: JobProgress) => ({ ...p.counts, phase: p.phase });
+  const first = await activation.liveProgress(jobId);
+  bar.start(first.counts.total, first.counts.total - first.counts.pending, payload(first));
+  const done = activation.result(jobId).then(
+    () => true,
+    () => true,
+  );
+  let finished = false;
+  void done.then(() => (finished = true));
+  while (!finished) {
+    await Promise.race([done, new Promise((r) => setTimeout(r, intervalMs))]);
+    const progress = await activation.liveProgress(jobId);
+    bar.update(progress.counts.total - progress.counts.pending, payload(progress));
+  }
+  bar.stop();
+}

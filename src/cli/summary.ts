@@ -1,0 +1,21 @@
+import type { JobResult } from '../activation/job-result.js';
+import { webUiLink } from './context.js';
+
+export function printSummary(result: JobResult): void {
+  const { counts } = result;
+  console.log(`\nJob ${result.jobId}: ${result.phase}`);
+  console.log(
+    `  ${counts.total} devices: ${counts.activated} activated, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.unresolved} unresolved`,
+  );
+  console.log(
+    `  ${result.requests.length} ThingSpace request(s): ${result.requests.map((r) => r.requestId).join(', ') || '—'}`,
+  );
+  if (result.notActivated.length > 0) {
+    console.log(`  Not activated${result.notActivatedTruncated ? ' (first ones)' : ''}:`);
+    for (const device of result.notActivated.slice(0, 20)) {
+      console.log(`    ${device.key}  ${device.outcome}  ${device.reason ?? ''}`);
+    }
+  }
+  console.log(`  Full report: thingspace-activation report ${result.jobId}`);
+  console.log(`  Web UI: ${webUiLink(result.jobId)}`);
+}
