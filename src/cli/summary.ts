@@ -12,7 +12,10 @@ export function printSummary(result: JobResult): void {
   );
   if (result.notActivated.length > 0) {
     console.log(`  Not activated${result.notActivatedTruncated ? ' (first ones)' : ''}:`);
-    for (const device of result.notActivated.slice(0, 20)) {
+    // Failures first: they are what someone has to act on.
+    const order = { failed: 0, unresolved: 1, skipped: 2, activated: 3 };
+    const shown = [...result.notActivated].sort((a, b) => order[a.outcome] - order[b.outcome]).slice(0, 20);
+    for (const device of shown) {
       console.log(`    ${device.key}  ${device.outcome}  ${device.reason ?? ''}`);
     }
   }

@@ -1,7 +1,8 @@
 /**
  * `npm run dev:server`: a local Temporal server for development. Workflows survive restarts in a SQLite file.
  * Settings: TEMPORAL_DEV_IP (127.0.0.1), TEMPORAL_DEV_PORT (7233), TEMPORAL_DEV_UI_PORT (8233),
- * TEMPORAL_DEV_DB_FILE (.data/temporal.sqlite).
+ * TEMPORAL_DEV_DB_FILE (.data/temporal.sqlite), TEMPORAL_DEV_UI_CODEC_ENDPOINT (the codec server's URL, so the Web UI
+ * shows encrypted payloads decoded to those who hold its token).
  */
 import { resolve } from 'node:path';
 import { DevServerStartError, startDevServer } from './dev-server.js';
@@ -23,6 +24,9 @@ async function main() {
     uiPort: portSetting('TEMPORAL_DEV_UI_PORT', 8233),
     dbFile: resolve(process.env.TEMPORAL_DEV_DB_FILE ?? '.data/temporal.sqlite'),
     startTimeoutMs: 120_000,
+    extraArgs: process.env.TEMPORAL_DEV_UI_CODEC_ENDPOINT
+      ? ['--ui-codec-endpoint', process.env.TEMPORAL_DEV_UI_CODEC_ENDPOINT]
+      : [],
     log: (line) => console.log(line),
   });
   console.log(`Temporal dev server ready: gRPC ${server.address}, namespace ${server.namespace}`);

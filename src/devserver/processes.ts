@@ -1,10 +1,16 @@
 /**
- * The product's processes (worker, webhook …) run as real child processes, so fault tests can SIGKILL them.
+ * The product's processes (worker, webhook, simulator …) as real child processes: the demo runs the whole stack
+ * this way, and the fault tests SIGKILL them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface StartOptions {
+  /** Also append every line to this stream (a log file). */
+  log?: NodeJS.WritableStream;
+}
 
 export interface RunningProcess {
   name: string;
@@ -16,7 +22,12 @@ export interface RunningProcess {
 }
 
 /** Runs a TypeScript entry point (e.g. `src/worker.ts`) with tsx, as `npm run worker` does. */
-export function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv): RunningProcess {
+export function startProcess(
+  name: string,
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  options: StartOptions = {},
+): RunningProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -25,6 +36,7 @@ export function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv
   const output: string[] = [];
   const listeners = new Set<() => void>();
   const collect = (chunk: Buffer) => {
+    options.log?.write(chunk);
     output.push(...chunk.toString().split('\n').filter(Boolean));
     if (output.length > 5_000) output.splice(0, output.length - 5_000);
     for (const listener of listeners) listener();

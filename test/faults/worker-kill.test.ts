@@ -8,7 +8,7 @@ import {
   startActivationFixture,
   type ActivationFixture,
 } from '../harness/activation.js';
-import { startProcess, type RunningProcess } from '../harness/processes.js';
+import { startProcess, type RunningProcess } from '../../src/devserver/processes.js';
 import { connectTestClient, uniqueTaskQueue, type TestTemporal } from '../harness/temporal.js';
 import { checkAgainstTruth } from './truth.js';
 import type { SeedDevice } from '../../src/simulator/index.js';

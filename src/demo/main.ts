@@ -1,0 +1,174 @@
+/**
+ * `npm run demo`: the whole product on one machine, with nothing installed beforehand but Node.js (and Go, the
+ * first time, to build the Temporal CLI). Starts the Temporal dev server (Web UI on 8233), the ThingSpace
+ * simulator, the webhook and a worker; registers the callbacks; activates about 1,000 generated devices with mixed
+ * outcomes (some callbacks dropped, so the polling fallback shows) with the CLI's progress bar; prints the summary
+ * and where to look; stops everything — or, with --keep-running, leaves it up to look around.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { stringify } from 'csv-stringify/sync';
+import { startDevServer, type DevServer } from '../devserver/dev-server.js';
+import { startProcess, type RunningProcess } from '../devserver/processes.js';
+import { DEFAULT_ACCOUNT, DEFAULT_APP, DEFAULT_USER, generateSeed } from '../simulator/index.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '1000' },
+    'keep-running': { type: 'boolean', default: false },
+  },
+});
+
+const DATA = resolve('.data/demo');
+const SIM_PORT = 9100;
+const WEBHOOK_PORT = 9001;
+
+async function main() {
+  const count = Number(flags.devices);
+  if (!Number.isInteger(count) || count < 10 || count > 50_000)
+    throw new Error('--devices must be a whole number from 10 to 50,000');
+  await mkdir(join(DATA, 'logs'), { recursive: true });
+  const log = (name: string) => createWriteStream(join(DATA, 'logs', `${name}.log`));
+  const running: RunningProcess[] = [];
+  let server: DevServer | undefined;
+  const stopAll = async () => {
+    for (const proc of running.reverse()) await proc.kill('SIGTERM');
+    await server?.stop();
+  };
+
+  try {
+    step('Starting the Temporal dev server (gRPC 127.0.0.1:7233, Web UI http://localhost:8233)');
+    server = await startDevServer({ port: 7233, uiPort: 8233, startTimeoutMs: 120_000, log: () => {} });
+
+    step(`Starting the ThingSpace simulator with ${count} generated devices (http://127.0.0.1:${SIM_PORT}/api)`);
+    const seed = generateSeed({ count, nbIotShare: 0.1, notInAccountShare: 0.02, seed: 7 });
+    await writeFile(join(DATA, 'seed.json'), JSON.stringify(seed));
+    await writeFile(
+      join(DATA, 'simulator-config.json'),
+      JSON.stringify({
+        activationDelayMs: 500,
+        activationJitterMs: 3_000,
+        callbackDelayMs: 200,
+        outcomes: { failureRate: 0.05, niddFailureRate: 0.2, dropRate: 0.03, duplicateRate: 0.05, reorder: true },
+        logLevel: 'warn',
+      }),
+    );
+    const simulator = startProcess(
+      'simulator',
+      'src/simulator/main.ts',
+      {
+        SIM_PORT: String(SIM_PORT),
+        SIM_SEED_FILE: join(DATA, 'seed.json'),
+        SIM_CONFIG_FILE: join(DATA, 'simulator-config.json'),
+      },
+      { log: log('simulator') },
+    );
+    running.push(simulator);
+    await simulator.waitFor(/simulator listening/);
+
+    const thingspace = {
+      THINGSPACE_BASE_URL: `http://127.0.0.1:${SIM_PORT}/api`,
+      THINGSPACE_APP_KEY: DEFAULT_APP.appKey,
+      THINGSPACE_APP_SECRET: DEFAULT_APP.appSecret,
+      THINGSPACE_USERNAME: DEFAULT_USER.username,
+      THINGSPACE_PASSWORD: DEFAULT_USER.password,
+      THINGSPACE_ACCOUNT_NAME: DEFAULT_ACCOUNT,
+    };
+    const temporal = { TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace };
+    const callbacks = { CALLBACK_USERNAME: 'demo', CALLBACK_PASSWORD: randomBytes(12).toString('hex') };
+
+    step(`Starting the webhook (http://127.0.0.1:${WEBHOOK_PORT}) and a worker`);
+    const webhook = startProcess(
+      'webhook',
+      'src/webhook/main.ts',
+      { ...temporal, ...callbacks, WEBHOOK_PORT: String(WEBHOOK_PORT), WEBHOOK_HOST: '127.0.0.1' },
+      { log: log('webhook') },
+    );
+    const worker = startProcess('worker', 'src/worker.ts', { ...temporal, ...thingspace }, { log: log('worker') });
+    running.push(webhook, worker);
+    await Promise.all([webhook.waitFor(/webhook ready/), worker.waitFor(/Worker polling/, 120_000)]);
+
+    step('Registering the webhook for CarrierService and NiddService callbacks');
+    await runCli(['register-callbacks', '--url', `http://127.0.0.1:${WEBHOOK_PORT}`], { ...thingspace, ...callbacks });
+
+    const csv = join(DATA, 'devices.csv');
+    await writeFile(
+      csv,
+      stringify(
+        seed.devices.map((d) => ({
+          imei: d.deviceIds.find((i) => i.kind.toLowerCase() === 'imei')?.id ?? '',
+          iccid: d.deviceIds.find((i) => i.kind.toLowerCase() === 'iccid')?.id ?? '',
+          nbIot: d.type === 'NB-IoT',
+        })),
+        { header: true },
+      ),
+    );
+    step(`Activating ${seed.devices.length} devices from ${csv}`);
+    await runCli(
+      [
+        'activate',
+        csv,
+        '--job-id',
+        `demo-${Date.now()}`,
+        '--service-plan',
+        '4G-IoT-1GB',
+        '--mdn-zip-code',
+        '98801',
+        '--max-devices-per-request',
+        String(Math.ceil(seed.devices.length / 3)),
+        // Short waits so the polling fallback shows in a demo; production waits 12 hours for callbacks.
+        '--callback-timeout',
+        '20 seconds',
+        '--poll-interval',
+        '3 seconds',
+        '--poll-deadline',
+        '2 minutes',
+        '--wait',
+      ],
+      { ...temporal, ...thingspace },
+    );
+
+    console.log(`
+Where to look in the Web UI (${server.uiUrl}):
+  - the job workflow (type activationJob) and its request workflows (thingspace-request-…);
+  - filter with the search attributes, e.g.  ActivationPhase = "done" AND DevicesFailed > 0
+  - each workflow's Queries tab: "progress"; its history shows the batched "callbacks" signals.
+Logs of every process: ${join(DATA, 'logs')}`);
+    if (flags['keep-running']) {
+      console.log('\nEverything keeps running (--keep-running). Press Ctrl+C to stop it all.');
+      await new Promise<void>((done) => process.once('SIGINT', () => done()));
+    }
+  } finally {
+    step('Stopping everything');
+    await stopAll();
+  }
+}
+
+function step(text: string) {
+  console.log(`\n▶ ${text}`);
+}
+
+/** The CLI as a child process with the terminal attached, so its progress bar draws as it would for a user. */
+async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  await new Promise<void>((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/starter.ts', ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, ...env },
+    });
+    child.once('exit', (code) =>
+      code === 0 ? done() : fail(new Error(`thingspace-activation ${args[0]} exited with ${code}`)),
+    );
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
