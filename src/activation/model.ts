@@ -81,8 +81,30 @@ export const RequestWorkflowInputSchema = z.object({
   callbackTimeout: z.union([DurationSchema, z.literal(0)]).optional(),
   pollInterval: DurationSchema.optional(),
   pollDeadline: DurationSchema.optional(),
+  /** History events per run before the workflow continues as new (Temporal warns at 10,240). */
+  historyLimit: z.number().int().min(10).optional(),
+  /** Set only by the workflow itself when it continues as new. */
+  carried: z.custom<RequestCarryOver>().optional(),
 });
 export type RequestWorkflowInput = z.input<typeof RequestWorkflowInputSchema>;
+
+/** What one device's entry in the ledger holds: the callbacks heard, and the outcome once final. */
+export interface LedgerEntryState {
+  carrier?: CallbackRecord;
+  nidd?: CallbackRecord;
+  report?: DeviceReport;
+}
+
+/** A request workflow's state handed to its next run: only devices something was heard of. */
+export interface RequestCarryOver {
+  phase: 'awaiting-callbacks' | 'polling';
+  /** Epoch milliseconds, fixed by the first run, so continuing as new never extends a wait. */
+  callbackDeadline: number;
+  pollDeadline?: number;
+  callbacks: RequestProgress['callbacks'];
+  ledger: [string, LedgerEntryState][];
+  runs: number;
+}
 
 export const RequestPhaseSchema = z.enum(['awaiting-callbacks', 'polling', 'done']);
 export type RequestPhase = z.infer<typeof RequestPhaseSchema>;

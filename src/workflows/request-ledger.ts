@@ -2,15 +2,18 @@
  * The per-device book of one ThingSpace request: which callbacks arrived, which devices are settled, and the
  * report. Pure and deterministic, so the request workflow stays a thin shell around it and it is unit-testable.
  */
-import type { CallbackRecord, DeviceReport, ExpectedDevice, OutcomeCounts } from '../activation/model.js';
+import type {
+  CallbackRecord,
+  DeviceReport,
+  ExpectedDevice,
+  LedgerEntryState,
+  OutcomeCounts,
+} from '../activation/model.js';
 import { buildDeviceKeyIndex, matchDeviceKey } from '../thingspace/schemas/device-key.js';
 
-interface Entry {
+/** `report` is set once the device's outcome is final; later callbacks for it change nothing. */
+interface Entry extends LedgerEntryState {
   device: ExpectedDevice;
-  carrier?: CallbackRecord;
-  nidd?: CallbackRecord;
-  /** Set once the device's outcome is final; later callbacks for it change nothing. */
-  report?: DeviceReport;
 }
 
 export interface ApplyResult {
@@ -25,10 +28,26 @@ export class RequestLedger {
   private readonly index: Map<string, string>;
   private settledCount = 0;
 
-  /** `device.key` must be the canonical `deviceKey(device.deviceIds)`. */
-  constructor(devices: readonly ExpectedDevice[]) {
+  /** `device.key` must be the canonical `deviceKey(device.deviceIds)`; `saved` comes from `snapshot()`. */
+  constructor(devices: readonly ExpectedDevice[], saved: readonly [string, LedgerEntryState][] = []) {
     for (const device of devices) this.entries.set(device.key, { device });
     this.index = buildDeviceKeyIndex(devices.map((device) => device.deviceIds));
+    for (const [key, state] of saved) {
+      const entry = this.entries.get(key);
+      if (!entry) continue;
+      Object.assign(entry, state);
+      if (entry.report) this.settledCount++;
+    }
+  }
+
+  /** The state of every device something was heard of, for the workflow's next run. */
+  snapshot(): [string, LedgerEntryState][] {
+    const saved: [string, LedgerEntryState][] = [];
+    for (const [key, { carrier, nidd, report }] of this.entries) {
+      if (carrier || nidd || report)
+        saved.push([key, { ...(carrier && { carrier }), ...(nidd && { nidd }), ...(report && { report }) }]);
+    }
+    return saved;
   }
 
   get size(): number {

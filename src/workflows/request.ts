@@ -6,13 +6,16 @@
  */
 import { msToNumber } from '@temporalio/common';
 import {
+  allHandlersFinished,
   condition,
+  continueAsNew,
   defineQuery,
   defineSignal,
   log,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type {
   CallbackRecord,
@@ -43,6 +46,8 @@ export const DEFAULT_CALLBACK_TIMEOUT = '12 hours';
 export const DEFAULT_POLL_INTERVAL = '15 minutes';
 export const DEFAULT_POLL_DEADLINE = '12 hours';
 const NOT_ACTIVATED_IN_RESULT = 100;
+/** History events per run before continuing as new; Temporal warns at 10,240 and fails at 51,200. */
+export const DEFAULT_HISTORY_LIMIT = 8_000;
 
 const { pollDevices } = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
@@ -55,9 +60,10 @@ export function requestWorkflowId(requestId: string): string {
 }
 
 export async function activationRequest(input: RequestWorkflowInput): Promise<RequestResult> {
-  const ledger = new RequestLedger(input.devices);
-  let phase: RequestPhase = 'awaiting-callbacks';
-  const callbacks = { applied: 0, duplicates: 0, unknown: 0, late: 0, signals: 0 };
+  const carried = input.carried;
+  const ledger = new RequestLedger(input.devices, carried?.ledger);
+  let phase: RequestPhase = carried?.phase ?? 'awaiting-callbacks';
+  const callbacks = carried?.callbacks ?? { applied: 0, duplicates: 0, unknown: 0, late: 0, signals: 0 };
 
   const progress = (): RequestProgress => ({ requestId: input.requestId, phase, counts: ledger.counts(), callbacks });
   const enterPhase = (next: RequestPhase) => {
@@ -87,12 +93,48 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
     { key: ThingSpaceAccount, value: input.accountName },
   ]);
 
+  // Callbacks trickling in one by one over hours would each be a signal: past the history limit, the state moves
+  // to a fresh run, which keeps every run far from Temporal's 10,000-signal and 51,200-event limits.
+  const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  const mustContinue = () => workflowInfo().historyLength >= historyLimit || workflowInfo().continueAsNewSuggested;
   const callbackTimeout = input.callbackTimeout ?? DEFAULT_CALLBACK_TIMEOUT;
-  if (callbackTimeout !== 0) await condition(() => ledger.allSettled(), callbackTimeout);
+  const callbackDeadline =
+    carried?.callbackDeadline ?? Date.now() + (callbackTimeout === 0 ? 0 : msToNumber(callbackTimeout));
+  let pollDeadline = carried?.pollDeadline;
+  const continueWithState = async (): Promise<never> => {
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof activationRequest>({
+      ...input,
+      carried: {
+        phase: phase === 'polling' ? 'polling' : 'awaiting-callbacks',
+        callbackDeadline,
+        ...(pollDeadline !== undefined && { pollDeadline }),
+        callbacks,
+        ledger: ledger.snapshot(),
+        runs: (carried?.runs ?? 1) + 1,
+      },
+    });
+  };
+
+  while (phase === 'awaiting-callbacks' && !ledger.allSettled()) {
+    const remaining = callbackDeadline - Date.now();
+    if (remaining <= 0) break;
+    await condition(() => ledger.allSettled() || mustContinue(), remaining);
+    if (!ledger.allSettled() && mustContinue()) return continueWithState();
+  }
 
   if (!ledger.allSettled()) {
-    enterPhase('polling');
-    await pollUntilSettled(input, ledger);
+    if (phase !== 'polling') enterPhase('polling');
+    pollDeadline ??= Date.now() + msToNumber(input.pollDeadline ?? DEFAULT_POLL_DEADLINE);
+    const interval = msToNumber(input.pollInterval ?? DEFAULT_POLL_INTERVAL);
+    // Callbacks still count while polling: whichever settles a device first wins.
+    while (!ledger.allSettled() && Date.now() < pollDeadline) {
+      if (mustContinue()) return continueWithState();
+      await pollOnce(input, ledger);
+      const remaining = pollDeadline - Date.now();
+      if (ledger.allSettled() || remaining <= 0) break;
+      await condition(() => ledger.allSettled() || mustContinue(), Math.min(interval, remaining));
+    }
   }
   ledger.closeUnresolved('no callback, and polling could not establish an outcome before the poll deadline');
   enterPhase('done');
@@ -110,25 +152,13 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
   };
 }
 
-/** Callbacks still count while polling: whichever settles a device first wins. */
-async function pollUntilSettled(input: RequestWorkflowInput, ledger: RequestLedger): Promise<void> {
-  const deadline = Date.now() + msToNumber(input.pollDeadline ?? DEFAULT_POLL_DEADLINE);
-  const interval = msToNumber(input.pollInterval ?? DEFAULT_POLL_INTERVAL);
-  while (!ledger.allSettled() && Date.now() < deadline) {
-    try {
-      const devices = ledger.unsettled().map(({ key, deviceIds }) => ({ key, deviceIds }));
-      const { settled } = await pollDevices({
-        accountName: input.accountName,
-        devices,
-        submittedAt: input.submittedAt,
-      });
-      for (const { key, ...report } of settled) ledger.settleFromPoll(key, report);
-    } catch (err) {
-      // A failed poll is not the end: the next one may work, and the deadline bounds the whole.
-      log.warn('poll failed', { requestId: input.requestId, error: err instanceof Error ? err.message : String(err) });
-    }
-    const remaining = deadline - Date.now();
-    if (ledger.allSettled() || remaining <= 0) break;
-    await condition(() => ledger.allSettled(), Math.min(interval, remaining));
+async function pollOnce(input: RequestWorkflowInput, ledger: RequestLedger): Promise<void> {
+  try {
+    const devices = ledger.unsettled().map(({ key, deviceIds }) => ({ key, deviceIds }));
+    const { settled } = await pollDevices({ accountName: input.accountName, devices, submittedAt: input.submittedAt });
+    for (const { key, ...report } of settled) ledger.settleFromPoll(key, report);
+  } catch (err) {
+    // A failed poll is not the end: the next one may work, and the deadline bounds the whole.
+    log.warn('poll failed', { requestId: input.requestId, error: err instanceof Error ? err.message : String(err) });
   }
 }

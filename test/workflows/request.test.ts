@@ -166,6 +166,46 @@ describe('activationRequest workflow (real dev server and worker)', () => {
     }
   });
 
+  it('continues as new when callbacks trickle in one signal at a time, losing nothing', async () => {
+    const requestId = `req-${Date.now()}-trickle`;
+    const taskQueue = uniqueTaskQueue();
+    const many: ExpectedDevice[] = Array.from({ length: 60 }, (_, n) => {
+      const imei = `35123400000${String(n).padStart(4, '0')}`;
+      return { key: `imei:${imei}`, deviceIds: [{ kind: 'imei', id: imei }] };
+    });
+    const result = await withWorker(taskQueue, async () => {
+      const handle = await temporal.client.workflow.start(activationRequest, {
+        taskQueue,
+        workflowId: requestWorkflowId(requestId),
+        args: [
+          {
+            requestId,
+            accountName: DEFAULT_ACCOUNT,
+            submittedAt: new Date().toISOString(),
+            devices: many,
+            callbackTimeout: '5 minutes',
+            historyLimit: 40,
+          },
+        ],
+      });
+      for (const [n, device] of many.entries()) {
+        const imei = device.deviceIds[0]!.id;
+        await handle.signal(callbacksSignal, [success(imei, `50900${n}`)]);
+        if (n % 20 === 0) await handle.signal(callbacksSignal, [success(imei, `50900${n}`)]);
+      }
+      return handle.result();
+    });
+    expect(result.counts).toMatchObject({ total: 60, activated: 60, pending: 0 });
+    expect(result.callbacks).toMatchObject({ applied: 60, duplicates: 3, signals: 63 });
+    // Visibility is eventually consistent: give it a moment to list the earlier runs.
+    let runs = 0;
+    for (let attempt = 0; attempt < 50 && runs < 2; attempt++) {
+      runs = (await temporal.client.workflow.count(`WorkflowId = '${requestWorkflowId(requestId)}'`)).count;
+      if (runs < 2) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(runs).toBeGreaterThan(1);
+  });
+
   it('waits 12 hours for callbacks by default (the timer recorded in history)', async () => {
     const requestId = `req-${Date.now()}-default`;
     const taskQueue = uniqueTaskQueue();
