@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { CallbackRecord, ExpectedDevice } from '../../src/activation/model.js';
+import type { CallbackRecord, ExpectedDevice, RequestWorkflowInput } from '../../src/activation/model.js';
 import { ActivationPhase, ThingSpaceAccount } from '../../src/search-attributes.js';
 import {
   activationRequest,
@@ -19,6 +19,19 @@ import {
 } from '../harness/temporal.js';
 
 let temporal: TestTemporal;
+
+/** Starts a request workflow with the account and submission time every test uses. */
+function startRequest(
+  taskQueue: string,
+  requestId: string,
+  input: Omit<RequestWorkflowInput, 'requestId' | 'accountName' | 'submittedAt'>,
+) {
+  return temporal.client.workflow.start(activationRequest, {
+    taskQueue,
+    workflowId: requestWorkflowId(requestId),
+    args: [{ requestId, accountName: DEFAULT_ACCOUNT, submittedAt: new Date().toISOString(), ...input }],
+  });
+}
 beforeAll(async () => {
   temporal = await connectTestClient();
 });
@@ -60,19 +73,7 @@ describe('activationRequest workflow (real dev server and worker)', () => {
     const requestId = `req-${Date.now()}-mixed`;
     const taskQueue = uniqueTaskQueue();
     const result = await withWorker(taskQueue, async () => {
-      const handle = await temporal.client.workflow.start(activationRequest, {
-        taskQueue,
-        workflowId: requestWorkflowId(requestId),
-        args: [
-          {
-            requestId,
-            accountName: '0868924207-00001',
-            submittedAt: new Date().toISOString(),
-            devices,
-            callbackTimeout: '1 minute',
-          },
-        ],
-      });
+      const handle = await startRequest(taskQueue, requestId, { devices, callbackTimeout: '1 minute' });
       await handle.signal(callbacksSignal, [
         success('990013907835573', '5096306081'),
         success('990013907835573', '5096306081'),
@@ -139,20 +140,11 @@ describe('activationRequest workflow (real dev server and worker)', () => {
     const fixture = await startActivationFixture([]);
     try {
       const result = await withActivationWorkers(taskQueue, fixture.thingspace, async () => {
-        const handle = await temporal.client.workflow.start(activationRequest, {
-          taskQueue,
-          workflowId: requestWorkflowId(requestId),
-          args: [
-            {
-              requestId,
-              accountName: DEFAULT_ACCOUNT,
-              submittedAt: new Date().toISOString(),
-              devices: devices.slice(0, 2),
-              callbackTimeout: '1 second',
-              pollInterval: '300 milliseconds',
-              pollDeadline: '2 seconds',
-            },
-          ],
+        const handle = await startRequest(taskQueue, requestId, {
+          devices: devices.slice(0, 2),
+          callbackTimeout: '1 second',
+          pollInterval: '300 milliseconds',
+          pollDeadline: '2 seconds',
         });
         await handle.signal(callbacksSignal, [success('990013907835573', '5096306081')]);
         return handle.result();
@@ -174,19 +166,10 @@ describe('activationRequest workflow (real dev server and worker)', () => {
       return { key: `imei:${imei}`, deviceIds: [{ kind: 'imei', id: imei }] };
     });
     const result = await withWorker(taskQueue, async () => {
-      const handle = await temporal.client.workflow.start(activationRequest, {
-        taskQueue,
-        workflowId: requestWorkflowId(requestId),
-        args: [
-          {
-            requestId,
-            accountName: DEFAULT_ACCOUNT,
-            submittedAt: new Date().toISOString(),
-            devices: many,
-            callbackTimeout: '5 minutes',
-            historyLimit: 40,
-          },
-        ],
+      const handle = await startRequest(taskQueue, requestId, {
+        devices: many,
+        callbackTimeout: '5 minutes',
+        historyLimit: 40,
       });
       for (const [n, device] of many.entries()) {
         const imei = device.deviceIds[0]!.id;
@@ -210,18 +193,7 @@ describe('activationRequest workflow (real dev server and worker)', () => {
     const requestId = `req-${Date.now()}-default`;
     const taskQueue = uniqueTaskQueue();
     await withWorker(taskQueue, async () => {
-      const handle = await temporal.client.workflow.start(activationRequest, {
-        taskQueue,
-        workflowId: requestWorkflowId(requestId),
-        args: [
-          {
-            requestId,
-            accountName: DEFAULT_ACCOUNT,
-            submittedAt: new Date().toISOString(),
-            devices: devices.slice(0, 1),
-          },
-        ],
-      });
+      const handle = await startRequest(taskQueue, requestId, { devices: devices.slice(0, 1) });
       await handle.query(requestProgressQuery); // the first workflow task has run once a query is answered
       const history = await handle.fetchHistory();
       const timer = history.events?.find((event) => event.timerStartedEventAttributes);
