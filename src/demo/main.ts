@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
 import { startDevServer, type DevServer } from '../devserver/dev-server.js';
 import { startProcess, type RunningProcess } from '../devserver/processes.js';
+import { obtainTemporalCli } from '../devserver/temporal-cli.js';
 import { DEFAULT_ACCOUNT, DEFAULT_APP, DEFAULT_USER, generateSeed } from '../simulator/index.js';
 
 const { values: flags } = parseArgs({
@@ -42,7 +43,9 @@ async function main() {
 
   try {
     step('Starting the Temporal dev server (gRPC 127.0.0.1:7233, Web UI http://localhost:8233)');
-    server = await startDevServer({ port: 7233, uiPort: 8233, startTimeoutMs: 120_000, log: () => {} });
+    // Said aloud: the first run on a machine builds the Temporal CLI, which takes minutes.
+    const cli = await obtainTemporalCli({ log: (line) => console.log(`  ${line}`) });
+    server = await startDevServer({ cli, port: 7233, uiPort: 8233, startTimeoutMs: 120_000, log: () => {} });
 
     step(`Starting the ThingSpace simulator with ${count} generated devices (http://127.0.0.1:${SIM_PORT}/api)`);
     const seed = generateSeed({ count, nbIotShare: 0.1, notInAccountShare: 0.02, seed: 7 });
