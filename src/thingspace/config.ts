@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { formatZodError } from './schemas/format.js';
 
@@ -53,17 +54,63 @@ export function parseConfig(input: unknown): ThingSpaceConfig {
   return result.data;
 }
 
-/** Reads `THINGSPACE_*` variables: BASE_URL, APP_KEY, APP_SECRET, USERNAME, PASSWORD, ACCOUNT_NAME. */
-export function configFromEnv(env: Record<string, string | undefined> = process.env): ThingSpaceConfig {
-  return parseConfig({
-    baseUrl: env.THINGSPACE_BASE_URL ?? 'https://thingspace.verizon.com/api',
-    appKey: env.THINGSPACE_APP_KEY,
-    appSecret: env.THINGSPACE_APP_SECRET,
-    username: env.THINGSPACE_USERNAME,
-    password: env.THINGSPACE_PASSWORD,
-    accountName: env.THINGSPACE_ACCOUNT_NAME || undefined,
-    ...(env.THINGSPACE_REQUEST_TIMEOUT_MS
-      ? { timeouts: { requestMs: Number(env.THINGSPACE_REQUEST_TIMEOUT_MS) } }
-      : {}),
+/** Where each setting comes from, so a start-up error names the variable to fix rather than a field. */
+const ENV_NAMES: Record<string, string> = {
+  baseUrl: 'THINGSPACE_BASE_URL',
+  appKey: 'THINGSPACE_APP_KEY',
+  appSecret: 'THINGSPACE_APP_SECRET',
+  username: 'THINGSPACE_USERNAME',
+  password: 'THINGSPACE_PASSWORD',
+  accountName: 'THINGSPACE_ACCOUNT_NAME',
+  'timeouts.requestMs': 'THINGSPACE_REQUEST_TIMEOUT_MS',
+};
+
+/**
+ * Settings from `THINGSPACE_*` variables (BASE_URL, APP_KEY, APP_SECRET, USERNAME, PASSWORD, ACCOUNT_NAME,
+ * REQUEST_TIMEOUT_MS), over an optional JSON file named by THINGSPACE_CONFIG_FILE with the config's own field
+ * names (`{"appKey": …, "timeouts": {"requestMs": …}}`), e.g. a mounted secret. Variables win over the file.
+ */
+export function configFromEnv(
+  env: Record<string, string | undefined> = process.env,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): ThingSpaceConfig {
+  let file: Record<string, unknown> = {};
+  if (env.THINGSPACE_CONFIG_FILE) {
+    try {
+      file = JSON.parse(readFile(env.THINGSPACE_CONFIG_FILE)) as Record<string, unknown>;
+    } catch (err) {
+      throw new ThingSpaceConfigError(
+        `THINGSPACE_CONFIG_FILE (${env.THINGSPACE_CONFIG_FILE}) could not be read as JSON: ${(err as Error).message}`,
+      );
+    }
+  }
+  const set = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
+  const fromEnv = Object.fromEntries(
+    Object.entries({
+      baseUrl: set(env.THINGSPACE_BASE_URL),
+      appKey: set(env.THINGSPACE_APP_KEY),
+      appSecret: set(env.THINGSPACE_APP_SECRET),
+      username: set(env.THINGSPACE_USERNAME),
+      password: set(env.THINGSPACE_PASSWORD),
+      accountName: set(env.THINGSPACE_ACCOUNT_NAME),
+    }).filter(([, value]) => value !== undefined),
+  );
+  const timeout = set(env.THINGSPACE_REQUEST_TIMEOUT_MS);
+  const result = ThingSpaceConfigSchema.safeParse({
+    baseUrl: 'https://thingspace.verizon.com/api',
+    ...file,
+    ...fromEnv,
+    ...(timeout !== undefined && {
+      timeouts: { ...(file.timeouts as object | undefined), requestMs: Number(timeout) },
+    }),
   });
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const path = issue.path.map(String).join('.');
+      const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined');
+      return `${ENV_NAMES[path] ?? path}: ${missing ? 'must be set' : issue.message}`;
+    });
+    throw new ThingSpaceConfigError(`ThingSpace settings: ${problems.join('; ')}`);
+  }
+  return result.data;
 }
