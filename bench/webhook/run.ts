@@ -13,7 +13,7 @@ import { SERVICE_PATHS } from '../../src/webhook/paths.js';
 import { activationRequest, requestProgressQuery, requestWorkflowId } from '../../src/workflows/request.js';
 import { LISTENER, callbackBody, expectedDevices } from './callbacks.js';
 import { runLoad, type LoadResult } from './load.js';
-import { startChild, type Child } from './processes.js';
+import { startChild, type Child } from '../processes.js';
 
 const { values: args } = parseArgs({
   options: {

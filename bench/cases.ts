@@ -1,0 +1,153 @@
+/** The two kinds of case: a job through the product's processes, and the bare baseline script. */
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ActivationClient } from '../src/client.js';
+import { registerCallbacks } from '../src/cli/register-callbacks.js';
+import type { BaselineResult } from './baseline.js';
+import { measureHistories, phaseSeconds, sampleCallbacks, type CallbackRate, type HistoryFigures } from './measure.js';
+import { startChild, type Child } from './processes.js';
+import { startRoundRobinProxy, type Proxy } from './proxy.js';
+import { DATA_DIR, type Account, type Stack } from './stack.js';
+
+export interface TemporalCaseFigures {
+  kind: 'temporal';
+  devices: number;
+  activated: number;
+  wallSeconds: number;
+  phases: Record<string, number>;
+  callbacks: CallbackRate;
+  histories: HistoryFigures;
+  signals: number;
+  workerPeakRss: (number | undefined)[];
+  webhookPeakRss: (number | undefined)[];
+  /** The workers' largest resident set in each job phase (sampled every 100 ms): where memory grows. */
+  workerRssByPhase: Record<string, number>;
+  /** From start to result on the monotonic clock (µs), to cut profiles down to the case itself. */
+  windowUs: { fromUs: number; toUs: number };
+}
+
+export interface BaselineFigures extends BaselineResult {
+  kind: 'baseline';
+}
+
+export interface TemporalCase {
+  name: string;
+  account: Account;
+  workers: number;
+  webhooks: number;
+  /** Runs the worker and webhook processes under --cpu-prof, with a folder per process in here. */
+  profileDir?: string;
+  timeoutMs: number;
+}
+
+/** Fresh processes per case, so each peak RSS belongs to that case alone. */
+export async function runTemporalCase(stack: Stack, spec: TemporalCase): Promise<TemporalCaseFigures> {
+  const taskQueue = `bench-${spec.name}-${randomUUID().slice(0, 8)}`;
+  const profiling = async (name: string) => {
+    if (!spec.profileDir) return undefined;
+    const dir = join(spec.profileDir, name);
+    await mkdir(dir, { recursive: true });
+    return dir;
+  };
+  const workers: Child[] = [];
+  const webhooks: Child[] = [];
+  let proxy: Proxy | undefined;
+  try {
+    for (let i = 1; i <= spec.workers; i++) {
+      workers.push(await stack.startWorker(`${spec.name}-worker-${i}`, taskQueue, await profiling(`worker-${i}`)));
+    }
+    const ports: number[] = [];
+    for (let i = 1; i <= spec.webhooks; i++) {
+      const { child, port } = await stack.startWebhook(`${spec.name}-webhook-${i}`, await profiling(`webhook-${i}`));
+      webhooks.push(child);
+      ports.push(port);
+    }
+    if (ports.length > 1) proxy = await startRoundRobinProxy(ports);
+    const thingspace = stack.thingspace(spec.account.name);
+    await registerCallbacks(thingspace, {
+      url: `http://127.0.0.1:${proxy?.port ?? ports[0]}`,
+      credentials: stack.credentials,
+      accountName: spec.account.name,
+    });
+    await thingspace.logout();
+
+    const activation = new ActivationClient(stack.client, taskQueue);
+    const jobId = `bench-${spec.name}-${Date.now()}`;
+    const sampler = await sampleCallbacks(() => stack.callbackStats());
+    const rss: { at: number; bytes: number }[] = [];
+    const rssTimer = setInterval(() => {
+      const bytes = Math.max(...workers.map((w) => w.rssBytes() ?? 0));
+      rss.push({ at: Date.now(), bytes });
+    }, 100);
+    const started = performance.now();
+    const fromUs = Number(process.hrtime.bigint() / 1000n);
+    const { handle } = await activation.startJob({
+      jobId,
+      accountName: spec.account.name,
+      activation: { servicePlan: '4G-IoT-1GB', mdnZipCode: '98801' },
+      devices: spec.account.devices.map((d) => ({ deviceIds: d.deviceIds })),
+      // A lost callback would otherwise hold the case for the 12-hour default; polling settles it within seconds.
+      options: { maxDevicesPerRequest: 10_000, callbackTimeout: '5 minutes', pollInterval: '5 seconds' },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const result = await Promise.race([
+      handle.result(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${spec.name}: no result within ${spec.timeoutMs} ms`)),
+          spec.timeoutMs,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+    const wallSeconds = (performance.now() - started) / 1000;
+    const windowUs = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
+    clearInterval(rssTimer);
+    const callbacks = await sampler.stop();
+    const workerPeakRss = workers.map((w) => w.peakRssBytes());
+    const webhookPeakRss = webhooks.map((w) => w.peakRssBytes());
+    const histories = await measureHistories(stack.client, taskQueue, jobId);
+    const workerRssByPhase: Record<string, number> = {};
+    for (const { at, bytes } of rss) {
+      // Server event times and this clock are the same machine's wall clock.
+      const phase = histories.phases.findLast((p) => p.at <= at)?.phase ?? 'starting';
+      workerRssByPhase[phase] = Math.max(workerRssByPhase[phase] ?? 0, bytes);
+    }
+    return {
+      kind: 'temporal',
+      devices: spec.account.devices.length,
+      activated: result.counts.activated,
+      wallSeconds,
+      phases: phaseSeconds(histories),
+      callbacks,
+      histories,
+      signals: histories.runs.reduce((sum, run) => sum + run.signals, 0),
+      workerPeakRss,
+      webhookPeakRss,
+      workerRssByPhase,
+      windowUs,
+    };
+  } finally {
+    await proxy?.close();
+    for (const child of [...webhooks, ...workers]) await child.stop();
+  }
+}
+
+export async function runBaseline(stack: Stack, account: Account): Promise<BaselineFigures> {
+  const child = await startChild(
+    'baseline',
+    'bench/baseline.ts',
+    {
+      ...stack.thingspaceEnv,
+      ...stack.callbackEnv,
+      BASELINE_ACCOUNT: account.name,
+      BASELINE_SEED_FILE: stack.seedFile,
+    },
+    /^result /,
+    { log: createWriteStream(join(DATA_DIR, 'logs', 'baseline.log')) },
+  );
+  const line = child.output.find((l) => l.startsWith('result ')) as string;
+  await child.stop();
+  return { kind: 'baseline', ...(JSON.parse(line.slice('result '.length)) as BaselineResult) };
+}

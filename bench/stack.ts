@@ -1,0 +1,189 @@
+/**
+ * What every case of `npm run bench` shares: one Temporal dev server, one prebuilt workflow bundle and one simulator
+ * process holding every case's devices, each case on an account of its own (so each lists only its devices and has
+ * its own activate rate limit), plus starters for the worker and webhook processes a case runs against.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { freePort, startDevServer, type DevServer } from '../src/devserver/dev-server.js';
+import type { ConfigPatch, SeedDevice, SimulatorSeed } from '../src/simulator/index.js';
+import { DEFAULT_APP, DEFAULT_USER, generateSeed } from '../src/simulator/index.js';
+import { dataConverter } from '../src/temporal/connection.js';
+import { ThingSpaceClient } from '../src/thingspace/client.js';
+import { startChild, type Child } from './processes.js';
+
+export const DATA_DIR = fileURLToPath(new URL('../.data/bench/', import.meta.url));
+const WORKFLOWS = fileURLToPath(new URL('../src/workflows/index.ts', import.meta.url));
+
+/** As fast as the simulator can go: the figures are about our processes, not ThingSpace's pace. */
+const SIMULATOR_CONFIG: ConfigPatch = {
+  // Not 0: a real callback never beats the activate response, and the webhook would spend the race retrying.
+  activationDelayMs: 100,
+  callbackDelayMs: 0,
+  callbackConcurrency: 256,
+  // ThingSpace's own limits stay: 10,000 devices a request, 100 activate requests a minute per account.
+  logLevel: 'warn',
+};
+
+export interface Account {
+  name: string;
+  devices: SeedDevice[];
+}
+
+export interface Stack {
+  devServer: DevServer;
+  client: Client;
+  simulatorUrl: string;
+  /** THINGSPACE_* for the worker and the baseline, as a deployment would set them. */
+  thingspaceEnv: Record<string, string>;
+  temporalEnv: Record<string, string>;
+  callbackEnv: Record<string, string>;
+  credentials: { username: string; password: string };
+  seedFile: string;
+  accounts: Account[];
+  thingspace(accountName: string): ThingSpaceClient;
+  /** The simulator's delivery counters (acknowledged callbacks …), read over its admin API. */
+  callbackStats(): Promise<{ acknowledged: number; failedSends: number; exhausted: number }>;
+  startWorker(name: string, taskQueue: string, cpuProfDir?: string): Promise<Child>;
+  startWebhook(name: string, cpuProfDir?: string): Promise<{ child: Child; port: number }>;
+  stop(): Promise<void>;
+}
+
+/** Ready 4G devices (one callback each) on `count` accounts of the given sizes, identifiers distinct across them. */
+function buildSeed(sizes: number[]): { seed: SimulatorSeed; accounts: Account[] } {
+  const accounts = sizes.map((count, i) => {
+    const name = `0868924207-${String(i + 1).padStart(5, '0')}`;
+    const { devices } = generateSeed({
+      count,
+      accounts: [name],
+      nbIotShare: 0,
+      notInAccountShare: 0,
+      stateWeights: { 'pre-active': 1, preactive: 0, active: 0, deactive: 0, suspend: 0 },
+      seed: 1000 + i,
+    });
+    return { name, devices };
+  });
+  const ids = new Set(accounts.flatMap((a) => a.devices.map((d) => d.deviceIds[0]!.id)));
+  if (ids.size !== sizes.reduce((a, b) => a + b, 0)) throw new Error('generated device identifiers collide');
+  const names = accounts.map((a) => a.name);
+  return {
+    accounts,
+    seed: {
+      apps: [DEFAULT_APP],
+      users: [{ ...DEFAULT_USER, accountNames: names }],
+      accounts: names,
+      devices: accounts.flatMap((a) => a.devices),
+    },
+  };
+}
+
+export async function startStack(accountSizes: number[], say: (line: string) => void): Promise<Stack> {
+  await mkdir(join(DATA_DIR, 'logs'), { recursive: true });
+  const log = (name: string) => ({ log: createWriteStream(join(DATA_DIR, 'logs', `${name}.log`)) });
+  const children: Child[] = [];
+  const adminToken = randomBytes(12).toString('hex');
+  const credentials = { username: 'bench', password: randomBytes(12).toString('hex') };
+
+  say('starting the Temporal dev server and bundling the workflows …');
+  const [devServer, bundle] = await Promise.all([
+    startDevServer({ log: () => {}, startTimeoutMs: 120_000 }),
+    bundleWorkflowCode({
+      workflowsPath: WORKFLOWS,
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
+    }),
+  ]);
+  let connection: Connection | undefined;
+  try {
+    const bundleFile = join(DATA_DIR, 'workflow-bundle.js');
+    await writeFile(bundleFile, bundle.code);
+
+    const { seed, accounts } = buildSeed(accountSizes);
+    const seedFile = join(DATA_DIR, 'seed.json');
+    const configFile = join(DATA_DIR, 'simulator-config.json');
+    await writeFile(seedFile, JSON.stringify(seed));
+    await writeFile(configFile, JSON.stringify(SIMULATOR_CONFIG));
+    const simPort = await freePort();
+    say(`starting the simulator with ${seed.devices.length.toLocaleString('en-US')} devices …`);
+    children.push(
+      await startChild(
+        'simulator',
+        'src/simulator/main.ts',
+        {
+          SIM_PORT: String(simPort),
+          SIM_SEED_FILE: seedFile,
+          SIM_CONFIG_FILE: configFile,
+          SIM_ADMIN_TOKEN: adminToken,
+        },
+        /simulator listening/,
+        log('simulator'),
+      ),
+    );
+    const simulatorUrl = `http://127.0.0.1:${simPort}/api`;
+    const thingspaceEnv = {
+      THINGSPACE_BASE_URL: simulatorUrl,
+      THINGSPACE_APP_KEY: DEFAULT_APP.appKey,
+      THINGSPACE_APP_SECRET: DEFAULT_APP.appSecret,
+      THINGSPACE_USERNAME: DEFAULT_USER.username,
+      THINGSPACE_PASSWORD: DEFAULT_USER.password,
+    };
+    const temporalEnv = { TEMPORAL_ADDRESS: devServer.address, TEMPORAL_NAMESPACE: devServer.namespace };
+    const callbackEnv = { CALLBACK_USERNAME: credentials.username, CALLBACK_PASSWORD: credentials.password };
+    connection = await Connection.connect({ address: devServer.address });
+    const client = new Client({ connection, namespace: devServer.namespace, dataConverter });
+    const openConnection = connection;
+
+    return {
+      devServer,
+      client,
+      simulatorUrl,
+      thingspaceEnv,
+      temporalEnv,
+      callbackEnv,
+      credentials,
+      seedFile,
+      accounts,
+      thingspace: (accountName) =>
+        new ThingSpaceClient({ baseUrl: simulatorUrl, ...DEFAULT_APP, ...DEFAULT_USER, accountName }),
+      async callbackStats() {
+        const res = await fetch(`http://127.0.0.1:${simPort}/admin/callbacks`, {
+          headers: { authorization: `Bearer ${adminToken}` },
+        });
+        return (await res.json()) as { acknowledged: number; failedSends: number; exhausted: number };
+      },
+      startWorker: (name, taskQueue, cpuProfDir) =>
+        startChild(
+          name,
+          'src/worker.ts',
+          { ...temporalEnv, ...thingspaceEnv, TASK_QUEUE: taskQueue, WORKFLOW_BUNDLE: bundleFile },
+          /Worker polling/,
+          { ...log(name), cpuProfDir },
+        ),
+      async startWebhook(name, cpuProfDir) {
+        const port = await freePort();
+        const child = await startChild(
+          name,
+          'src/webhook/main.ts',
+          { ...temporalEnv, ...callbackEnv, WEBHOOK_HOST: '127.0.0.1', WEBHOOK_PORT: String(port) },
+          /webhook ready/,
+          { ...log(name), cpuProfDir },
+        );
+        return { child, port };
+      },
+      async stop() {
+        for (const child of children.reverse()) await child.stop();
+        await openConnection.close();
+        await devServer.stop();
+      },
+    };
+  } catch (err) {
+    for (const child of children.reverse()) await child.stop();
+    await connection?.close();
+    await devServer.stop();
+    throw err;
+  }
+}
