@@ -136,7 +136,7 @@ export class RequestLedger {
   }
 
   private find(record: CallbackRecord): Entry | undefined {
-    const key = matchDeviceKey(this.index, [...record.deviceIds, ...record.assignedIds]);
+    const key = matchDeviceKey(this.index, record.deviceIds) ?? matchDeviceKey(this.index, record.assignedIds);
     return key === undefined ? undefined : this.entries.get(key);
   }
 
