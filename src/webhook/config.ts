@@ -43,6 +43,9 @@ const EnvSchema = z.object({
   WEBHOOK_NOT_FOUND_RETRY_MS: intSetting(0, 600_000, 5_000),
   WEBHOOK_SIGNAL_TIMEOUT_MS: intSetting(100, 600_000, 5_000),
   WEBHOOK_BODY_LIMIT_BYTES: intSetting(1_024, 10_485_760, 262_144),
+  // Per client IP. ThingSpace sends from few addresses, so the default sits far above any real callback rate: the
+  // limit is there to blunt a flood, not to shape ThingSpace's traffic.
+  WEBHOOK_RATE_LIMIT_PER_MINUTE: intSetting(1, 100_000_000, 60_000),
   WEBHOOK_LOG_LEVEL: z.preprocess(
     blankAsUnset,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -75,6 +78,8 @@ export interface WebhookSettings {
   /** Deadline of each Temporal call (signal, describe, readiness check). */
   signalTimeoutMs: number;
   bodyLimitBytes: number;
+  /** Requests a minute from one client IP; beyond it the answer is 429 with Retry-After. */
+  rateLimitPerMinute: number;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -148,6 +153,7 @@ export function webhookSettingsFromEnv(env: Env = process.env, readFile: ReadFil
     notFoundRetryMs: e.WEBHOOK_NOT_FOUND_RETRY_MS,
     signalTimeoutMs: e.WEBHOOK_SIGNAL_TIMEOUT_MS,
     bodyLimitBytes: e.WEBHOOK_BODY_LIMIT_BYTES,
+    rateLimitPerMinute: e.WEBHOOK_RATE_LIMIT_PER_MINUTE,
     logLevel: e.WEBHOOK_LOG_LEVEL,
   };
 }

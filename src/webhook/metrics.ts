@@ -9,6 +9,7 @@ export type RejectReason =
   | 'invalid_body'
   | 'malformed_json'
   | 'too_large'
+  | 'rate_limited'
   | 'unsupported'
   | 'workflow_not_found'
   | 'temporal_unavailable'

@@ -4,6 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { Client } from '@temporalio/client';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import { credentialCheck } from './auth.js';
 import { SignalBatcher } from './batcher.js';
@@ -66,6 +67,19 @@ export async function createWebhook(options: WebhookOptions): Promise<Webhook> {
   const batcher = new SignalBatcher(target, batch, metrics, app.log);
   let closing: Promise<void> | undefined;
 
+  // In memory, per instance and per client IP: the webhook is stateless, so N instances behind a load balancer allow
+  // N times the limit, and without a trusted proxy header every caller behind that balancer shares one IP.
+  await app.register(rateLimit, {
+    max: s.rateLimitPerMinute ?? 60_000,
+    timeWindow: 60_000,
+    // The 429 is shaped by the error handler below like every other refusal; the plugin sets Retry-After.
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error(`more than ${context.max} requests a minute; retry in ${context.after}`), {
+        statusCode: context.statusCode,
+        code: 'WEBHOOK_RATE_LIMITED',
+      }),
+  });
+
   // ThingSpace's content type is not documented: every body is read as JSON, whatever its label.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
@@ -78,6 +92,8 @@ export async function createWebhook(options: WebhookOptions): Promise<Webhook> {
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
         // fastify's message never quotes the body, which may hold the echoed password.
         return reject({ metrics }, reply, 400, 'malformed_json', 'the body is not valid JSON');
+      case 'WEBHOOK_RATE_LIMITED':
+        return reject({ metrics }, reply, 429, 'rate_limited', error.message);
     }
     if (error.statusCode !== undefined && error.statusCode < 500) {
       return reject({ metrics }, reply, error.statusCode, 'invalid_body', error.message);

@@ -17,6 +17,7 @@ describe('webhook settings', () => {
       notFoundRetryMs: 5_000,
       signalTimeoutMs: 5_000,
       bodyLimitBytes: 262_144,
+      rateLimitPerMinute: 60_000,
       logLevel: 'info',
     });
   });
