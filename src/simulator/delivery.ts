@@ -32,6 +32,8 @@ export interface CallbackTruth {
   /** No listener was registered for the service when the callback was due. */
   unregistered: boolean;
   lastResult: string | null;
+  /** The callback's `status` as sent (`Success`, `Failed`, `ConfigCreated`, `ConfigFailed` …). */
+  status: string | null;
 }
 
 export interface DeliveryStats {
@@ -83,6 +85,7 @@ export class CallbackDelivery {
     for (const { message, drop, duplicate } of messages) {
       const truth = this.truthOf(message);
       truth.requestId = message.requestId;
+      truth.status = typeof message.payload.status === 'string' ? message.payload.status : null;
       if (drop) {
         truth.dropped = true;
         this.stats.dropped++;
@@ -149,6 +152,7 @@ export class CallbackDelivery {
         exhausted: false,
         unregistered: false,
         lastResult: null,
+        status: null,
       };
       this.truth.set(key, truth);
     }

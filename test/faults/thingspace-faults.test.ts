@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { JobResult } from '../../src/activation/job-result.js';
+import type { DeviceReport } from '../../src/activation/model.js';
+import { ActivationClient } from '../../src/client.js';
+import type { ConfigPatch, SeedDevice } from '../../src/simulator/index.js';
+import {
+  jobRequest,
+  nbIotDevice,
+  seedDevice,
+  startActivationFixture,
+  type ActivationFixture,
+} from '../harness/activation.js';
+import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
+import { carrierBody, LISTENER, startWebhook, testDevice, type RunningWebhook } from '../webhook/fixtures.js';
+import { deviceKey } from '../../src/thingspace/schemas/device-key.js';
+import { checkAgainstTruth } from './truth.js';
+
+let temporal: TestTemporal;
+beforeAll(async () => {
+  temporal = await connectTestClient();
+});
+afterAll(async () => {
+  await temporal.close();
+});
+
+const states = ['pre-active', 'pre-active', 'pre-active', 'pre-active', 'deactive', 'active', 'suspend'] as const;
+function devices(from: number, count: number): SeedDevice[] {
+  return Array.from({ length: count }, (_, i) =>
+    i % 10 === 9 ? nbIotDevice(from + i) : seedDevice(from + i, { state: states[i % states.length]! }),
+  );
+}
+
+/** Runs one job to its end and returns its full report, checked against the simulator's record. */
+async function runJob(
+  fixture: ActivationFixture,
+  seeds: SeedDevice[],
+  name: string,
+  options: Parameters<typeof jobRequest>[2],
+  /** Runs after the job ended, while workers still answer queries. */
+  afterwards?: (result: JobResult, activation: ActivationClient) => Promise<void>,
+) {
+  const taskQueue = uniqueTaskQueue(name);
+  const jobId = `${name}-${Date.now()}`;
+  const activation = new ActivationClient(temporal.client, taskQueue);
+  const report: DeviceReport[] = [];
+  const result = await withActivationWorkers(taskQueue, fixture.thingspace, async () => {
+    const { handle } = await activation.startJob(jobRequest(jobId, seeds, options));
+    const result = await handle.result();
+    for await (const page of activation.report(jobId)) report.push(...page);
+    await afterwards?.(result, activation);
+    return result;
+  });
+  const check = checkAgainstTruth(fixture.sim, report);
+  return { result, report, check, jobId };
+}
+
+describe('fault: ThingSpace answering 20% 5xx and 20% 429, slowly, and accepting some activates it answers with a 500', () => {
+  it('gives every device its true outcome and submits none twice', async () => {
+    const seeds = devices(60_000, 1_000);
+    const faults: ConfigPatch = {
+      pendingStateName: 'pending activation',
+      faults: {
+        error5xxRate: 0.2,
+        error429Rate: 0.2,
+        retryAfterSeconds: 1,
+        latencyMs: 40,
+        ambiguousMode: 'http500',
+        ambiguousRate: 0.3,
+      },
+    };
+    const fixture = await startActivationFixture(seeds, faults);
+    try {
+      const { result, report, check } = await runJob(fixture, seeds, 'faults-thingspace', {
+        maxDevicesPerRequest: 100,
+        callbackTimeout: '2 seconds',
+        pollInterval: '1 second',
+        pollDeadline: '2 minutes',
+        ambiguousRecheckDelay: '2 seconds',
+      });
+      const ambiguous = result.requests.filter((r) => !r.requestIdKnown).length;
+      console.log(
+        `fault: ThingSpace 5xx/429/slow/ambiguous, trials ${result.requests.length} requests (${ambiguous} ambiguous-accepted), ` +
+          `devices checked ${check.devices}, devices wrong ${check.wrong.length}, duplicates submitted ${check.duplicates}, callbacks lost 0 (polling path)`,
+      );
+      expect(report).toHaveLength(seeds.length);
+      expect(check.wrong).toEqual([]);
+      expect(check.duplicates).toBe(0);
+      expect(fixture.sim.admin.submissions().resubmitted).toEqual([]);
+      expect(result.counts.unresolved).toBe(0);
+    } finally {
+      await fixture.close();
+    }
+  }, 240_000);
+});
+
+describe('fault: duplicate, reordered, dropped and late callbacks', () => {
+  let fixture: ActivationFixture;
+  let webhook: RunningWebhook;
+  const seeds = devices(70_000, 1_000);
+  beforeAll(async () => {
+    fixture = await startActivationFixture(seeds, {
+      callbackDelayMs: 20,
+      outcomes: { failureRate: 0.1, niddFailureRate: 0.2, duplicateRate: 0.3, reorder: true, dropRate: 0.1 },
+    });
+    webhook = await startWebhook({ client: temporal.client });
+    for (const [name, path] of [
+      ['CarrierService', '/callbacks/carrier-service'],
+      ['NiddService', '/callbacks/nidd-service'],
+    ] as const) {
+      await fixture.thingspace.registerCallback({ name, url: `${webhook.url}${path}`, ...LISTENER });
+    }
+  });
+  afterAll(async () => {
+    await webhook.close();
+    await fixture.close();
+  });
+
+  it('settles what arrived from callbacks, polls for what was dropped, and ignores what comes late', async () => {
+    let late: Awaited<ReturnType<RunningWebhook['post']>> | undefined;
+    const again: DeviceReport[] = [];
+    const { result, report, check } = await runJob(
+      fixture,
+      seeds,
+      'faults-callbacks',
+      { maxDevicesPerRequest: 250, callbackTimeout: '4 seconds', pollInterval: '1 second', pollDeadline: '2 minutes' },
+      async (finished, activation) => {
+        // A callback that comes after its request finished: acknowledged, logged, and changes nothing.
+        late = await webhook.post(
+          '/callbacks/carrier-service',
+          carrierBody(finished.requests[0]!.requestId, testDevice(70_000)),
+        );
+        for await (const page of activation.report(finished.jobId)) again.push(...page);
+      },
+    );
+    const truth = fixture.sim.admin.devices({});
+    const rows = new Map(report.map((r) => [r.key, r]));
+    const acked = (d: (typeof truth)[number], service: 'CarrierService' | 'NiddService') =>
+      d.callbacks[service]?.acknowledged === true;
+    // An acknowledged callback must have been applied: a device whose every callback was acknowledged is settled
+    // from callbacks, never left for polling (NB-IoT devices need both their CarrierService and NiddService ones).
+    const lost = truth.filter((d) => {
+      const complete = acked(d, 'CarrierService') && (d.type !== 'NB-IoT' || acked(d, 'NiddService'));
+      return complete && rows.get(deviceKey(d.deviceIds) ?? '')?.source !== 'callback';
+    }).length;
+    const acknowledged = truth.filter((d) => acked(d, 'CarrierService')).length;
+    const fromCallbacks = report.filter((r) => r.source === 'callback').length;
+    const fromPolls = report.filter((r) => r.source === 'poll').length;
+    console.log(
+      `fault: duplicate/reordered/dropped/late callbacks, trials 1 job (${result.requests.length} requests), devices checked ${check.devices}, ` +
+        `devices wrong ${check.wrong.length}, duplicates submitted ${check.duplicates}, callbacks lost ${lost}; ` +
+        `${acknowledged} acknowledged, ${fromCallbacks} settled by callback, ${fromPolls} by polling`,
+    );
+    expect(check.wrong).toEqual([]);
+    expect(check.duplicates).toBe(0);
+    expect(lost).toBe(0);
+    expect(fromPolls).toBeGreaterThan(0);
+    expect(fromCallbacks).toBeGreaterThan(0);
+    expect(late?.status).toBe(200);
+    expect(late?.body).toMatchObject({ result: 'workflow_closed' });
+    expect(again).toEqual(report);
+  }, 240_000);
+});
