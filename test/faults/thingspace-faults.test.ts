@@ -11,6 +11,7 @@ import {
   type ActivationFixture,
 } from '../harness/activation.js';
 import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
+import { registerCallbacks } from '../../src/cli/register-callbacks.js';
 import { carrierBody, LISTENER, startWebhook, testDevice, type RunningWebhook } from '../webhook/fixtures.js';
 import { deviceKey } from '../../src/thingspace/schemas/device-key.js';
 import { checkAgainstTruth } from './truth.js';
@@ -103,12 +104,7 @@ describe('fault: duplicate, reordered, dropped and late callbacks', () => {
       outcomes: { failureRate: 0.1, niddFailureRate: 0.2, duplicateRate: 0.3, reorder: true, dropRate: 0.1 },
     });
     webhook = await startWebhook({ client: temporal.client });
-    for (const [name, path] of [
-      ['CarrierService', '/callbacks/carrier-service'],
-      ['NiddService', '/callbacks/nidd-service'],
-    ] as const) {
-      await fixture.thingspace.registerCallback({ name, url: `${webhook.url}${path}`, ...LISTENER });
-    }
+    await registerCallbacks(fixture.thingspace, { url: webhook.url, credentials: LISTENER });
   });
   afterAll(async () => {
     await webhook.close();

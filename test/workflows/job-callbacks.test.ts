@@ -9,6 +9,7 @@ import {
   type ActivationFixture,
 } from '../harness/activation.js';
 import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
+import { registerCallbacks } from '../../src/cli/register-callbacks.js';
 import { LISTENER, startWebhook, type RunningWebhook } from '../webhook/fixtures.js';
 
 let temporal: TestTemporal;
@@ -30,12 +31,7 @@ beforeAll(async () => {
   temporal = await connectTestClient();
   fixture = await startActivationFixture(seeds, { outcomes: { duplicateRate: 0.5, reorder: true } });
   webhook = await startWebhook({ client: temporal.client });
-  for (const [name, path] of [
-    ['CarrierService', '/callbacks/carrier-service'],
-    ['NiddService', '/callbacks/nidd-service'],
-  ] as const) {
-    await fixture.thingspace.registerCallback({ name, url: `${webhook.url}${path}`, ...LISTENER });
-  }
+  await registerCallbacks(fixture.thingspace, { url: webhook.url, credentials: LISTENER });
 });
 afterAll(async () => {
   await webhook.close();
