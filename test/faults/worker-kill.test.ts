@@ -1,16 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ActivationClient } from '../../src/client.js';
 import type { DeviceReport } from '../../src/activation/model.js';
-import {
-  DEFAULT_ACCOUNT,
-  jobRequest,
-  seedDevice,
-  startActivationFixture,
-  type ActivationFixture,
-} from '../harness/activation.js';
-import { startProcess, type RunningProcess } from '../../src/devserver/processes.js';
+import { jobRequest, seedDevice, startActivationFixture, type ActivationFixture } from '../harness/activation.js';
 import { connectTestClient, uniqueTaskQueue, type TestTemporal } from '../harness/temporal.js';
 import { checkAgainstTruth } from './truth.js';
+import { startWorkerProcess } from './worker-process.js';
 import type { SeedDevice } from '../../src/simulator/index.js';
 
 const DEVICES = 2_000;
@@ -45,22 +39,7 @@ afterAll(async () => {
   await temporal.close();
 });
 
-function startWorker(taskQueue: string): RunningProcess {
-  const { sim } = fixture;
-  return startProcess('worker', 'src/worker.ts', {
-    TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
-    TEMPORAL_NAMESPACE: process.env.TEMPORAL_TEST_NAMESPACE,
-    WORKFLOW_BUNDLE: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE,
-    TASK_QUEUE: taskQueue,
-    ACTIVATE_REQUESTS_PER_MINUTE: '600',
-    THINGSPACE_BASE_URL: sim.url,
-    THINGSPACE_APP_KEY: 'sim-app-key',
-    THINGSPACE_APP_SECRET: 'sim-app-secret',
-    THINGSPACE_USERNAME: 'sim-user',
-    THINGSPACE_PASSWORD: 'sim-password',
-    THINGSPACE_ACCOUNT_NAME: DEFAULT_ACCOUNT,
-  });
-}
+const startWorker = (taskQueue: string) => startWorkerProcess(fixture.sim, taskQueue);
 
 describe('fault: the worker is SIGKILLed at random moments during a 2,000-device job', () => {
   it(`gives every device its true outcome and submits none twice, over ${TRIALS} kills`, async () => {

@@ -1,0 +1,23 @@
+import { startProcess, type RunningProcess } from '../../src/devserver/processes.js';
+import { DEFAULT_ACCOUNT, DEFAULT_APP, DEFAULT_USER, type RunningSimulator } from '../../src/simulator/index.js';
+
+/** `npm run worker` as a child process against the simulator, so a fault case can SIGKILL it. */
+export function startWorkerProcess(
+  sim: RunningSimulator,
+  taskQueue: string,
+  temporal: { address?: string; namespace?: string } = {},
+): RunningProcess {
+  return startProcess('worker', 'src/worker.ts', {
+    TEMPORAL_ADDRESS: temporal.address ?? process.env.TEMPORAL_TEST_ADDRESS,
+    TEMPORAL_NAMESPACE: temporal.namespace ?? process.env.TEMPORAL_TEST_NAMESPACE,
+    WORKFLOW_BUNDLE: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE,
+    TASK_QUEUE: taskQueue,
+    ACTIVATE_REQUESTS_PER_MINUTE: '600',
+    THINGSPACE_BASE_URL: sim.url,
+    THINGSPACE_APP_KEY: DEFAULT_APP.appKey,
+    THINGSPACE_APP_SECRET: DEFAULT_APP.appSecret,
+    THINGSPACE_USERNAME: DEFAULT_USER.username,
+    THINGSPACE_PASSWORD: DEFAULT_USER.password,
+    THINGSPACE_ACCOUNT_NAME: DEFAULT_ACCOUNT,
+  });
+}
