@@ -15,12 +15,13 @@ import { ThingSpaceClient } from '../../src/thingspace/client.js';
 
 export { DEFAULT_ACCOUNT };
 
-export const FAST_SIMULATOR: ConfigPatch = {
+/** Short delays so that asynchronous behaviour finishes within a test. */
+export const FAST_SIMULATOR = {
   activationDelayMs: 20,
   callbackDelayMs: 5,
   callbackRetryBackoffMs: 10,
   adminToken: 'test-admin-token',
-};
+} as const satisfies ConfigPatch;
 
 export interface ActivationFixture {
   sim: RunningSimulator;

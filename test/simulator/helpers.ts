@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FAST_SIMULATOR as FAST } from '../harness/activation.js';
 import got, { type Got, type Response } from 'got';
 import {
   DEFAULT_ACCOUNT,
@@ -13,14 +14,6 @@ import {
 } from '../../src/simulator/index.js';
 
 export { DEFAULT_ACCOUNT, DEFAULT_APP, DEFAULT_USER };
-
-/** Short delays so that asynchronous behaviour finishes within a test. */
-export const FAST = {
-  activationDelayMs: 20,
-  callbackDelayMs: 5,
-  callbackRetryBackoffMs: 10,
-  adminToken: 'test-admin-token',
-} as const;
 
 /** got with no retries and no throwing: tests look at every status code themselves. */
 export const http: Got = got.extend({ throwHttpErrors: false, retry: { limit: 0 }, responseType: 'json' });
