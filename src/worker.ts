@@ -5,7 +5,7 @@
  * WORKFLOW_BUNDLE (a prebuilt workflow bundle, which skips bundling at start-up).
  */
 import { NativeConnection } from '@temporalio/worker';
-import { temporalSettings } from './temporal/connection.js';
+import { connectClient, temporalSettings } from './temporal/connection.js';
 import { ThingSpaceClient } from './thingspace/client.js';
 import { configFromEnv } from './thingspace/config.js';
 import { createWorkers, DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE, DEFAULT_TASK_QUEUE } from './workers.js';
@@ -22,19 +22,21 @@ async function main() {
   const thingspace = new ThingSpaceClient(configFromEnv());
   const { connectionOptions, namespace } = temporalSettings();
   const connection = await NativeConnection.connect(connectionOptions);
+  const temporal = await connectClient();
   const taskQueue = process.env.TASK_QUEUE || DEFAULT_TASK_QUEUE;
   const workers = await createWorkers({
     connection,
     namespace,
     taskQueue,
     thingspace,
+    temporal,
     activateRequestsPerMinute: positiveNumber('ACTIVATE_REQUESTS_PER_MINUTE', DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE),
     ...(process.env.WORKFLOW_BUNDLE && { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE } }),
   });
   console.log(`Worker polling ${taskQueue} (and ${taskQueue}.activate) in namespace ${namespace}`);
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs the handlers).
   await Promise.all(workers.map((worker) => worker.run()));
-  await connection.close();
+  await Promise.all([connection.close(), temporal.connection.close()]);
 }
 
 main().catch((err: unknown) => {

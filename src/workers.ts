@@ -4,6 +4,7 @@
  * the deployment together (ThingSpace allows about 100 activate requests a minute per account).
  */
 import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createSubmitActivities } from './activities/index.js';
@@ -20,6 +21,8 @@ export interface WorkerSetup {
   namespace: string;
   taskQueue: string;
   thingspace: ThingSpaceClient;
+  /** A client of the same namespace, for activities that look at other workflows (inboxes, device claims). */
+  temporal: Client;
   activateRequestsPerMinute?: number;
   /** Defaults to the process's (compression, plus encryption when keys are configured). */
   dataConverter?: DataConverter;
@@ -28,7 +31,7 @@ export interface WorkerSetup {
 }
 
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
-  const { connection, namespace, taskQueue, thingspace } = setup;
+  const { connection, namespace, taskQueue, thingspace, temporal } = setup;
   const dataConverter = setup.dataConverter ?? processDataConverter;
   const workflows = setup.workflowBundle
     ? { workflowBundle: setup.workflowBundle }
@@ -40,7 +43,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
       namespace,
       taskQueue,
       dataConverter,
-      activities: createActivities(thingspace),
+      activities: createActivities(thingspace, temporal),
       ...workflows,
     }),
     Worker.create({

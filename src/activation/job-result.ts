@@ -8,12 +8,16 @@ export interface JobRequestSummary {
   workflowId: string;
   devices: number;
   /**
-   * False when an ambiguous activate failure was later found accepted: ThingSpace's requestId is unknown (the ID
-   * here is ours), no callback can be routed, and the devices are settled by polling.
+   * False when the activate answer was lost: the ID here is ours, and the request workflow watches for signs that
+   * ThingSpace took the request (see `adoptedRequestId`).
    */
   requestIdKnown: boolean;
   /** Set once the request workflow has finished. */
   counts?: OutcomeCounts;
+  /** For a request whose activate answer was lost: ThingSpace's requestId, once its callbacks revealed it. */
+  adoptedRequestId?: string;
+  /** Set when the request workflow failed or was terminated; its devices are then reported by the job. */
+  failure?: string;
 }
 
 export interface JobProgress {

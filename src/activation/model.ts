@@ -3,6 +3,9 @@
  * Workflow code imports only the types (`import type`), so zod never enters the workflow bundle.
  */
 import { z } from 'zod';
+import { OUTCOMES, type OutcomeCounts } from './outcomes.js';
+
+export type { Outcome, OutcomeCounts } from './outcomes.js';
 
 export const DeviceIdSchema = z.object({ kind: z.string().min(1), id: z.string().min(1) });
 export type DeviceId = z.infer<typeof DeviceIdSchema>;
@@ -39,8 +42,7 @@ export const ExpectedDeviceSchema = z.object({
 });
 export type ExpectedDevice = z.infer<typeof ExpectedDeviceSchema>;
 
-export const OutcomeSchema = z.enum(['activated', 'failed', 'skipped', 'unresolved']);
-export type Outcome = z.infer<typeof OutcomeSchema>;
+export const OutcomeSchema = z.enum(OUTCOMES);
 
 export const DeviceReportSchema = z.object({
   key: z.string(),
@@ -52,21 +54,15 @@ export const DeviceReportSchema = z.object({
   ipAddress: z.string().optional(),
   state: z.string().optional(),
   servicePlan: z.string().optional(),
+  /** NB-IoT only: the NIDD configuration's result, beside the line's own outcome (it never changes `outcome`). */
   nidd: z.enum(['success', 'failed']).optional(),
+  niddReason: z.string().optional(),
+  /** The ThingSpace request that carried the device, when known. */
+  requestId: z.string().optional(),
   /** How the outcome was learnt: from a callback, or by polling after the callback wait ran out. */
   source: z.enum(['callback', 'poll']).optional(),
 });
 export type DeviceReport = z.infer<typeof DeviceReportSchema>;
-
-export const OutcomeCountsSchema = z.object({
-  total: z.number().int(),
-  activated: z.number().int(),
-  failed: z.number().int(),
-  skipped: z.number().int(),
-  unresolved: z.number().int(),
-  pending: z.number().int(),
-});
-export type OutcomeCounts = z.infer<typeof OutcomeCountsSchema>;
 
 /** A Temporal duration: milliseconds, or a string such as `12 hours` or `90s`. */
 export const DurationSchema = z.union([z.number().int().positive(), z.string().min(1)]);
@@ -81,6 +77,11 @@ export const RequestWorkflowInputSchema = z.object({
   callbackTimeout: z.union([DurationSchema, z.literal(0)]).optional(),
   pollInterval: DurationSchema.optional(),
   pollDeadline: DurationSchema.optional(),
+  /**
+   * The activate answer was lost (timeout, connection lost after sending, 500): the request may or may not have
+   * been taken. The workflow watches for a sign of it over the callback window and never resends anything.
+   */
+  answerLost: z.boolean().optional(),
   /** History events per run before the workflow continues as new (Temporal warns at 10,240). */
   historyLimit: z.number().int().min(10).optional(),
   /** Set only by the workflow itself when it continues as new. */
@@ -92,25 +93,32 @@ export type RequestWorkflowInput = z.input<typeof RequestWorkflowInputSchema>;
 export interface LedgerEntryState {
   carrier?: CallbackRecord;
   nidd?: CallbackRecord;
+  /** The last non-final carrier status heard (`Pending`, or one we do not know). */
+  interim?: CallbackRecord;
   report?: DeviceReport;
 }
 
 /** A request workflow's state handed to its next run: only devices something was heard of. */
 export interface RequestCarryOver {
-  phase: 'awaiting-callbacks' | 'polling';
+  phase: 'awaiting-evidence' | 'awaiting-callbacks' | 'polling';
   /** Epoch milliseconds, fixed by the first run, so continuing as new never extends a wait. */
   callbackDeadline: number;
   pollDeadline?: number;
   callbacks: RequestProgress['callbacks'];
   ledger: [string, LedgerEntryState][];
   runs: number;
+  adoptedRequestId?: string;
+  /** Whether a sign that ThingSpace took the request was seen (only meaningful for a lost answer). */
+  evidence?: boolean;
 }
 
-export const RequestPhaseSchema = z.enum(['awaiting-callbacks', 'polling', 'done']);
+export const RequestPhaseSchema = z.enum(['awaiting-evidence', 'awaiting-callbacks', 'polling', 'done']);
 export type RequestPhase = z.infer<typeof RequestPhaseSchema>;
 
 export interface RequestProgress {
   requestId: string;
+  /** For a request whose activate answer was lost: ThingSpace's requestId, once its callbacks revealed it. */
+  adoptedRequestId?: string;
   phase: RequestPhase;
   counts: OutcomeCounts;
   /** Callback records applied, ignored as resends, naming no device of this request, or arriving after the end. */

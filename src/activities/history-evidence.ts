@@ -3,8 +3,8 @@ import type { ProvisioningHistoryEntry } from '../thingspace/schemas/history.js'
 import type { DeviceRef } from './types.js';
 
 /**
- * History is one call per device, so it is consulted only for a bounded number of devices per activity; the rest
- * rely on the device list alone (and are looked at again on the next poll).
+ * History is one call per device, so callers look up a bounded number of devices per activity and go round the
+ * rest on later polls; the device list covers every device on every poll.
  */
 export const HISTORY_LOOKUPS_PER_CALL = 200;
 const CONCURRENCY = 4;
@@ -17,7 +17,7 @@ export async function activationEvents(
   signal: AbortSignal,
 ): Promise<Map<string, ProvisioningHistoryEntry>> {
   const events = new Map<string, ProvisioningHistoryEntry>();
-  const queue = devices.slice(0, HISTORY_LOOKUPS_PER_CALL);
+  const queue = [...devices];
   const latest = new Date().toISOString();
   const worker = async () => {
     for (let ref = queue.shift(); ref; ref = queue.shift()) {

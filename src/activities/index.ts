@@ -2,20 +2,30 @@
  * The activities, bound to one ThingSpace client per worker process (it holds the only copy of the tokens).
  * Workflows see them only as types: `import type { Activities } from '../activities/index.js'`.
  */
+import type { Client } from '@temporalio/client';
 import type { ThingSpaceClient } from '../thingspace/client.js';
 import { checkDevices } from './check-devices.js';
+import { findInboxes } from './find-inboxes.js';
 import { withThingSpaceFailures } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
 import { pollDevices } from './poll-devices.js';
 import { recheckDevices } from './recheck-devices.js';
 import { submitActivation } from './submit-activation.js';
-import type { CheckDevicesInput, PollDevicesInput, RecheckDevicesInput, SubmitActivationInput } from './types.js';
+import type {
+  CheckDevicesInput,
+  FindInboxesInput,
+  PollDevicesInput,
+  RecheckDevicesInput,
+  SubmitActivationInput,
+} from './types.js';
 import { validateJobRequest } from './validate-job.js';
 
 const readOnly = <T>(fn: () => Promise<T>) => withHeartbeat(() => withThingSpaceFailures(fn));
 
-export function createActivities(client: ThingSpaceClient) {
+/** `temporal`: a client of the worker's own namespace, for activities that look at other workflows. */
+export function createActivities(client: ThingSpaceClient, temporal: Client) {
   return {
+    findInboxes: (input: FindInboxesInput) => withHeartbeat(() => findInboxes(temporal, input)),
     validateJobRequest,
     checkDevices: (input: CheckDevicesInput) => readOnly(() => checkDevices(client, input)),
     recheckDevices: (input: RecheckDevicesInput) => readOnly(() => recheckDevices(client, input)),

@@ -3,10 +3,11 @@ import type { ThingSpaceClient } from '../thingspace/client.js';
 import { deviceState } from '../thingspace/schemas/devices.js';
 import { ACTIVATABLE_STATES } from './check-devices.js';
 import { scanAccount } from './device-scan.js';
-import { activationEvents } from './history-evidence.js';
+import { activationEvents, HISTORY_LOOKUPS_PER_CALL } from './history-evidence.js';
 import type { RecheckDevicesInput, RecheckDevicesResult } from './types.js';
 
 /**
+ * Used only by jobs that started before the lost-answer watch (see the `answer-lost-watch` patch in job.ts).
  * After an ambiguous activate failure: which devices did ThingSpace act on? A device counts as submitted when its
  * state left the activatable ones (active, or a pending state) or its history shows an activation since the send.
  * Only devices with no such evidence may be sent again.
@@ -26,7 +27,7 @@ export async function recheckDevices(
   });
   const events = await activationEvents(
     client,
-    unchanged.map((u) => u.ref),
+    unchanged.slice(0, HISTORY_LOOKUPS_PER_CALL).map((u) => u.ref),
     input.submittedAt,
     Context.current().cancellationSignal,
   );

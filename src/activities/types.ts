@@ -37,7 +37,7 @@ export interface SubmitActivationInput {
 export type SubmitActivationResult =
   | { kind: 'accepted'; requestId: string }
   | { kind: 'refused'; errorCode?: string | undefined; errorMessage: string }
-  | { kind: 'retry'; retryAfterMs?: number | undefined; errorMessage: string }
+  | { kind: 'retry'; retryAfterMs?: number | undefined; errorCode?: string | undefined; errorMessage: string }
   | { kind: 'ambiguous'; errorMessage: string };
 
 export interface RecheckDevicesInput {
@@ -55,10 +55,23 @@ export interface RecheckDevicesResult {
 export interface PollDevicesInput {
   accountName: string;
   devices: DeviceRef[];
+  /** Which of `devices` get a (one call per device) history look-up this time; default: the first 200. */
+  historyKeys?: string[];
   submittedAt: string;
 }
 
 /** Devices whose outcome the poll could establish; the others are still open. */
 export interface PollDevicesResult {
   settled: (Omit<DeviceReport, 'deviceIds' | 'source'> & { key: string })[];
+  /** Open devices that show ThingSpace acted on them (a pending state, a non-final history entry). */
+  evidence?: string[];
+}
+
+export interface FindInboxesInput {
+  devices: DeviceRef[];
+}
+
+/** ThingSpace requestIds whose unclaimed callbacks name at least one of the devices. */
+export interface FindInboxesResult {
+  requestIds: string[];
 }

@@ -5,7 +5,7 @@ export function printSummary(result: JobResult): void {
   const { counts } = result;
   console.log(`\nJob ${result.jobId}: ${result.phase}`);
   console.log(
-    `  ${counts.total} devices: ${counts.activated} activated, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.unresolved} unresolved`,
+    `  ${counts.total} devices: ${counts.activated} activated, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.unresolved} unresolved, ${counts.unconfirmed} unconfirmed`,
   );
   console.log(
     `  ${result.requests.length} ThingSpace request(s): ${result.requests.map((r) => r.requestId).join(', ') || '—'}`,
@@ -13,7 +13,7 @@ export function printSummary(result: JobResult): void {
   if (result.notActivated.length > 0) {
     console.log(`  Not activated${result.notActivatedTruncated ? ' (first ones)' : ''}:`);
     // Failures first: they are what someone has to act on.
-    const order = { failed: 0, unresolved: 1, skipped: 2, activated: 3 };
+    const order = { failed: 0, unconfirmed: 1, unresolved: 2, skipped: 3, activated: 4 };
     const shown = [...result.notActivated].sort((a, b) => order[a.outcome] - order[b.outcome]).slice(0, 20);
     for (const device of shown) {
       console.log(`    ${device.key}  ${device.outcome}  ${device.reason ?? ''}`);

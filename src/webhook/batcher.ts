@@ -9,7 +9,7 @@ import type { BatchSettings } from './config.js';
 import type { WebhookMetrics } from './metrics.js';
 import type { SendResult, SignalTarget } from './temporal-target.js';
 
-export type Delivery = 'signalled' | 'workflow_closed';
+export type Delivery = 'signalled' | 'inboxed' | 'workflow_closed';
 
 export type DeliveryFailure = 'workflow_not_found' | 'temporal_unavailable' | 'shutting_down';
 
@@ -184,7 +184,7 @@ export class SignalBatcher {
     this.inFlight -= batch.length;
     stop({ result: result instanceof Error ? 'error' : result });
 
-    if (result === 'signalled' || result === 'workflow_closed') {
+    if (result === 'signalled' || result === 'inboxed' || result === 'workflow_closed') {
       lane.backoffMs = FIRST_BACKOFF_MS;
       if (result === 'workflow_closed') {
         this.log.info(

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../task-queues.js';
 import { formatZodError } from '../thingspace/schemas/format.js';
 
 export class WebhookConfigError extends Error {
@@ -46,6 +47,8 @@ const EnvSchema = z.object({
   // Per client IP. ThingSpace sends from few addresses, so the default sits far above any real callback rate: the
   // limit is there to blunt a flood, not to shape ThingSpace's traffic.
   WEBHOOK_RATE_LIMIT_PER_MINUTE: intSetting(1, 100_000_000, 60_000),
+  // Callback inboxes (workflows started by signal-with-start) run on the workers' task queue.
+  TASK_QUEUE: z.preprocess(blankAsUnset, z.string().default(DEFAULT_TASK_QUEUE)),
   WEBHOOK_LOG_LEVEL: z.preprocess(
     blankAsUnset,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -81,6 +84,8 @@ export interface WebhookSettings {
   /** Requests a minute from one client IP; beyond it the answer is 429 with Retry-After. */
   rateLimitPerMinute: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Where callback inboxes run: the workers' task queue. */
+  taskQueue: string;
 }
 
 export type BatchSettings = Pick<
@@ -155,5 +160,6 @@ export function webhookSettingsFromEnv(env: Env = process.env, readFile: ReadFil
     bodyLimitBytes: e.WEBHOOK_BODY_LIMIT_BYTES,
     rateLimitPerMinute: e.WEBHOOK_RATE_LIMIT_PER_MINUTE,
     logLevel: e.WEBHOOK_LOG_LEVEL,
+    taskQueue: e.TASK_QUEUE,
   };
 }

@@ -12,6 +12,7 @@ import { DEFAULT_BATCH_SETTINGS, type BatchSettings, type WebhookSettings } from
 import { createMetrics, type WebhookMetrics } from './metrics.js';
 import { registerRoutes, reject } from './routes.js';
 import { temporalSignalTarget, type SignalTarget } from './temporal-target.js';
+import { DEFAULT_TASK_QUEUE } from '../task-queues.js';
 
 export type WebhookOptions = {
   settings: Pick<WebhookSettings, 'credentials'> & Partial<Omit<WebhookSettings, 'credentials' | 'host' | 'port'>>;
@@ -44,7 +45,10 @@ export async function createWebhook(options: WebhookOptions): Promise<Webhook> {
     batchQuietMin: setting('batchQuietMin'),
     notFoundRetryMs: setting('notFoundRetryMs'),
   };
-  const target = 'target' in options ? options.target : temporalSignalTarget(options.client, signalTimeoutMs);
+  const target =
+    'target' in options
+      ? options.target
+      : temporalSignalTarget(options.client, signalTimeoutMs, s.taskQueue ?? DEFAULT_TASK_QUEUE);
 
   const app = Fastify({
     logger: {

@@ -1,13 +1,17 @@
 /**
- * Where batches go: the `callbacks` signal of `thingspace-request-<requestId>`. Tells "not there yet" (retry: the
- * callback raced the activate response) from "already closed" (acknowledge: nothing is left to update), because
- * Temporal answers NOT_FOUND for both.
+ * Where batches go: the `callbacks` signal of `thingspace-request-<requestId>`. When that workflow does not exist
+ * (the callback raced the activate answer, the answer was lost, our workers are down), the batch goes to the
+ * request's inbox by signal-with-start, which records it durably in Temporal before ThingSpace gets its 2xx (see
+ * src/workflows/inbox.ts). A request workflow that has already closed gets nothing: the callback is acknowledged as
+ * late. Temporal answers NOT_FOUND for both "never existed" and "closed", hence the describe.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { CallbackRecord } from '../activation/model.js';
-import { callbacksSignal, requestWorkflowId } from '../workflows/request.js';
+import type { callbackInbox } from '../workflows/inbox.js';
+import { inboxWorkflowId } from '../workflows/inbox-id.js';
+import { callbacksSignal, requestWorkflowId } from '../workflows/request-messages.js';
 
-export type SendResult = 'signalled' | 'workflow_closed' | 'not_found';
+export type SendResult = 'signalled' | 'inboxed' | 'workflow_closed' | 'not_found';
 
 export interface SignalTarget {
   /** Throws when Temporal cannot be reached or refuses for another reason. */
@@ -16,7 +20,7 @@ export interface SignalTarget {
   ready(): Promise<void>;
 }
 
-export function temporalSignalTarget(client: Client, timeoutMs: number): SignalTarget {
+export function temporalSignalTarget(client: Client, timeoutMs: number, taskQueue: string): SignalTarget {
   // The SDK retries UNAVAILABLE for tens of seconds; a deadline turns an outage into a prompt 503 instead.
   const within = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + timeoutMs, fn);
   return {
@@ -33,9 +37,18 @@ export function temporalSignalTarget(client: Client, timeoutMs: number): SignalT
         // RUNNING here means it was started between the two calls: retrying delivers the batch.
         return status.name === 'RUNNING' ? 'not_found' : 'workflow_closed';
       } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return 'not_found';
-        throw err;
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
+      await within(() =>
+        client.workflow.signalWithStart<typeof callbackInbox, [CallbackRecord[]]>('callbackInbox', {
+          workflowId: inboxWorkflowId(requestId),
+          taskQueue,
+          args: [{ requestId }],
+          signal: callbacksSignal,
+          signalArgs: [records],
+        }),
+      );
+      return 'inboxed';
     },
     async ready() {
       await within(() => client.workflowService.describeNamespace({ namespace: client.options.namespace }));

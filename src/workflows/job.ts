@@ -1,8 +1,10 @@
 /**
  * The job workflow: Verizon's best-practice activation for any number of devices (ID = the caller's job key, so
- * the same job cannot run twice). Validate → check states → submit requests of ≤ 10,000 devices through the
- * rate-limited task queue → one request workflow per ThingSpace request → the report.
+ * the same job cannot run twice). Validate → check states → claim the devices for this job (so no other job of the
+ * account submits them too) → submit requests of ≤ 10,000 devices through the rate-limited task queue → one request
+ * workflow per ThingSpace request → the report. The state lives in JobLedger; this is the thin shell around it.
  */
+import { msToNumber } from '@temporalio/common';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -11,6 +13,7 @@ import {
   isCancellation,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -21,11 +24,11 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { JobRequestInput } from '../activation/job.js';
-import type { DeviceReport, OutcomeCounts, ReportPageRequest, RequestResult } from '../activation/model.js';
+import type { DeviceReport, ReportPageRequest, RequestResult } from '../activation/model.js';
 import type { JobPhase, JobProgress, JobRequestSummary, JobResult } from '../activation/job-result.js';
 import { HEARTBEAT_TIMEOUT } from '../activation/activity-timing.js';
 import type { Activities, SubmitActivities } from '../activities/index.js';
-import type { DeviceRef, SubmitActivationResult } from '../activities/types.js';
+import type { SubmitActivationResult } from '../activities/types.js';
 import {
   ActivationPhase,
   DeviceCount,
@@ -35,9 +38,15 @@ import {
   ThingSpaceRequestIds,
 } from '../search-attributes.js';
 import { submitTaskQueue } from '../task-queues.js';
-import { deviceKey } from '../thingspace/schemas/device-key.js';
 import { MAX_DEVICES_PER_ACTIVATE } from '../thingspace/schemas/limits.js';
-import { activationRequest, REPORT_PAGE_LIMIT, requestWorkflowId } from './request.js';
+import { JobLedger } from './job-ledger.js';
+import {
+  activationRequest,
+  DEFAULT_CALLBACK_TIMEOUT,
+  DEFAULT_POLL_DEADLINE,
+  REPORT_PAGE_LIMIT,
+  requestWorkflowId,
+} from './request.js';
 
 export const jobProgressQuery = defineQuery<JobProgress>('progress');
 /** Devices the job settled itself (skipped, refused): the rest of the report lives in the request workflows. */
@@ -45,14 +54,15 @@ export const jobReportQuery = defineQuery<DeviceReport[], [ReportPageRequest]>('
 
 const MAX_SUBMIT_ATTEMPTS = 20;
 const NOT_ACTIVATED_IN_RESULT = 100;
-const DEFAULT_AMBIGUOUS_RECHECK_DELAY = '2 minutes';
+/** Only for jobs started before the lost-answer watch (the `answer-lost-watch` patch). */
+const LEGACY_AMBIGUOUS_RECHECK_DELAY = '2 minutes';
 
 const { validateJobRequest } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 3 },
 });
 
-const { checkDevices, recheckDevices } = proxyActivities<Activities>({
+const { checkDevices, recheckDevices, claimDevices, releaseDevices } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
@@ -62,6 +72,8 @@ const { checkDevices, recheckDevices } = proxyActivities<Activities>({
 function cancelRequested(): boolean {
   return CancellationScope.current().consideredCancelled;
 }
+
+const describeError = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export async function activationJob(input: JobRequestInput): Promise<JobResult> {
   const { taskQueue } = workflowInfo();
@@ -74,46 +86,26 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
     retry: { maximumAttempts: 1 },
   });
 
+  const ledger = new JobLedger(input.devices);
+  const { refs } = ledger;
   let phase: JobPhase = 'validating';
-  /** Devices settled by the job itself (skipped, refused), by index into `input.devices`. */
-  const settledHere = new Map<number, DeviceReport>();
-  const inRequests = new Set<number>();
-  const requests: JobRequestSummary[] = [];
-  const notActivatedInRequests: DeviceReport[] = [];
   const children: Promise<void>[] = [];
   let cancelled = false;
 
-  const refs: DeviceRef[] = input.devices.map((device) => ({
-    key: deviceKey(device.deviceIds) ?? '',
-    deviceIds: device.deviceIds,
-  }));
   const enterPhase = (next: JobPhase) => {
     phase = next;
     upsertSearchAttributes([{ key: ActivationPhase, value: phase }]);
   };
-  const settle = (index: number, report: Omit<DeviceReport, 'key' | 'deviceIds' | 'assignedIds'>) => {
-    const ref = refs[index];
-    if (ref) settledHere.set(index, { key: ref.key, deviceIds: ref.deviceIds, assignedIds: [], ...report });
-  };
-  const counts = (): OutcomeCounts => {
-    const total: OutcomeCounts = { total: refs.length, activated: 0, failed: 0, skipped: 0, unresolved: 0, pending: 0 };
-    for (const report of settledHere.values()) total[report.outcome]++;
-    for (const request of requests) {
-      if (!request.counts) continue;
-      for (const outcome of ['activated', 'failed', 'skipped', 'unresolved'] as const)
-        total[outcome] += request.counts[outcome];
-    }
-    total.pending = total.total - total.activated - total.failed - total.skipped - total.unresolved;
-    return total;
-  };
-  const progress = (): JobProgress => ({ jobId: input.jobId, phase, counts: counts(), requests });
+  const progress = (): JobProgress => ({
+    jobId: input.jobId,
+    phase,
+    counts: ledger.counts(),
+    requests: ledger.requests,
+  });
 
   setHandler(jobProgressQuery, progress);
   setHandler(jobReportQuery, ({ offset, limit }) =>
-    [...settledHere.entries()]
-      .sort(([a], [b]) => a - b)
-      .slice(Math.max(0, offset), Math.max(0, offset) + Math.min(Math.max(0, limit), REPORT_PAGE_LIMIT))
-      .map(([, report]) => report),
+    ledger.reportPage(Math.max(0, offset), Math.min(Math.max(0, limit), REPORT_PAGE_LIMIT)),
   );
 
   upsertSearchAttributes([
@@ -130,15 +122,14 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
     pollInterval: options.pollInterval,
     pollDeadline: options.pollDeadline,
   };
-  const startRequest = async (requestId: string, indexes: number[], submittedAt: string, pollAtOnce: boolean) => {
+  const startRequest = async (requestId: string, indexes: number[], submittedAt: string, answerLost: boolean) => {
     const summary: JobRequestSummary = {
       requestId,
       workflowId: requestWorkflowId(requestId),
       devices: indexes.length,
-      requestIdKnown: !pollAtOnce,
+      requestIdKnown: !answerLost,
     };
-    requests.push(summary);
-    for (const i of indexes) inRequests.add(i);
+    ledger.addRequest(summary, indexes);
     const handle: ChildWorkflowHandle<typeof activationRequest> = await startChild(activationRequest, {
       workflowId: summary.workflowId,
       // The request outlives a cancelled job: ThingSpace goes on activating what it accepted.
@@ -149,21 +140,23 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
           accountName: input.accountName,
           submittedAt,
           devices: indexes.map((i) => ({ ...refs[i]!, ...(input.devices[i]?.nbIot && { nbIot: true }) })),
-          callbackTimeout: pollAtOnce ? 0 : (options.callbackTimeout ?? undefined),
+          callbackTimeout: options.callbackTimeout ?? undefined,
+          ...(answerLost && { answerLost: true }),
           ...requestOptions,
         },
       ],
     });
-    upsertSearchAttributes([{ key: ThingSpaceRequestIds, value: requests.map((r) => r.requestId) }]);
+    upsertSearchAttributes([{ key: ThingSpaceRequestIds, value: ledger.requestIdsForSearch() }]);
     children.push(
-      handle.result().then((result: RequestResult) => {
-        summary.counts = result.counts;
-        notActivatedInRequests.push(...result.notActivated);
-      }),
+      handle.result().then(
+        (result: RequestResult) => ledger.requestFinished(summary.workflowId, result),
+        // A failed or terminated request must not take the job down with it: everyone else's results still count.
+        (err: unknown) => ledger.requestFailed(summary.workflowId, describeError(err)),
+      ),
     );
   };
 
-  /** Sends one chunk until ThingSpace accepted or refused every device in it; never resends an accepted device. */
+  /** Sends one chunk until ThingSpace took it, refused it, or it may have taken it; never resends a taken chunk. */
   const submit = async (chunk: number[], chunkNumber: number) => {
     let pending = chunk;
     for (let attempt = 1; pending.length > 0; attempt++) {
@@ -178,7 +171,7 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
           }),
         }).catch((err: unknown): SubmitActivationResult => ({
           kind: 'ambiguous',
-          errorMessage: `activate activity failed: ${err instanceof Error ? err.message : String(err)}`,
+          errorMessage: `activate activity failed: ${describeError(err)}`,
         })),
       );
       switch (outcome.kind) {
@@ -186,59 +179,120 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
           await CancellationScope.nonCancellable(() => startRequest(outcome.requestId, pending, submittedAt, false));
           return;
         case 'refused':
-          for (const i of pending) {
-            settle(i, {
-              outcome: 'failed',
-              reason: `activate refused${outcome.errorCode ? ` (${outcome.errorCode})` : ''}: ${outcome.errorMessage}`,
-            });
-          }
+          ledger.settle(pending, {
+            outcome: 'failed',
+            reason: `activate refused${outcome.errorCode ? ` (${outcome.errorCode})` : ''}: ${outcome.errorMessage}`,
+          });
           return;
         case 'retry':
           if (attempt >= MAX_SUBMIT_ATTEMPTS) {
-            for (const i of pending)
-              settle(i, {
-                outcome: 'failed',
-                reason: `activate not accepted after ${attempt} attempts: ${outcome.errorMessage}`,
-              });
+            ledger.settle(pending, {
+              outcome: 'failed',
+              reason: `not submitted: ThingSpace did not take the request in ${attempt} attempts; last: ${outcome.errorMessage}`,
+            });
             return;
           }
           await sleep(Math.max(outcome.retryAfterMs ?? 0, Math.min(1_000 * 2 ** (attempt - 1), 60_000)));
           break;
-        case 'ambiguous': {
-          log.warn('ambiguous activate failure; re-checking device states before any resend', {
+        case 'ambiguous':
+          log.warn('activate answer lost; watching for signs of the request, never resending', {
             chunkNumber,
             error: outcome.errorMessage,
           });
-          await sleep(options.ambiguousRecheckDelay ?? DEFAULT_AMBIGUOUS_RECHECK_DELAY);
-          const { submitted } = await recheckDevices({
-            accountName: input.accountName,
-            devices: pending.map((i) => refs[i]!),
-            submittedAt,
-          });
-          const accepted = submitted.map((position) => pending[position]!);
-          if (accepted.length > 0) {
-            // ThingSpace took them but we never learnt the requestId, so no callback can be routed: poll at once.
-            const syntheticId = `${input.jobId}-unknown-${chunkNumber}-${attempt}`;
-            await CancellationScope.nonCancellable(() => startRequest(syntheticId, accepted, submittedAt, true));
+          if (patched('answer-lost-watch')) {
+            // The chunk is one unit: ThingSpace took all of it or none. Its request workflow watches for evidence
+            // over the whole activation window and reports `unconfirmed` if none comes; nothing is resent.
+            await CancellationScope.nonCancellable(() =>
+              startRequest(`${input.jobId}-lost-${chunkNumber}`, pending, submittedAt, true),
+            );
+            return;
           }
-          const acceptedSet = new Set(accepted);
-          pending = pending.filter((i) => !acceptedSet.has(i));
+          pending = await legacyRecheck(pending, submittedAt, `${input.jobId}-unknown-${chunkNumber}-${attempt}`);
           break;
-        }
       }
     }
   };
 
+  /** Jobs recorded before the lost-answer watch re-checked after a delay and resent what showed no evidence. */
+  const legacyRecheck = async (pending: number[], submittedAt: string, syntheticId: string) => {
+    await sleep(options.ambiguousRecheckDelay ?? LEGACY_AMBIGUOUS_RECHECK_DELAY);
+    const { submitted } = await recheckDevices({
+      accountName: input.accountName,
+      devices: pending.map((i) => refs[i]!),
+      submittedAt,
+    });
+    const accepted = submitted.map((position) => pending[position]!);
+    if (accepted.length > 0) {
+      await CancellationScope.nonCancellable(async () => {
+        ledger.addRequest(
+          {
+            requestId: syntheticId,
+            workflowId: requestWorkflowId(syntheticId),
+            devices: accepted.length,
+            requestIdKnown: false,
+          },
+          accepted,
+        );
+        const handle = await startChild(activationRequest, {
+          workflowId: requestWorkflowId(syntheticId),
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          args: [
+            {
+              requestId: syntheticId,
+              accountName: input.accountName,
+              submittedAt,
+              devices: accepted.map((i) => ({ ...refs[i]!, ...(input.devices[i]?.nbIot && { nbIot: true }) })),
+              callbackTimeout: 0,
+              ...requestOptions,
+            },
+          ],
+        });
+        upsertSearchAttributes([{ key: ThingSpaceRequestIds, value: ledger.requestIdsForSearch() }]);
+        children.push(
+          handle.result().then(
+            (result: RequestResult) => ledger.requestFinished(requestWorkflowId(syntheticId), result),
+            (err: unknown) => ledger.requestFailed(requestWorkflowId(syntheticId), describeError(err)),
+          ),
+        );
+      });
+    }
+    const acceptedSet = new Set(accepted);
+    return pending.filter((i) => !acceptedSet.has(i));
+  };
+
+  const claims = { used: false, until: 0 };
   try {
     enterPhase('checking');
     const check = await checkDevices({ accountName: input.accountName, devices: refs });
-    for (const i of check.alreadyActive) settle(i, { outcome: 'skipped', reason: 'already active', state: 'active' });
-    for (const i of check.notInAccount) settle(i, { outcome: 'skipped', reason: 'not in account' });
+    ledger.settle(check.alreadyActive, { outcome: 'skipped', reason: 'already active', state: 'active' });
+    ledger.settle(check.notInAccount, { outcome: 'skipped', reason: 'not in account' });
     for (const { index, state } of check.ineligible)
-      settle(index, { outcome: 'skipped', reason: `ineligible state: ${state}`, state });
+      ledger.settle([index], { outcome: 'skipped', reason: `ineligible state: ${state}`, state });
+
+    if (patched('device-claims')) {
+      // One device, one submission across jobs: another job of this account may hold some of these devices.
+      const ready = ledger.open();
+      claims.used = true;
+      claims.until =
+        Date.now() +
+        msToNumber(options.callbackTimeout ?? DEFAULT_CALLBACK_TIMEOUT) +
+        msToNumber(options.pollDeadline ?? DEFAULT_POLL_DEADLINE);
+      const { taken } = await claimDevices({
+        accountName: input.accountName,
+        jobId: input.jobId,
+        keys: ready.map((i) => refs[i]!.key),
+        until: claims.until,
+      });
+      for (const { index, jobId } of taken) {
+        ledger.settle([ready[index]!], {
+          outcome: 'skipped',
+          reason: `in the hands of job ${jobId}, which has submitted it or is about to; see that job's report`,
+        });
+      }
+    }
 
     enterPhase('submitting');
-    const ready = refs.map((_, i) => i).filter((i) => !settledHere.has(i));
+    const ready = ledger.open();
     const size = options.maxDevicesPerRequest ?? MAX_DEVICES_PER_ACTIVATE;
     for (let offset = 0, n = 1; offset < ready.length && !cancelRequested(); offset += size, n++) {
       await submit(ready.slice(offset, offset + size), n);
@@ -255,20 +309,21 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
   }
 
   return CancellationScope.nonCancellable(async () => {
-    if (cancelled) {
-      for (let i = 0; i < refs.length; i++) {
-        if (!settledHere.has(i) && !inRequests.has(i)) {
-          settle(i, { outcome: 'skipped', reason: 'job cancelled before submission' });
-        }
-      }
-    }
+    // Only devices never handed to ThingSpace: a chunk whose answer was lost is in a request workflow, followed.
+    if (cancelled) ledger.settle(ledger.open(), { outcome: 'skipped', reason: 'job cancelled before submission' });
     enterPhase(cancelled ? 'cancelled' : 'done');
-    const final = counts();
+    if (claims.used && !cancelled) {
+      await releaseDevices({ accountName: input.accountName, jobId: input.jobId, keys: ledger.releasableKeys() }).catch(
+        (err: unknown) =>
+          log.warn('could not release device claims; they expire on their own', { error: describeError(err) }),
+      );
+    }
+    const final = ledger.counts();
     upsertSearchAttributes([
       { key: DevicesActivated, value: final.activated },
       { key: DevicesFailed, value: final.failed },
     ]);
-    const notActivated = [...settledHere.values(), ...notActivatedInRequests];
+    const notActivated = ledger.notActivated(NOT_ACTIVATED_IN_RESULT + 1);
     return {
       ...progress(),
       notActivated: notActivated.slice(0, NOT_ACTIVATED_IN_RESULT),

@@ -2,13 +2,8 @@
  * The per-device book of one ThingSpace request: which callbacks arrived, which devices are settled, and the
  * report. Pure and deterministic, so the request workflow stays a thin shell around it and it is unit-testable.
  */
-import type {
-  CallbackRecord,
-  DeviceReport,
-  ExpectedDevice,
-  LedgerEntryState,
-  OutcomeCounts,
-} from '../activation/model.js';
+import type { CallbackRecord, DeviceReport, ExpectedDevice, LedgerEntryState } from '../activation/model.js';
+import { emptyCounts, statusOutcome, type Outcome, type OutcomeCounts } from '../activation/outcomes.js';
 import { buildDeviceKeyIndex, matchDeviceKey } from '../thingspace/schemas/device-key.js';
 
 /** `report` is set once the device's outcome is final; later callbacks for it change nothing. */
@@ -22,11 +17,15 @@ export interface ApplyResult {
   unknown: number;
 }
 
+type ReportFields = Omit<DeviceReport, 'key' | 'deviceIds'>;
+
 export class RequestLedger {
   private readonly entries = new Map<string, Entry>();
   /** Any identifier key (kinds arrive as `IMEI`, `imei`, `iccId` …) → the device's canonical key. */
   private readonly index: Map<string, string>;
   private settledCount = 0;
+  private heardCount = 0;
+  private historyCursor = 0;
 
   /** `device.key` must be the canonical `deviceKey(device.deviceIds)`; `saved` comes from `snapshot()`. */
   constructor(devices: readonly ExpectedDevice[], saved: readonly [string, LedgerEntryState][] = []) {
@@ -37,15 +36,24 @@ export class RequestLedger {
       if (!entry) continue;
       Object.assign(entry, state);
       if (entry.report) this.settledCount++;
+      if (entry.carrier || entry.nidd || entry.interim) this.heardCount++;
     }
   }
 
   /** The state of every device something was heard of, for the workflow's next run. */
   snapshot(): [string, LedgerEntryState][] {
     const saved: [string, LedgerEntryState][] = [];
-    for (const [key, { carrier, nidd, report }] of this.entries) {
-      if (carrier || nidd || report)
-        saved.push([key, { ...(carrier && { carrier }), ...(nidd && { nidd }), ...(report && { report }) }]);
+    for (const [key, { carrier, nidd, interim, report }] of this.entries) {
+      if (carrier || nidd || interim || report)
+        saved.push([
+          key,
+          {
+            ...(carrier && { carrier }),
+            ...(nidd && { nidd }),
+            ...(interim && { interim }),
+            ...(report && { report }),
+          },
+        ]);
     }
     return saved;
   }
@@ -58,7 +66,15 @@ export class RequestLedger {
     return this.settledCount === this.entries.size;
   }
 
-  /** Applies a batch; a repeat of a (service, device) pair already seen is a ThingSpace resend and is ignored. */
+  /** Whether any callback at all named a device of this request: proof that ThingSpace took the request. */
+  heardAny(): boolean {
+    return this.heardCount > 0;
+  }
+
+  /**
+   * Applies a batch; a repeat of a (service, device) final result already seen is a ThingSpace resend and is
+   * ignored. `Pending` and unknown statuses are kept as what was last heard, but settle nothing.
+   */
   apply(records: readonly CallbackRecord[]): ApplyResult {
     const result: ApplyResult = { applied: 0, duplicates: 0, unknown: 0 };
     for (const record of records) {
@@ -67,47 +83,76 @@ export class RequestLedger {
         result.unknown++;
         continue;
       }
+      if (!entry.carrier && !entry.nidd && !entry.interim) this.heardCount++;
+      const final = statusOutcome(record.status);
       const slot = record.service === 'CarrierService' ? 'carrier' : 'nidd';
-      if (entry[slot] || entry.report) {
+      if (final !== 'success' && final !== 'failure') {
+        if (slot === 'carrier' && !entry.carrier) entry.interim = record;
+        result.applied++;
+        continue;
+      }
+      if (entry[slot]) {
         result.duplicates++;
         continue;
       }
       entry[slot] = record;
       result.applied++;
-      this.settleFromCallbacks(entry);
+      if (entry.report) this.enrich(entry);
+      else this.settleFromCallbacks(entry);
     }
     return result;
   }
 
-  /** Settles a device from a poll of ThingSpace (list state or activation history). */
+  /** Settles a device from a poll of ThingSpace (list state or activation history), keeping what callbacks said. */
   settleFromPoll(key: string, report: Omit<DeviceReport, 'key' | 'deviceIds' | 'source'>): void {
     const entry = this.entries.get(key);
-    if (entry && !entry.report) this.settle(entry, { ...report, source: 'poll' });
+    if (!entry || entry.report) return;
+    const heard = this.heard(entry);
+    this.settle(entry, {
+      ...report,
+      ...heard,
+      assignedIds: heard.assignedIds.length > 0 ? heard.assignedIds : report.assignedIds,
+      outcome: report.outcome,
+      ...(report.reason !== undefined && { reason: report.reason }),
+      source: 'poll',
+    });
   }
 
   unsettled(): ExpectedDevice[] {
     return [...this.entries.values()].filter((entry) => !entry.report).map((entry) => entry.device);
   }
 
+  /**
+   * The next `limit` unsettled devices for per-device history look-ups, going round the request so that over
+   * successive polls every device is looked at, not only the first ones.
+   */
+  historyBatch(limit: number): ExpectedDevice[] {
+    const open = this.unsettled();
+    if (open.length <= limit) return open;
+    const start = this.historyCursor % open.length;
+    this.historyCursor = start + limit;
+    const batch = open.slice(start, start + limit);
+    return batch.length < limit ? [...batch, ...open.slice(0, limit - batch.length)] : batch;
+  }
+
   /** What is still open when waiting and polling are over is reported unresolved, with what was heard so far. */
   closeUnresolved(reason: string): void {
+    this.closeOpen('unresolved', reason);
+  }
+
+  /** Closes every open device with `outcome` (unresolved, or unconfirmed when no sign of the request appeared). */
+  closeOpen(outcome: Extract<Outcome, 'unresolved' | 'unconfirmed'>, reason: string): void {
     for (const entry of this.entries.values()) {
-      if (!entry.report) this.settle(entry, { ...this.heard(entry), outcome: 'unresolved', reason });
+      if (!entry.report) this.settle(entry, { ...this.heard(entry), outcome, reason });
     }
   }
 
   counts(): OutcomeCounts {
-    const counts: OutcomeCounts = {
-      total: this.entries.size,
-      activated: 0,
-      failed: 0,
-      skipped: 0,
-      unresolved: 0,
-      pending: 0,
-    };
+    const counts = emptyCounts(this.entries.size);
     for (const entry of this.entries.values()) {
-      if (entry.report) counts[entry.report.outcome]++;
-      else counts.pending++;
+      if (!entry.report) continue;
+      counts[entry.report.outcome]++;
+      counts.pending--;
     }
     return counts;
   }
@@ -121,7 +166,7 @@ export class RequestLedger {
           deviceIds: entry.device.deviceIds,
           ...this.heard(entry),
           outcome: 'unresolved',
-          reason: 'pending',
+          reason: entry.interim ? `pending (last status: ${entry.interim.status})` : 'pending',
         },
     );
   }
@@ -140,40 +185,49 @@ export class RequestLedger {
     return key === undefined ? undefined : this.entries.get(key);
   }
 
-  private heard(entry: Entry): Omit<DeviceReport, 'key' | 'deviceIds' | 'outcome'> {
+  private heard(entry: Entry): Omit<ReportFields, 'outcome'> & { assignedIds: DeviceReport['assignedIds'] } {
     const { carrier, nidd } = entry;
     return {
       assignedIds: carrier?.assignedIds ?? [],
       ...(carrier?.ipAddress !== undefined && { ipAddress: carrier.ipAddress }),
       ...(carrier?.state !== undefined && { state: carrier.state }),
       ...(carrier?.servicePlan !== undefined && { servicePlan: carrier.servicePlan }),
-      ...(nidd && { nidd: nidd.success ? ('success' as const) : ('failed' as const) }),
+      ...(nidd && { nidd: statusOutcome(nidd.status) === 'success' ? ('success' as const) : ('failed' as const) }),
+      ...(nidd &&
+        statusOutcome(nidd.status) !== 'success' && { niddReason: nidd.reason ?? `NiddService ${nidd.status}` }),
     };
   }
 
+  /**
+   * The outcome follows the carrier result; NIDD is its own column. An NB-IoT device whose line is active waits
+   * for its NIDD result too (until the callback wait ends), so the report can say how the NIDD configuration went.
+   */
   private settleFromCallbacks(entry: Entry): void {
     const { carrier, nidd, device } = entry;
     if (!carrier) return;
     const heard = { ...this.heard(entry), source: 'callback' as const };
-    if (!carrier.success) {
+    if (statusOutcome(carrier.status) === 'failure') {
       this.settle(entry, { ...heard, outcome: 'failed', reason: carrier.reason ?? `CarrierService ${carrier.status}` });
-    } else if (device.nbIot !== true) {
+    } else if (device.nbIot !== true || nidd) {
       this.settle(entry, { ...heard, outcome: 'activated' });
-    } else if (nidd) {
-      this.settle(
-        entry,
-        nidd.success
-          ? { ...heard, outcome: 'activated' }
-          : {
-              ...heard,
-              outcome: 'failed',
-              reason: `NiddService ${nidd.status}${nidd.reason ? `: ${nidd.reason}` : ''}`,
-            },
-      );
     }
   }
 
-  private settle(entry: Entry, report: Omit<DeviceReport, 'key' | 'deviceIds'>): void {
+  /** A final callback for a device already settled (by polling) adds what it says without changing the outcome. */
+  private enrich(entry: Entry): void {
+    const report = entry.report;
+    if (!report) return;
+    const heard = this.heard(entry);
+    entry.report = {
+      ...heard,
+      ...report,
+      assignedIds: report.assignedIds.length > 0 ? report.assignedIds : heard.assignedIds,
+      ...(heard.nidd !== undefined && { nidd: heard.nidd }),
+      ...(heard.niddReason !== undefined && { niddReason: heard.niddReason }),
+    };
+  }
+
+  private settle(entry: Entry, report: ReportFields): void {
     entry.report = { key: entry.device.key, deviceIds: entry.device.deviceIds, ...report };
     this.settledCount++;
   }

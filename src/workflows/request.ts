@@ -9,23 +9,16 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
+  getExternalWorkflowHandle,
+  isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type {
-  CallbackRecord,
-  DeviceReport,
-  ReportPageRequest,
-  RequestPhase,
-  RequestProgress,
-  RequestResult,
-  RequestWorkflowInput,
-} from '../activation/model.js';
+import type { RequestPhase, RequestProgress, RequestResult, RequestWorkflowInput } from '../activation/model.js';
 import { HEARTBEAT_TIMEOUT } from '../activation/activity-timing.js';
 import type { Activities } from '../activities/index.js';
 import {
@@ -35,11 +28,11 @@ import {
   DevicesFailed,
   ThingSpaceAccount,
 } from '../search-attributes.js';
+import { claimInboxSignal, inboxWorkflowId, releaseInboxSignal } from './inbox.js';
 import { RequestLedger } from './request-ledger.js';
+import { callbacksSignal, requestProgressQuery, requestReportQuery } from './request-messages.js';
 
-export const callbacksSignal = defineSignal<[CallbackRecord[]]>('callbacks');
-export const requestProgressQuery = defineQuery<RequestProgress>('progress');
-export const requestReportQuery = defineQuery<DeviceReport[], [ReportPageRequest]>('report');
+export { callbacksSignal, requestProgressQuery, requestReportQuery, requestWorkflowId } from './request-messages.js';
 
 export const REPORT_PAGE_LIMIT = 1_000;
 export const DEFAULT_CALLBACK_TIMEOUT = '12 hours';
@@ -49,23 +42,31 @@ const NOT_ACTIVATED_IN_RESULT = 100;
 /** History events per run before continuing as new; Temporal warns at 10,240 and fails at 51,200. */
 export const DEFAULT_HISTORY_LIMIT = 8_000;
 
-const { pollDevices } = proxyActivities<Activities>({
+/** Per-device history look-ups per poll: enough that every open device is looked at within the window. */
+const MIN_HISTORY_LOOKUPS = 200;
+
+const { pollDevices, findInboxes } = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5 },
 });
 
-export function requestWorkflowId(requestId: string): string {
-  return `thingspace-request-${requestId}`;
-}
-
 export async function activationRequest(input: RequestWorkflowInput): Promise<RequestResult> {
   const carried = input.carried;
   const ledger = new RequestLedger(input.devices, carried?.ledger);
-  let phase: RequestPhase = carried?.phase ?? 'awaiting-callbacks';
+  let phase: RequestPhase = carried?.phase ?? (input.answerLost ? 'awaiting-evidence' : 'awaiting-callbacks');
   const callbacks = carried?.callbacks ?? { applied: 0, duplicates: 0, unknown: 0, late: 0, signals: 0 };
+  /** The ThingSpace requestId of a request whose answer was lost, once its callbacks revealed it. */
+  let adoptedRequestId = carried?.adoptedRequestId;
+  let evidence = carried?.evidence ?? false;
 
-  const progress = (): RequestProgress => ({ requestId: input.requestId, phase, counts: ledger.counts(), callbacks });
+  const progress = (): RequestProgress => ({
+    requestId: input.requestId,
+    ...(adoptedRequestId !== undefined && { adoptedRequestId }),
+    phase,
+    counts: ledger.counts(),
+    callbacks,
+  });
   const enterPhase = (next: RequestPhase) => {
     phase = next;
     upsertSearchAttributes([{ key: ActivationPhase, value: phase }]);
@@ -93,6 +94,11 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
     { key: ThingSpaceAccount, value: input.accountName },
   ]);
 
+  // Callbacks that arrived before this workflow existed wait in the request's inbox: claim them.
+  const inboxes = [inboxWorkflowId(input.requestId), ...(adoptedRequestId ? [inboxWorkflowId(adoptedRequestId)] : [])];
+  const claimInboxes = patched('claim-inbox');
+  if (claimInboxes && !carried && !input.answerLost) await signalInbox(inboxes[0]!, claimInboxSignal);
+
   // Callbacks trickling in one by one over hours would each be a signal: past the history limit, the state moves
   // to a fresh run, which keeps every run far from Temporal's 10,000-signal and 51,200-event limits.
   const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
@@ -101,20 +107,71 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
   const callbackDeadline =
     carried?.callbackDeadline ?? Date.now() + (callbackTimeout === 0 ? 0 : msToNumber(callbackTimeout));
   let pollDeadline = carried?.pollDeadline;
+  const interval = msToNumber(input.pollInterval ?? DEFAULT_POLL_INTERVAL);
   const continueWithState = async (): Promise<never> => {
     await condition(allHandlersFinished);
     return continueAsNew<typeof activationRequest>({
       ...input,
       carried: {
-        phase: phase === 'polling' ? 'polling' : 'awaiting-callbacks',
+        phase: phase === 'done' ? 'polling' : phase,
         callbackDeadline,
         ...(pollDeadline !== undefined && { pollDeadline }),
+        ...(adoptedRequestId !== undefined && { adoptedRequestId }),
+        evidence,
         callbacks,
         ledger: ledger.snapshot(),
         runs: (carried?.runs ?? 1) + 1,
       },
     });
   };
+  /** History look-ups per poll, so that every open device is looked at about once per callback window. */
+  const historyPerPoll = Math.max(
+    MIN_HISTORY_LOOKUPS,
+    Math.ceil(ledger.size / Math.max(1, (callbackDeadline - Date.now()) / interval)),
+  );
+
+  // The activate answer was lost. ThingSpace takes or refuses a request as a whole, so any sign that it acted on
+  // one device (state, history, or a callback naming one) means it took all of them. Nothing is ever resent: we
+  // watch for such a sign over the whole activation window, for every device, and look for the inbox whose
+  // callbacks name our devices (it reveals the requestId; from then on callbacks reach us through it).
+  while (phase === 'awaiting-evidence') {
+    if (ledger.heardAny()) evidence = true;
+    if (evidence) {
+      enterPhase('awaiting-callbacks');
+      break;
+    }
+    if (Date.now() >= callbackDeadline) break;
+    if (mustContinue()) return continueWithState();
+    const found = await pollOnce(input, ledger, historyPerPoll);
+    evidence ||= found.evidence;
+    if (adoptedRequestId === undefined) {
+      const devices = ledger.unsettled().map(({ key, deviceIds }) => ({ key, deviceIds }));
+      const { requestIds } = await findInboxes({ devices }).catch((err: unknown) => {
+        log.warn("looking for the lost request's callbacks failed", { error: String(err) });
+        return { requestIds: [] as string[] };
+      });
+      const requestId = requestIds[0];
+      if (requestId !== undefined) {
+        adoptedRequestId = requestId;
+        inboxes.push(inboxWorkflowId(requestId));
+        log.info('the lost activate answer was request {adopted}', { requestId: input.requestId, adopted: requestId });
+        await signalInbox(inboxWorkflowId(requestId), claimInboxSignal);
+        evidence = true;
+      }
+    }
+    if (evidence || ledger.allSettled()) continue;
+    await condition(
+      () => ledger.heardAny() || mustContinue(),
+      Math.max(0, Math.min(interval, callbackDeadline - Date.now())),
+    );
+  }
+
+  if (phase === 'awaiting-evidence') {
+    ledger.closeOpen(
+      'unconfirmed',
+      'the activate answer was lost, and no sign that ThingSpace acted on the request appeared during the activation window',
+    );
+  }
 
   while (phase === 'awaiting-callbacks' && !ledger.allSettled()) {
     const remaining = callbackDeadline - Date.now();
@@ -126,11 +183,10 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
   if (!ledger.allSettled()) {
     if (phase !== 'polling') enterPhase('polling');
     pollDeadline ??= Date.now() + msToNumber(input.pollDeadline ?? DEFAULT_POLL_DEADLINE);
-    const interval = msToNumber(input.pollInterval ?? DEFAULT_POLL_INTERVAL);
     // Callbacks still count while polling: whichever settles a device first wins.
     while (!ledger.allSettled() && Date.now() < pollDeadline) {
       if (mustContinue()) return continueWithState();
-      await pollOnce(input, ledger);
+      await pollOnce(input, ledger, historyPerPoll);
       const remaining = pollDeadline - Date.now();
       if (ledger.allSettled() || remaining <= 0) break;
       await condition(() => ledger.allSettled() || mustContinue(), Math.min(interval, remaining));
@@ -138,6 +194,7 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
   }
   ledger.closeUnresolved('no callback, and polling could not establish an outcome before the poll deadline');
   enterPhase('done');
+  if (claimInboxes) for (const inbox of inboxes) await signalInbox(inbox, releaseInboxSignal);
 
   const counts = ledger.counts();
   upsertSearchAttributes([
@@ -152,13 +209,40 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
   };
 }
 
-async function pollOnce(input: RequestWorkflowInput, ledger: RequestLedger): Promise<void> {
+/** Best effort: an inbox that does not exist (no early callback came) or has closed needs nothing. */
+async function signalInbox(
+  workflowId: string,
+  signal: typeof claimInboxSignal | typeof releaseInboxSignal,
+): Promise<void> {
+  try {
+    const handle = getExternalWorkflowHandle(workflowId);
+    if (signal === releaseInboxSignal) await handle.signal(releaseInboxSignal);
+    else await handle.signal(claimInboxSignal, { workflowId: workflowInfo().workflowId });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+  }
+}
+
+/** One poll of the open devices; `evidence` says whether any showed that ThingSpace acted on the request. */
+async function pollOnce(
+  input: RequestWorkflowInput,
+  ledger: RequestLedger,
+  historyPerPoll: number,
+): Promise<{ evidence: boolean }> {
   try {
     const devices = ledger.unsettled().map(({ key, deviceIds }) => ({ key, deviceIds }));
-    const { settled } = await pollDevices({ accountName: input.accountName, devices, submittedAt: input.submittedAt });
+    const historyKeys = ledger.historyBatch(historyPerPoll).map(({ key }) => key);
+    const { settled, evidence } = await pollDevices({
+      accountName: input.accountName,
+      devices,
+      historyKeys,
+      submittedAt: input.submittedAt,
+    });
     for (const { key, ...report } of settled) ledger.settleFromPoll(key, report);
+    return { evidence: settled.length > 0 || (evidence?.length ?? 0) > 0 };
   } catch (err) {
     // A failed poll is not the end: the next one may work, and the deadline bounds the whole.
     log.warn('poll failed', { requestId: input.requestId, error: err instanceof Error ? err.message : String(err) });
+    return { evidence: false };
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Checks a finished job's full report against the simulator's own record of every device: the outcome, and that
- * every device was submitted for activation at most once (exactly once when it was ready).
+ * Checks a finished job's full report against the simulator's own record of every device: the outcome (and the
+ * NIDD column of NB-IoT devices), that every device was submitted for activation at most once, and that every
+ * callback the simulator saw acknowledged is reflected in the report.
  */
 import type { DeviceReport } from '../../src/activation/model.js';
 import type { RunningSimulator } from '../../src/simulator/index.js';
@@ -10,11 +11,20 @@ export interface TruthCheck {
   devices: number;
   wrong: string[];
   duplicates: number;
+  /** Devices with an acknowledged callback that the report does not reflect. */
+  callbacksLost: string[];
+}
+
+/** A device the simulator never received may be reported skipped, unconfirmed, or failed because it was refused. */
+function notSubmittedOk(row: DeviceReport): boolean {
+  if (row.outcome === 'skipped' || row.outcome === 'unconfirmed') return true;
+  return row.outcome === 'failed' && /^(activate refused|not submitted)/.test(row.reason ?? '');
 }
 
 export function checkAgainstTruth(sim: RunningSimulator, report: DeviceReport[]): TruthCheck {
   const truth = new Map(sim.admin.devices({}).map((d) => [deviceKey(d.deviceIds), d]));
   const wrong: string[] = [];
+  const callbacksLost: string[] = [];
   let duplicates = 0;
   for (const row of report) {
     const device = truth.get(row.key);
@@ -23,19 +33,27 @@ export function checkAgainstTruth(sim: RunningSimulator, report: DeviceReport[])
       continue;
     }
     if (device.submissions > 1) duplicates++;
-    // An NB-IoT device whose NIDD set-up failed is reported failed although it is active, when we were told so;
-    // a NIDD result that never came cannot be known (polling sees only the line state).
-    const nidd = device.callbacks.NiddService;
-    const niddFailed = device.type === 'NB-IoT' && nidd?.acknowledged === true && nidd.status === 'ConfigFailed';
-    const expected =
-      device.submissions === 0
-        ? 'skipped'
-        : device.state.toLowerCase() === 'active' && device.activations === 1 && !niddFailed
-          ? 'activated'
-          : 'failed';
+    if (device.submissions === 0) {
+      if (!notSubmittedOk(row)) wrong.push(`${row.key}: never submitted but reported ${row.outcome} (${row.reason})`);
+      continue;
+    }
+    // The outcome follows the line; an NB-IoT device whose NIDD set-up failed is active (and billed): activated.
+    const expected = device.state.toLowerCase() === 'active' && device.activations === 1 ? 'activated' : 'failed';
     if (row.outcome !== expected)
       wrong.push(`${row.key}: reported ${row.outcome}, simulator says ${expected} (state ${device.state})`);
-    if (row.outcome === 'skipped' && device.submissions > 0) wrong.push(`${row.key}: skipped but submitted`);
+    const nidd = device.callbacks.NiddService;
+    if (device.type === 'NB-IoT' && nidd?.acknowledged) {
+      const niddExpected = nidd.status === 'ConfigCreated' ? 'success' : 'failed';
+      if (row.nidd !== niddExpected) {
+        wrong.push(`${row.key}: NIDD reported ${row.nidd ?? 'nothing'}, simulator sent ${nidd.status}`);
+        callbacksLost.push(`${row.key}: NiddService`);
+      }
+    }
+    const carrier = device.callbacks.CarrierService;
+    if (carrier?.acknowledged) {
+      const said = carrier.status === 'Success' ? 'activated' : 'failed';
+      if (row.outcome !== said) callbacksLost.push(`${row.key}: CarrierService said ${said}, report ${row.outcome}`);
+    }
   }
-  return { devices: report.length, wrong, duplicates };
+  return { devices: report.length, wrong, duplicates, callbacksLost };
 }

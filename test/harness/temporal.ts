@@ -71,12 +71,14 @@ export async function withActivationWorkers<R>(
   options: { activateRequestsPerMinute?: number; dataConverter?: DataConverter } = {},
 ): Promise<R> {
   const connection = await NativeConnection.connect({ address: setting('TEMPORAL_TEST_ADDRESS') });
+  const temporal = await connectTestClient(options.dataConverter);
   try {
     const workers = await createWorkers({
       connection,
       namespace: setting('TEMPORAL_TEST_NAMESPACE'),
       taskQueue,
       thingspace,
+      temporal: temporal.client,
       workflowBundle: { codePath: setting('TEMPORAL_TEST_WORKFLOW_BUNDLE') },
       // Tests run many requests a minute; production keeps ThingSpace's 100.
       activateRequestsPerMinute: options.activateRequestsPerMinute ?? 6_000,
@@ -84,6 +86,6 @@ export async function withActivationWorkers<R>(
     });
     return await runWorkersUntil(workers, fn());
   } finally {
-    await connection.close();
+    await Promise.all([connection.close(), temporal.close()]);
   }
 }

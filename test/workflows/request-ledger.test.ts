@@ -62,7 +62,7 @@ describe('RequestLedger', () => {
     expect(ledger.page(0, 1)[0]).toMatchObject({ outcome: 'failed', reason: 'first' });
   });
 
-  it('waits for the NIDD result of an NB-IoT device, whichever arrives first', () => {
+  it('waits for the NIDD result of an NB-IoT device; the outcome follows the line, NIDD is its own column', () => {
     const ledger = new RequestLedger([device(1, true), device(2, true)]);
     ledger.apply([carrier(1), nidd(2, false)]);
     expect(ledger.counts()).toMatchObject({ pending: 2, activated: 0 });
@@ -70,18 +70,25 @@ describe('RequestLedger', () => {
     expect(ledger.allSettled()).toBe(true);
     const [one, two] = ledger.page(0, 2);
     expect(one).toMatchObject({ outcome: 'activated', nidd: 'success' });
-    expect(two).toMatchObject({
-      outcome: 'failed',
-      nidd: 'failed',
-      reason: 'NiddService ConfigFailed: Not CatM or NBIoT Device',
-    });
+    // Line active, NIDD configuration failed: the device is active and billed, so it is `activated`, never `failed`
+    // (an operator re-running the failures would activate it twice).
+    expect(two).toMatchObject({ outcome: 'activated', nidd: 'failed', niddReason: 'Not CatM or NBIoT Device' });
+    expect(two?.reason).toBeUndefined();
   });
 
   it('reports what is still open as unresolved, keeping what was heard', () => {
     const ledger = new RequestLedger([device(1, true), device(2)]);
     ledger.apply([carrier(1)]);
     ledger.closeUnresolved('timed out');
-    expect(ledger.counts()).toEqual({ total: 2, activated: 0, failed: 0, skipped: 0, unresolved: 2, pending: 0 });
+    expect(ledger.counts()).toEqual({
+      total: 2,
+      activated: 0,
+      failed: 0,
+      skipped: 0,
+      unresolved: 2,
+      unconfirmed: 0,
+      pending: 0,
+    });
     expect(ledger.page(0, 1)[0]).toMatchObject({
       outcome: 'unresolved',
       assignedIds: [{ kind: 'mdn', id: '509000001' }],
@@ -99,5 +106,49 @@ describe('RequestLedger', () => {
       ['activated', 'poll'],
     ]);
     expect(ledger.unsettled()).toEqual([]);
+  });
+
+  it('keeps waiting on Pending and unknown statuses; only explicit failures are final', () => {
+    const ledger = new RequestLedger([device(1), device(2), device(3)]);
+    const result = ledger.apply([
+      carrier(1, false, { status: 'Pending' }),
+      carrier(2, false, { status: 'QueuedForSomethingNew' }),
+      carrier(3, false, { status: 'FAILED', reason: 'Invalid SIM' }),
+    ]);
+    expect(result).toEqual({ applied: 3, duplicates: 0, unknown: 0 });
+    expect(ledger.counts()).toMatchObject({ failed: 1, pending: 2 });
+    expect(ledger.heardAny()).toBe(true);
+    expect(ledger.page(0, 1)[0]).toMatchObject({ outcome: 'unresolved', reason: 'pending (last status: Pending)' });
+    ledger.apply([carrier(1), carrier(2)]);
+    expect(ledger.allSettled()).toBe(true);
+    expect(ledger.counts()).toMatchObject({ activated: 2, failed: 1, pending: 0 });
+  });
+
+  it('never drops a NIDD result already received when polling settles an NB-IoT device', () => {
+    const ledger = new RequestLedger([device(1, true), device(2, true)]);
+    ledger.apply([nidd(1, false)]);
+    ledger.settleFromPoll('imei:350000000000001', { outcome: 'activated', state: 'active', assignedIds: [] });
+    ledger.settleFromPoll('imei:350000000000002', { outcome: 'activated', state: 'active', assignedIds: [] });
+    // A NIDD result arriving after the poll still lands in its column, and the outcome stays.
+    ledger.apply([nidd(2, true)]);
+    const [one, two] = ledger.page(0, 2);
+    expect(one).toMatchObject({
+      outcome: 'activated',
+      source: 'poll',
+      nidd: 'failed',
+      niddReason: 'Not CatM or NBIoT Device',
+    });
+    expect(two).toMatchObject({ outcome: 'activated', source: 'poll', nidd: 'success' });
+  });
+
+  it('closes what is open as unconfirmed, and goes round every open device for history look-ups', () => {
+    const devices = Array.from({ length: 5 }, (_, i) => device(i + 1));
+    const ledger = new RequestLedger(devices);
+    const seen = new Set<string>();
+    for (let round = 0; round < 3; round++) for (const d of ledger.historyBatch(2)) seen.add(d.key);
+    expect(seen.size).toBe(5);
+    ledger.settleFromPoll('imei:350000000000001', { outcome: 'activated', assignedIds: [] });
+    ledger.closeOpen('unconfirmed', 'answer lost');
+    expect(ledger.counts()).toMatchObject({ activated: 1, unconfirmed: 4, pending: 0 });
   });
 });

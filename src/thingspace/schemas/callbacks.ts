@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { statusOutcome, type StatusOutcome } from '../../activation/outcomes.js';
 import { ResponseDeviceIdSchema } from './common.js';
 import type { DeviceKey } from './device-key.js';
 import { deviceKey, deviceKeys } from './device-key.js';
@@ -75,16 +76,9 @@ export function parseCallback(input: unknown): Callback {
   return result.data;
 }
 
-export type CallbackOutcome = 'success' | 'failure' | 'pending' | 'unknown';
-
 /** Statuses come in mixed case and differ per service (`Success`, `FAILED`, `ConfigCreated`, `ConfigCreationFailed`). */
-export function callbackOutcome(status: string): CallbackOutcome {
-  const s = status.trim().toLowerCase();
-  if (s === 'success' || s === 'succeeded' || s === 'configcreated') return 'success';
-  if (s.includes('fail') || s === 'error') return 'failure';
-  if (s === 'pending' || s === 'inprogress' || s === 'in progress') return 'pending';
-  return 'unknown';
-}
+export const callbackOutcome = statusOutcome;
+export type CallbackOutcome = StatusOutcome;
 
 export interface CallbackSummary {
   requestId: string;

@@ -1,0 +1,76 @@
+/**
+ * What a callback inbox holds: callbacks for a `requestId` that no request workflow has (yet). Pure, so the inbox
+ * workflow stays a thin shell around it.
+ */
+import type { CallbackRecord, DeviceId } from '../activation/model.js';
+import { deviceKey } from '../thingspace/schemas/device-key.js';
+
+/** Records per forwarding signal: a few hundred keep each signal far below Temporal's payload limits. */
+export const FORWARD_BATCH = 500;
+
+export interface InboxSnapshot {
+  held: CallbackRecord[];
+  claimedBy?: string;
+  received: number;
+  forwarded: number;
+  firstAt: number;
+}
+
+export class InboxState {
+  held: CallbackRecord[];
+  claimedBy: string | undefined;
+  received: number;
+  forwarded: number;
+  readonly firstAt: number;
+  /** One identifier list per device named, for matching against a job's devices. */
+  private readonly named = new Map<string, DeviceId[]>();
+
+  constructor(now: number, saved?: InboxSnapshot) {
+    this.held = saved?.held ?? [];
+    this.claimedBy = saved?.claimedBy;
+    this.received = saved?.received ?? 0;
+    this.forwarded = saved?.forwarded ?? 0;
+    this.firstAt = saved?.firstAt ?? now;
+    for (const record of this.held) this.remember(record);
+  }
+
+  receive(records: readonly CallbackRecord[]): void {
+    this.received += records.length;
+    for (const record of records) this.remember(record);
+    this.held.push(...records);
+  }
+
+  /** Takes what waits to be forwarded, in signal-sized batches. */
+  takeBatches(): CallbackRecord[][] {
+    const batches: CallbackRecord[][] = [];
+    for (let i = 0; i < this.held.length; i += FORWARD_BATCH) batches.push(this.held.slice(i, i + FORWARD_BATCH));
+    this.held = [];
+    for (const batch of batches) this.forwarded += batch.length;
+    return batches;
+  }
+
+  /** Puts back a batch that could not be forwarded (its claimant is gone), so the inbox's result still shows it. */
+  putBack(batch: readonly CallbackRecord[]): void {
+    this.forwarded -= batch.length;
+    this.held.unshift(...batch);
+  }
+
+  devices(): DeviceId[][] {
+    return [...this.named.values()];
+  }
+
+  snapshot(): InboxSnapshot {
+    return {
+      held: this.held,
+      ...(this.claimedBy !== undefined && { claimedBy: this.claimedBy }),
+      received: this.received,
+      forwarded: this.forwarded,
+      firstAt: this.firstAt,
+    };
+  }
+
+  private remember(record: CallbackRecord): void {
+    const key = deviceKey(record.deviceIds);
+    if (key !== undefined && !this.named.has(key)) this.named.set(key, record.deviceIds);
+  }
+}

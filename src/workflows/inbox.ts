@@ -1,0 +1,158 @@
+/**
+ * The callback inbox, ID `thingspace-inbox-<requestId>`: where a callback goes when its request workflow does not
+ * exist (yet). The webhook starts it with signal-with-start, so the callback is durably recorded in Temporal before
+ * ThingSpace gets its 2xx — whether the callback raced the activate answer, the answer was lost, or our workers were
+ * down. The inbox hands everything to whichever workflow claims the request:
+ * - the request workflow `thingspace-request-<requestId>` claims its inbox when it starts, and the inbox offers
+ *   itself to it when it starts (whichever comes second succeeds, so no race loses a callback);
+ * - a request whose activate answer was lost learns its `requestId` by finding the inbox that names its devices,
+ *   and claims it; from then on the inbox forwards every callback of that request.
+ * Callbacks no request of ours ever claims (other tools on the account) stay visible here (phase `inbox-unclaimed`)
+ * and are let go after `unclaimedTtl` (3 days by default); the inbox's result lists them.
+ */
+import { msToNumber } from '@temporalio/common';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { CallbackRecord, DeviceId } from '../activation/model.js';
+import { ActivationPhase } from '../search-attributes.js';
+import { inboxWorkflowId } from './inbox-id.js';
+import { InboxState, type InboxSnapshot } from './inbox-state.js';
+import { callbacksSignal, requestWorkflowId } from './request-messages.js';
+
+export const claimInboxSignal = defineSignal<[{ workflowId: string }]>('claimInbox');
+export const releaseInboxSignal = defineSignal('releaseInbox');
+export interface InboxView {
+  requestId: string;
+  claimedBy: string | undefined;
+  received: number;
+  forwarded: number;
+  held: number;
+  devices: DeviceId[][];
+}
+export const inboxQuery = defineQuery<InboxView>('inbox');
+
+export const DEFAULT_UNCLAIMED_TTL = '3 days';
+const HISTORY_LIMIT = 5_000;
+
+export { inboxWorkflowId } from './inbox-id.js';
+
+export interface InboxInput {
+  requestId: string;
+  unclaimedTtl?: string | number;
+  /** Set only by the workflow itself when it continues as new. */
+  carried?: InboxSnapshot;
+}
+
+export interface InboxResult {
+  requestId: string;
+  claimedBy: string | undefined;
+  received: number;
+  forwarded: number;
+  /** Callbacks nobody claimed (at most the first 100; the rest are in this workflow's history). */
+  unclaimed: CallbackRecord[];
+  unclaimedCount: number;
+}
+
+export async function callbackInbox(input: InboxInput): Promise<InboxResult> {
+  const state = new InboxState(Date.now(), input.carried);
+  let released = false;
+
+  const forward = async () => {
+    const target = state.claimedBy;
+    if (target === undefined) return;
+    for (const batch of state.takeBatches()) {
+      try {
+        await getExternalWorkflowHandle(target).signal(callbacksSignal, batch);
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        // The claimant has closed: nothing can take these any more; keep them visible in the result.
+        log.warn('inbox could not forward to its claimant', { requestId: input.requestId, claimedBy: target });
+        state.putBack(batch);
+        released = true;
+        return;
+      }
+    }
+  };
+  const phase = () => (state.claimedBy === undefined ? 'inbox-unclaimed' : 'inbox-forwarding');
+
+  setHandler(callbacksSignal, async (records) => {
+    state.receive(records);
+    await forward();
+  });
+  setHandler(claimInboxSignal, async ({ workflowId }) => {
+    state.claimedBy = workflowId;
+    upsertSearchAttributes([{ key: ActivationPhase, value: phase() }]);
+    await forward();
+  });
+  setHandler(releaseInboxSignal, () => {
+    released = true;
+  });
+  setHandler(inboxQuery, () => ({
+    requestId: input.requestId,
+    claimedBy: state.claimedBy,
+    received: state.received,
+    forwarded: state.forwarded,
+    held: state.held.length,
+    devices: state.devices(),
+  }));
+  upsertSearchAttributes([{ key: ActivationPhase, value: phase() }]);
+
+  // The request workflow may have started between the webhook's failed signal and this inbox's start: hand it
+  // what we hold once. If it starts later instead, it claims this inbox itself when it starts.
+  if (input.carried === undefined) {
+    const own = requestWorkflowId(input.requestId);
+    const batches = state.takeBatches();
+    let delivered = 0;
+    for (const batch of batches) {
+      try {
+        await getExternalWorkflowHandle(own).signal(callbacksSignal, batch);
+        delivered++;
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        break;
+      }
+    }
+    for (const batch of batches.slice(delivered).reverse()) state.putBack(batch);
+    if (delivered > 0 && state.claimedBy === undefined) {
+      state.claimedBy = own;
+      upsertSearchAttributes([{ key: ActivationPhase, value: phase() }]);
+      await forward();
+    }
+  }
+
+  const deadline = state.firstAt + msToNumber(input.unclaimedTtl ?? DEFAULT_UNCLAIMED_TTL);
+  const mustContinue = () => workflowInfo().historyLength >= HISTORY_LIMIT || workflowInfo().continueAsNewSuggested;
+  // A claimed inbox forwards until its claimant releases it; an unclaimed one waits until its time is up.
+  const timedOut = !(await condition(() => released || mustContinue(), Math.max(0, deadline - Date.now())));
+  if (!released && !timedOut && mustContinue()) {
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof callbackInbox>({ ...input, carried: state.snapshot() });
+  }
+  await condition(allHandlersFinished);
+  if (state.claimedBy === undefined && state.received > 0) {
+    log.warn('callbacks no request of ours claimed; letting them go', {
+      requestId: input.requestId,
+      callbacks: state.received,
+    });
+  }
+  upsertSearchAttributes([{ key: ActivationPhase, value: state.claimedBy === undefined ? 'inbox-expired' : 'done' }]);
+  return {
+    requestId: input.requestId,
+    claimedBy: state.claimedBy,
+    received: state.received,
+    forwarded: state.forwarded,
+    unclaimed: state.held.slice(0, 100),
+    unclaimedCount: state.held.length,
+  };
+}
