@@ -3,6 +3,7 @@ import type { ActivateRequest, CarrierServiceCallback, NiddServiceCallback } fro
 import type { SimContext } from './context.js';
 import type { CallbackDelivery, CallbackMessage } from './delivery.js';
 import type { DeviceStore } from './devices.js';
+import { DueQueue } from './due-queue.js';
 import { ipAddress, lineNumbers } from './identifiers.js';
 import { idOfKind, type DeviceIdentifier, type HistoryEntry, type SimDevice } from './model.js';
 import { chance, shuffle } from './rng.js';
@@ -54,7 +55,8 @@ const upperKinds = (ids: readonly DeviceIdentifier[]) => ids.map((d) => ({ id: d
 /** Accepts activate requests, changes device states after the configured delay and queues their callbacks. */
 export class ActivationService {
   private readonly requests = new Map<string, ActivationRequest>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Groups of devices of one request that complete at the same moment, behind a single timer. */
+  private readonly due: DueQueue<{ request: ActivationRequest; planned: PlannedDevice[] }>;
   private pendingDevices = 0;
   private readonly idleWaiters: (() => void)[] = [];
 
@@ -62,7 +64,11 @@ export class ActivationService {
     private readonly ctx: SimContext,
     private readonly store: DeviceStore,
     private readonly delivery: CallbackDelivery,
-  ) {}
+  ) {
+    this.due = new DueQueue(ctx.scheduler, (groups) => {
+      for (const { request, planned } of groups) this.complete(request, planned);
+    });
+  }
 
   /** Records the request and every device's submission now; state changes and callbacks follow asynchronously. */
   submit(accountName: string, username: string, body: ActivateRequest): ActivationRequest {
@@ -83,7 +89,10 @@ export class ActivationService {
         found[0] ??
         this.store.add({ accountName, deviceIds: entry.deviceIds, state: 'deactive', inAccount: false }, true);
       const conflict = found.length > 1;
-      for (const d of found.length > 0 ? found : [device]) d.submissions++;
+      for (const d of found.length > 0 ? found : [device]) {
+        d.submissions++;
+        d.requestIds.push(request.requestId);
+      }
       device.inFlight++;
       request.devices.push({
         submittedIds: entry.deviceIds,
@@ -114,8 +123,7 @@ export class ActivationService {
   }
 
   close(): void {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.due.clear();
     this.pendingDevices = 0;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
@@ -138,7 +146,10 @@ export class ActivationService {
     };
   }
 
-  /** Devices with the same due time share one timer: a 10,000-device request without jitter costs one timer. */
+  /**
+   * Devices of a request with the same due time form one group; every group waits in one queue behind one timer, so
+   * 10,000 devices completing over six hours cost one timer whatever the jitter.
+   */
   private schedule(request: ActivationRequest): void {
     const { activationDelayMs, activationJitterMs } = this.ctx.config;
     const groups = new Map<number, PlannedDevice[]>();
@@ -149,13 +160,7 @@ export class ActivationService {
       else groups.set(due, [planned]);
     }
     this.pendingDevices += request.devices.length;
-    for (const [due, planned] of groups) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        this.complete(request, planned);
-      }, due);
-      this.timers.add(timer);
-    }
+    for (const [due, planned] of groups) this.due.add(due, { request, planned });
   }
 
   private complete(request: ActivationRequest, planned: PlannedDevice[]): void {

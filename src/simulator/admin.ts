@@ -1,7 +1,9 @@
 import { mergeConfig, type ConfigPatch, type SimulatorConfig } from './config.js';
 import type { SimCore } from './core.js';
-import type { CallbackTruth, DeliveryStats } from './delivery.js';
+import type { CallbackRecord, CallbackTruth, DeliveryStats } from './delivery.js';
 import type { ScheduledFault } from './faults.js';
+import type { CallbackServiceName } from './registrations.js';
+import { ManualScheduler } from './scheduler.js';
 import {
   normalizeState,
   type DeviceIdentifier,
@@ -42,6 +44,75 @@ export interface RequestTruth {
   createdAt: string;
   pending: number;
   devices: { deviceIds: DeviceIdentifier[]; result: string; reason: string | null }[];
+}
+
+/** A callback named by its service, requestId and the status it carried. */
+export interface CallbackOutcome {
+  service: CallbackServiceName;
+  requestId: string;
+  status: string | null;
+}
+
+/** What the simulator knows happened to one device: the yardstick a fault test checks a job's report against. */
+export interface DeviceRecord {
+  deviceIds: DeviceIdentifier[];
+  accountName: string;
+  type: SimDevice['type'];
+  /** The real state (never the pending state list may show). */
+  state: string;
+  inAccount: boolean;
+  unknown: boolean;
+  /** Times the device was part of an accepted activate request: above 1 means it was submitted twice. */
+  submissions: number;
+  /** The requestIds of those requests, oldest first (also those whose answer was lost). */
+  requestIds: string[];
+  /** Times an activation changed it to active: above 1 means it was activated twice. */
+  activations: number;
+  /** Activations accepted and not yet carried out. */
+  pendingActivations: number;
+  /** History entries, written only when an activation completed. */
+  history: SimDevice['history'];
+  /** Every callback ThingSpace decided to send for the device, one record per service and requestId. */
+  callbacks: CallbackRecord[];
+  /** Callbacks the listener acknowledged (2xx) at least once, by service: what the report must reflect. */
+  acknowledged: { CarrierService: CallbackOutcome[]; NiddService: CallbackOutcome[] };
+  /** Callbacks never acknowledged because every send of every copy failed up to maxCallbackThreshold. */
+  exhausted: CallbackOutcome[];
+}
+
+export interface SimulatorRecord {
+  devices: DeviceRecord[];
+  totals: {
+    devices: number;
+    submissions: number;
+    /** Devices submitted more than once. */
+    submittedTwice: number;
+    /** Devices activated more than once. */
+    activatedTwice: number;
+    pendingActivations: number;
+    /** Callback records (device × service × requestId) ThingSpace decided to send, dropped ones included. */
+    callbacks: number;
+    acknowledged: number;
+    exhausted: number;
+    dropped: number;
+    /** HTTP sends, retries and duplicates included. */
+    sends: number;
+  };
+}
+
+export interface RecordQuery {
+  accountName?: string;
+  /** Only devices that were part of at least one accepted activate request. */
+  submittedOnly?: boolean;
+}
+
+/** The simulator's clock: virtual under a ManualScheduler, real otherwise. */
+export interface ClockState {
+  manual: boolean;
+  /** Virtual milliseconds elapsed (manual) or the real scheduler's monotonic time. */
+  now: number;
+  pendingTimers: number | null;
+  nextDueIn: number | null;
 }
 
 export interface DeviceQuery {
@@ -131,6 +202,89 @@ export class SimulatorAdmin {
       devices.push({ deviceIds: d.deviceIds, submissions: d.submissions, activations: d.activations });
     }
     return { totalSubmissions, devices, resubmitted: devices.filter((d) => d.submissions > 1) };
+  }
+
+  /** The simulator's own record, per device: submissions, activations, final state, callbacks and their fate. */
+  record(query: RecordQuery = {}): SimulatorRecord {
+    const devices: DeviceRecord[] = [];
+    const totals: SimulatorRecord['totals'] = {
+      devices: 0,
+      submissions: 0,
+      submittedTwice: 0,
+      activatedTwice: 0,
+      pendingActivations: 0,
+      callbacks: 0,
+      acknowledged: 0,
+      exhausted: 0,
+      dropped: 0,
+      sends: 0,
+    };
+    for (const d of this.core.devices.devices()) {
+      if (query.accountName !== undefined && d.accountName !== query.accountName) continue;
+      if (query.submittedOnly && d.submissions === 0) continue;
+      const callbacks = this.core.delivery.recordsFor(String(d.internalId));
+      const record: DeviceRecord = {
+        deviceIds: d.deviceIds,
+        accountName: d.accountName,
+        type: d.type,
+        state: d.state,
+        inAccount: d.inAccount,
+        unknown: d.unknown,
+        submissions: d.submissions,
+        requestIds: d.requestIds,
+        activations: d.activations,
+        pendingActivations: d.inFlight,
+        history: d.history,
+        callbacks: [...callbacks],
+        acknowledged: { CarrierService: [], NiddService: [] },
+        exhausted: [],
+      };
+      for (const c of callbacks) {
+        const outcome: CallbackOutcome = { service: c.service, requestId: c.requestId, status: c.status };
+        if (c.acknowledged > 0) {
+          totals.acknowledged++;
+          const byService =
+            c.service === 'CarrierService'
+              ? record.acknowledged.CarrierService
+              : c.service === 'NiddService'
+                ? record.acknowledged.NiddService
+                : undefined;
+          byService?.push(outcome);
+        } else if (c.exhausted > 0) {
+          totals.exhausted++;
+          record.exhausted.push(outcome);
+        }
+        if (c.dropped) totals.dropped++;
+        totals.sends += c.sends;
+      }
+      totals.devices++;
+      totals.submissions += d.submissions;
+      totals.callbacks += callbacks.length;
+      totals.pendingActivations += d.inFlight;
+      if (d.submissions > 1) totals.submittedTwice++;
+      if (d.activations > 1) totals.activatedTwice++;
+      devices.push(record);
+    }
+    return { devices, totals };
+  }
+
+  clock(): ClockState {
+    const { scheduler } = this.core.ctx;
+    const manual = scheduler instanceof ManualScheduler;
+    return {
+      manual,
+      now: scheduler.now(),
+      pendingTimers: manual ? scheduler.pendingTimers : null,
+      nextDueIn: manual ? (scheduler.nextDueIn() ?? null) : null,
+    };
+  }
+
+  /** Advances a ManualScheduler (see ManualScheduler.advance); refused under real timers. */
+  async advanceClock(ms: number): Promise<ClockState> {
+    const { scheduler } = this.core.ctx;
+    if (!(scheduler instanceof ManualScheduler)) throw new Error('the simulator runs on real timers');
+    await scheduler.advance(ms);
+    return this.clock();
   }
 
   request(requestId: string): RequestTruth | undefined {

@@ -18,6 +18,11 @@ export interface FaultConfig {
   /** Activate only: the request is processed, then the response fails (500 or a dropped connection). */
   ambiguousMode: AmbiguousMode;
   ambiguousRate: number;
+  /**
+   * Ambiguous failures (by rate or scheduled) only hit activate requests naming at least this many devices: "the
+   * answer to the big request was lost" while small requests go through.
+   */
+  ambiguousMinDevices: number;
 }
 
 export interface OutcomeMix {
@@ -46,6 +51,13 @@ export interface SimulatorConfig {
   activateRateLimit: { max: number; windowMs: number };
   /** The throttling answer is undocumented: 429 (default) or a 400 with an errorCode. */
   rateLimitResponse: '429' | '400';
+  /** The errorCode of the 400 rate-limit answer: one no client can know (not a documented activate code). */
+  rateLimitErrorCode: string;
+  /**
+   * Real milliseconds the activate answer is held after the request was recorded and its activations scheduled, so
+   * that with a short activation delay the callbacks reach the listener before the caller has its requestId.
+   */
+  activateResponseDelayMs: number;
 
   /** Time from accepting an activate request until each device's state changes (ms). */
   activationDelayMs: number;
@@ -88,6 +100,8 @@ export const defaultConfig: SimulatorConfig = {
   maxDevicesPerActivate: 10_000,
   activateRateLimit: { max: 100, windowMs: 60_000 },
   rateLimitResponse: '429',
+  rateLimitErrorCode: 'UnifiedWebService.REQUEST_FAILED.RequestLimit.Exceeded',
+  activateResponseDelayMs: 0,
 
   activationDelayMs: 2_000,
   activationJitterMs: 0,
@@ -109,6 +123,7 @@ export const defaultConfig: SimulatorConfig = {
     retryAfterSeconds: 1,
     ambiguousMode: 'off',
     ambiguousRate: 1,
+    ambiguousMinDevices: 1,
   },
 
   adminToken: null,

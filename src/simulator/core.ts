@@ -10,6 +10,7 @@ import type { SimulatorSeed } from './model.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
 import { RegistrationStore } from './registrations.js';
 import { createRandom } from './rng.js';
+import { realScheduler, type SimScheduler } from './scheduler.js';
 
 /** The simulator's whole state, shared by the HTTP routes and the in-process admin handle. */
 export interface SimCore {
@@ -24,8 +25,13 @@ export interface SimCore {
   accounts: Set<string>;
 }
 
-export function createCore(seed: SimulatorSeed, config: SimulatorConfig, log: FastifyBaseLogger): SimCore {
-  const ctx: SimContext = { config, random: createRandom(config.randomSeed), log, now: () => Date.now() };
+export function createCore(
+  seed: SimulatorSeed,
+  config: SimulatorConfig,
+  log: FastifyBaseLogger,
+  scheduler: SimScheduler = realScheduler,
+): SimCore {
+  const ctx: SimContext = { config, random: createRandom(config.randomSeed), log, now: () => Date.now(), scheduler };
   const devices = new DeviceStore(ctx);
   for (const device of seed.devices) devices.add(device);
   const registrations = new RegistrationStore();

@@ -1,5 +1,6 @@
 import { Agent } from 'undici';
 import type { SimContext } from './context.js';
+import { DueQueue } from './due-queue.js';
 import type { CallbackServiceName, RegistrationStore } from './registrations.js';
 
 /** One callback message as ThingSpace sends it, minus the fields filled in per send. */
@@ -16,9 +17,39 @@ export interface CallbackMessage {
 interface Job {
   message: CallbackMessage;
   attempt: number;
+  /** The record of this device, service and requestId: every copy and send of the callback counts there. */
+  record: CallbackRecord;
 }
 
-/** What really happened to the callbacks of one device and service, for tests and the admin API. */
+/**
+ * One callback ThingSpace decided to send: a device, a service and a requestId. The simulator's own record for fault
+ * tests ("every callback acknowledged is reflected in the report"), kept per request so that a second activation
+ * of the same device does not overwrite the first one's callbacks.
+ */
+export interface CallbackRecord {
+  service: CallbackServiceName;
+  requestId: string;
+  /** The callback's `status` (`Success`, `Failed`, `ConfigCreated`, `ConfigFailed` …). */
+  status: string | null;
+  /** Copies ThingSpace decided to send (2 when duplicated, 0 when dropped). */
+  copies: number;
+  /** Never sent: ThingSpace lost it. */
+  dropped: boolean;
+  /** HTTP sends of all copies, retries included. */
+  sends: number;
+  /** Copies the listener answered 2xx. */
+  acknowledged: number;
+  /** Copies given up after maxCallbackThreshold failed sends. */
+  exhausted: number;
+  /** Copies not sent because no listener was registered for the service when they were due. */
+  unregistered: number;
+  lastResult: string | null;
+}
+
+/**
+ * What happened to the callbacks of one device and service, summed over every request that named the device (see
+ * CallbackRecord for the per-request record).
+ */
 export interface CallbackTruth {
   requestId: string;
   /** Copies ThingSpace decided to send (2 when duplicated). */
@@ -58,10 +89,12 @@ export class CallbackDelivery {
   private ready: Job[] = [];
   private head = 0;
   private inFlight = 0;
-  /** Jobs sitting in timers (initial delay or retry backoff). */
+  /** Jobs waiting for their time (initial delay or retry backoff), all behind one timer. */
   private waiting = 0;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly later: DueQueue<Job[]>;
   private readonly truth = new Map<string, CallbackTruth>();
+  /** Per device key: one record per service and requestId, in the order they were first queued. */
+  private readonly records = new Map<string, CallbackRecord[]>();
   private readonly idleWaiters: (() => void)[] = [];
   private paused = false;
   private closed = false;
@@ -77,6 +110,13 @@ export class CallbackDelivery {
       headersTimeout: ctx.config.callbackTimeoutMs,
       bodyTimeout: ctx.config.callbackTimeoutMs,
     });
+    this.later = new DueQueue(ctx.scheduler, (batches) => {
+      for (const jobs of batches) {
+        this.waiting -= jobs.length;
+        for (const job of jobs) this.ready.push(job);
+      }
+      this.pump();
+    });
   }
 
   /** Queues the callbacks of one batch after `delayMs`, applying the configured drops and duplicates. */
@@ -84,18 +124,22 @@ export class CallbackDelivery {
     const jobs: Job[] = [];
     for (const { message, drop, duplicate } of messages) {
       const truth = this.truthOf(message);
+      const status = typeof message.payload.status === 'string' ? message.payload.status : null;
       truth.requestId = message.requestId;
-      truth.status = typeof message.payload.status === 'string' ? message.payload.status : null;
+      truth.status = status;
+      const record = this.recordOf(message, status);
       if (drop) {
         truth.dropped = true;
+        record.dropped = true;
         this.stats.dropped++;
         continue;
       }
       const copies = duplicate ? 2 : 1;
       truth.copies += copies;
-      for (let i = 0; i < copies; i++) jobs.push({ message, attempt: 0 });
+      record.copies += copies;
+      for (let i = 0; i < copies; i++) jobs.push({ message, attempt: 0, record });
     }
-    this.later(jobs, delayMs);
+    this.schedule(jobs, delayMs);
   }
 
   pause(): void {
@@ -121,6 +165,11 @@ export class CallbackDelivery {
     return this.truth.get(`${deviceKey}|${service}`);
   }
 
+  /** Every callback of the device, one record per service and requestId. */
+  recordsFor(deviceKey: string): readonly CallbackRecord[] {
+    return this.records.get(deviceKey) ?? [];
+  }
+
   /** Resolves when nothing is queued, in flight or waiting for a timer (a paused queue is not idle). */
   whenIdle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
@@ -129,8 +178,7 @@ export class CallbackDelivery {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.later.clear();
     this.ready = [];
     this.head = 0;
     this.waiting = 0;
@@ -159,7 +207,29 @@ export class CallbackDelivery {
     return truth;
   }
 
-  private later(jobs: Job[], delayMs: number): void {
+  private recordOf(message: CallbackMessage, status: string | null): CallbackRecord {
+    let list = this.records.get(message.deviceKey);
+    if (!list) this.records.set(message.deviceKey, (list = []));
+    let record = list.find((r) => r.service === message.service && r.requestId === message.requestId);
+    if (!record) {
+      record = {
+        service: message.service,
+        requestId: message.requestId,
+        status,
+        copies: 0,
+        dropped: false,
+        sends: 0,
+        acknowledged: 0,
+        exhausted: 0,
+        unregistered: 0,
+        lastResult: null,
+      };
+      list.push(record);
+    }
+    return record;
+  }
+
+  private schedule(jobs: Job[], delayMs: number): void {
     if (jobs.length === 0 || this.closed) return;
     if (delayMs <= 0) {
       for (const job of jobs) this.ready.push(job);
@@ -167,13 +237,7 @@ export class CallbackDelivery {
       return;
     }
     this.waiting += jobs.length;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.waiting -= jobs.length;
-      for (const job of jobs) this.ready.push(job);
-      this.pump();
-    }, delayMs);
-    this.timers.add(timer);
+    this.later.add(delayMs, jobs);
   }
 
   private pump(): void {
@@ -181,11 +245,13 @@ export class CallbackDelivery {
     while (!this.paused && !this.closed && this.inFlight < limit && this.head < this.ready.length) {
       const job = this.ready[this.head++] as Job;
       this.inFlight++;
-      void this.send(job).finally(() => {
+      const work = this.send(job).finally(() => {
         this.inFlight--;
         this.pump();
         this.notifyIdle();
       });
+      // A virtual clock waits for this send (and the sends it makes room for) before firing the next timer.
+      this.ctx.scheduler.track?.(work);
     }
     // Drop the consumed prefix now and then instead of shifting the array on every send.
     if (this.head > 4096 && this.head * 2 > this.ready.length) {
@@ -201,11 +267,13 @@ export class CallbackDelivery {
     const registration = this.registrations.get(message.accountName, message.service);
     if (!registration) {
       truth.unregistered = true;
+      job.record.unregistered++;
       this.stats.unregistered++;
       return;
     }
     job.attempt++;
     truth.sends++;
+    job.record.sends++;
     this.stats.sends++;
     const { maxCallbackThreshold } = this.ctx.config;
     const body = JSON.stringify({
@@ -233,16 +301,19 @@ export class CallbackDelivery {
     }
     if (this.closed) return;
     truth.lastResult = result;
+    job.record.lastResult = result;
     if (ok) {
       truth.acknowledged = true;
+      job.record.acknowledged++;
       this.stats.acknowledged++;
       return;
     }
     this.stats.failedSends++;
     if (job.attempt < maxCallbackThreshold) {
-      this.later([job], this.ctx.config.callbackRetryBackoffMs * 2 ** (job.attempt - 1));
+      this.schedule([job], this.ctx.config.callbackRetryBackoffMs * 2 ** (job.attempt - 1));
     } else {
       truth.exhausted = true;
+      job.record.exhausted++;
       this.stats.exhausted++;
       this.ctx.log.warn({ service: message.service, requestId: message.requestId, result }, 'callback given up');
     }

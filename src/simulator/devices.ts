@@ -47,6 +47,7 @@ export class DeviceStore {
       history: [],
       inFlight: 0,
       submissions: 0,
+      requestIds: [],
       activations: 0,
     };
     this.all.push(device);

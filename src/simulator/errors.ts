@@ -12,6 +12,10 @@ export const ErrorCodes = {
   accountLocked: 'UnifiedWebService.AUTHENTICATION_FAILED.Login.AccountLocked',
   accountInvalid: 'UnifiedWebService.INPUT_INVALID.AccountName.Invalid',
   tooManyDevices: 'UnifiedWebService.INPUT_INVALID.Devices.MaxDevicesExceeded',
+  /**
+   * Default of `rateLimitErrorCode`. Undocumented on purpose: ThingSpace does not say how it refuses the 101st
+   * activate request of a minute, so a client must not recognise this code; it only sees an unknown 400.
+   */
   rateLimited: 'UnifiedWebService.REQUEST_FAILED.RequestLimit.Exceeded',
   requestNotFound: 'UnifiedWebService.INPUT_INVALID.RequestId.NotFound',
   statusMultiDevice: 'UnifiedWebService.REQUEST_FAILED.RequestStatus.MultipleDevicesNotSupported',
@@ -20,6 +24,21 @@ export const ErrorCodes = {
   malformedBody: 'UnifiedWebService.INPUT_INVALID.Body.Malformed',
   internal: 'UnifiedWebService.REQUEST_FAILED.UnexpectedError',
 } as const;
+
+/**
+ * The codes an activate call can be refused with that a client may know in advance (ThingSpace documents the
+ * session and general codes; the others are what this simulator answers for the documented refusals), plus the
+ * `INPUT_INVALID.<Field>.Invalid` family of validation errors. A rate limit answered as 400 must use none of them.
+ */
+export const DOCUMENTED_ACTIVATE_ERROR_CODES: readonly string[] = [
+  ErrorCodes.sessionExpired,
+  ErrorCodes.sessionInvalid,
+  ErrorCodes.accountInvalid,
+  ErrorCodes.tooManyDevices,
+  ErrorCodes.contentType,
+  ErrorCodes.malformedBody,
+  ErrorCodes.internal,
+];
 
 /** Thrown by handlers and turned into the exact wire answer by the error handler. */
 export class ApiError extends Error {

@@ -14,6 +14,11 @@ export interface ScheduledFault {
   count: number;
   /** Status for '5xx' (default: faults.error5xxStatus). */
   status?: number;
+  /**
+   * Ambiguous kinds only: smaller activate requests pass untouched and do not consume the fault (default:
+   * faults.ambiguousMinDevices).
+   */
+  minDevices?: number;
 }
 
 export type RefusalDecision = { kind: 'none' } | { kind: '5xx'; status: number } | { kind: '429'; retryAfter: number };
@@ -51,17 +56,30 @@ export class FaultInjector {
     return { kind: 'none' };
   }
 
-  /** Ambiguous failures happen after processing: the caller sees an error although the request took effect. */
-  ambiguous(route: RouteName): AmbiguousDecision {
-    const scheduled = this.take(route, (k) => k === 'ambiguous-500' || k === 'ambiguous-drop');
+  /**
+   * Ambiguous failures happen after processing: the caller sees an error although the request took effect. Only
+   * requests of at least `minDevices` (per fault, else faults.ambiguousMinDevices) devices are hit.
+   */
+  ambiguous(route: RouteName, devices: number): AmbiguousDecision {
+    const { ambiguousMode, ambiguousRate, ambiguousMinDevices } = this.ctx.config.faults;
+    const scheduled = this.take(
+      route,
+      (k) => k === 'ambiguous-500' || k === 'ambiguous-drop',
+      (f) => devices >= (f.minDevices ?? ambiguousMinDevices),
+    );
     if (scheduled) return scheduled.kind === 'ambiguous-500' ? 'http500' : 'drop';
-    const { ambiguousMode, ambiguousRate } = this.ctx.config.faults;
-    if (route !== 'activate' || ambiguousMode === 'off') return 'none';
+    if (route !== 'activate' || ambiguousMode === 'off' || devices < ambiguousMinDevices) return 'none';
     return chance(this.ctx.random, ambiguousRate) ? ambiguousMode : 'none';
   }
 
-  private take(route: RouteName, kinds: (k: FaultKind) => boolean): ScheduledFault | undefined {
-    const index = this.scheduled.findIndex((f) => kinds(f.kind) && (f.route === undefined || f.route === route));
+  private take(
+    route: RouteName,
+    kinds: (k: FaultKind) => boolean,
+    applies: (f: ScheduledFault) => boolean = () => true,
+  ): ScheduledFault | undefined {
+    const index = this.scheduled.findIndex(
+      (f) => kinds(f.kind) && (f.route === undefined || f.route === route) && applies(f),
+    );
     if (index < 0) return undefined;
     const fault = this.scheduled[index] as ScheduledFault;
     fault.count--;

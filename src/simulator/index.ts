@@ -5,15 +5,27 @@ import { createCore } from './core.js';
 import { generateSeed } from './generate.js';
 import type { SimulatorSeed } from './model.js';
 import { adminRoutes } from './routes/admin.js';
+import { realScheduler, type SimScheduler } from './scheduler.js';
 import { apiRoutes, createApp } from './server.js';
 
 export type { SimulatorConfig, ConfigPatch, FaultConfig, OutcomeMix, AmbiguousMode } from './config.js';
 export type { SimulatorSeed, SeedDevice, SeedUser, SeedApp, DeviceOutcome, DeviceIdentifier } from './model.js';
-export type { DeviceTruth, SubmissionReport, RequestTruth, DeviceQuery } from './admin.js';
-export type { CallbackTruth, DeliveryStats } from './delivery.js';
+export type {
+  DeviceTruth,
+  SubmissionReport,
+  RequestTruth,
+  DeviceQuery,
+  DeviceRecord,
+  SimulatorRecord,
+  RecordQuery,
+  CallbackOutcome,
+  ClockState,
+} from './admin.js';
+export type { CallbackTruth, CallbackRecord, DeliveryStats } from './delivery.js';
+export { ManualScheduler, realScheduler, type SimScheduler, type SimTimer } from './scheduler.js';
 export type { ScheduledFault, FaultKind, RouteName } from './faults.js';
 export { SimulatorAdmin } from './admin.js';
-export { ErrorCodes } from './errors.js';
+export { ErrorCodes, DOCUMENTED_ACTIVATE_ERROR_CODES } from './errors.js';
 export { generateSeed, DEFAULT_ACCOUNT, DEFAULT_APP, DEFAULT_USER, type GenerateOptions } from './generate.js';
 export { defaultConfig } from './config.js';
 
@@ -24,6 +36,11 @@ export interface SimulatorOptions {
   /** Accounts, credentials and devices; a generated 100-device account when absent. */
   seed?: SimulatorSeed;
   config?: ConfigPatch;
+  /**
+   * Runs every simulator delay (activation completion, callback delay and retry backoff). Real timers by default;
+   * tests pass a ManualScheduler and advance virtual time instead of waiting.
+   */
+  scheduler?: SimScheduler;
 }
 
 export interface RunningSimulator {
@@ -33,6 +50,10 @@ export interface RunningSimulator {
   /** Origin of the admin API (`${origin}/admin/...`). */
   origin: string;
   admin: SimulatorAdmin;
+  /** The scheduler the simulator runs its delays on (the one passed in, or real timers). */
+  scheduler: SimScheduler;
+  /** The simulator's own record of every device: submissions, activations, state, callbacks (= admin.record). */
+  record: SimulatorAdmin['record'];
   close(): Promise<void>;
 }
 
@@ -40,7 +61,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const config = mergeConfig(defaultConfig, options.config);
   const seed = options.seed ?? generateSeed({ count: 100, seed: config.randomSeed });
   const app = createApp(config.logLevel);
-  const core = createCore(seed, config, app.log);
+  const scheduler = options.scheduler ?? realScheduler;
+  const core = createCore(seed, config, app.log, scheduler);
   const admin = new SimulatorAdmin(core);
   await app.register(apiRoutes(core), { prefix: '/api' });
   await app.register(async (scope) => adminRoutes(scope, admin, config.adminToken), { prefix: '/admin' });
@@ -56,6 +78,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     port,
     origin,
     admin,
+    scheduler,
+    record: (query) => admin.record(query),
     close: () =>
       (closing ??= (async () => {
         core.activation.close();

@@ -96,6 +96,8 @@ export interface SimDevice {
   inFlight: number;
   /** Times the device appeared in an accepted activate request, whatever the outcome. */
   submissions: number;
+  /** The requestIds of those requests, oldest first. */
+  requestIds: string[];
   /** Activations that changed the state to active: more than one proves a double activation. */
   activations: number;
 }

@@ -20,10 +20,14 @@ export function activateRoutes(app: FastifyInstance, core: SimCore): void {
     const retryAfter = core.activateLimiter.tryAcquire(accountName, max, windowMs, core.ctx.now());
     if (retryAfter > 0) {
       if (config.rateLimitResponse === '429') throw tooManyRequests(retryAfter);
-      throw m2mError(ErrorCodes.rateLimited, `More than ${max} activate requests in ${windowMs / 1000} s.`);
+      // An ordinary-looking M2M error with no Retry-After: nothing tells the caller it was only throttled.
+      throw m2mError(config.rateLimitErrorCode, `More than ${max} activate requests in ${windowMs / 1000} s.`);
     }
     const accepted = core.activation.submit(accountName, session.username, body);
-    const ambiguous = core.faults.ambiguous('activate');
+    const ambiguous = core.faults.ambiguous('activate', body.devices.length);
+    // Real time on purpose: the answer is held while (virtual or real) activations and callbacks go ahead.
+    const hold = core.ctx.config.activateResponseDelayMs;
+    if (hold > 0) await new Promise((resolve) => setTimeout(resolve, hold));
     if (ambiguous === 'drop') {
       // The work is done; the caller only sees the connection die.
       reply.hijack();

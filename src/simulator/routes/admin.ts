@@ -10,6 +10,7 @@ const FaultSchema = z.strictObject({
   route: z.enum(['token', 'login', 'logout', 'list', 'activate', 'history', 'status', 'callbacks']).optional(),
   count: z.number().int().positive().default(1),
   status: z.number().int().min(500).max(599).optional(),
+  minDevices: z.number().int().positive().optional(),
 });
 
 /** A config patch may only name known settings, each with the type of its default: typos must not pass silently. */
@@ -95,6 +96,27 @@ export function adminRoutes(app: FastifyInstance, admin: SimulatorAdmin, adminTo
   });
 
   app.get('/submissions', async () => admin.submissions());
+  app.get<{ Querystring: Record<string, string | undefined> }>('/record', async (request) =>
+    admin.record({
+      accountName: request.query.accountName,
+      submittedOnly: request.query.submittedOnly === 'true',
+    }),
+  );
+
+  app.get('/clock', async () => admin.clock());
+  app.post('/clock/advance', async (request) => {
+    const { ms } = parseBody(
+      z.strictObject({
+        ms: z
+          .number()
+          .min(0)
+          .max(30 * 24 * 3600_000),
+      }),
+      request.body,
+    );
+    if (!admin.clock().manual) throw new ApiError(409, { error: 'the simulator runs on real timers' });
+    return admin.advanceClock(ms);
+  });
   app.get<{ Params: { requestId: string } }>('/requests/:requestId', async (request) =>
     truthOr404(admin.request(request.params.requestId), 'request'),
   );
