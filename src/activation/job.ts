@@ -47,7 +47,10 @@ export const JobOptionsSchema = z.strictObject({
   pollInterval: DurationSchema.optional(),
   /** How long polling goes on after the callback wait before the rest is reported unresolved (default 12 hours). */
   pollDeadline: DurationSchema.optional(),
-  /** After an ambiguous activate failure, how long to let ThingSpace act before re-checking states (default 2 minutes). */
+  /**
+   * Ignored: jobs no longer re-check and resend after a lost activate answer (they watch the whole callback window
+   * instead). Kept so that requests written for earlier versions stay valid, and for jobs started before.
+   */
   ambiguousRecheckDelay: DurationSchema.optional(),
 });
 export type JobOptions = z.infer<typeof JobOptionsSchema>;

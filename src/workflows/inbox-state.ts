@@ -49,6 +49,19 @@ export class InboxState {
     return batches;
   }
 
+  /** What waits, in signal-sized batches, left in place until `dropDelivered` confirms them. */
+  peekBatches(): CallbackRecord[][] {
+    const batches: CallbackRecord[][] = [];
+    for (let i = 0; i < this.held.length; i += FORWARD_BATCH) batches.push(this.held.slice(i, i + FORWARD_BATCH));
+    return batches;
+  }
+
+  /** The first `count` held records were delivered (records arriving meanwhile were appended after them). */
+  dropDelivered(count: number): void {
+    this.held.splice(0, count);
+    this.forwarded += count;
+  }
+
   /** Puts back a batch that could not be forwarded (its claimant is gone), so the inbox's result still shows it. */
   putBack(batch: readonly CallbackRecord[]): void {
     this.forwarded -= batch.length;

@@ -110,28 +110,34 @@ export async function callbackInbox(input: InboxInput): Promise<InboxResult> {
 
   // The request workflow may have started between the webhook's failed signal and this inbox's start: hand it
   // what we hold once. If it starts later instead, it claims this inbox itself when it starts.
+  const deadline = state.firstAt + msToNumber(input.unclaimedTtl ?? DEFAULT_UNCLAIMED_TTL);
   if (input.carried === undefined) {
+    await condition(
+      () => state.received > 0 || state.claimedBy !== undefined || released,
+      Math.max(0, deadline - Date.now()),
+    );
+  }
+  if (input.carried === undefined && state.claimedBy === undefined && state.held.length > 0) {
     const own = requestWorkflowId(input.requestId);
-    const batches = state.takeBatches();
     let delivered = 0;
-    for (const batch of batches) {
+    for (const batch of state.peekBatches()) {
       try {
         await getExternalWorkflowHandle(own).signal(callbacksSignal, batch);
-        delivered++;
+        delivered += batch.length;
       } catch (err) {
         if (isCancellation(err)) throw err;
         break;
       }
     }
-    for (const batch of batches.slice(delivered).reverse()) state.putBack(batch);
+    state.dropDelivered(delivered);
     if (delivered > 0 && state.claimedBy === undefined) {
       state.claimedBy = own;
       upsertSearchAttributes([{ key: ActivationPhase, value: phase() }]);
-      await forward();
     }
+    // Whatever came meanwhile, or was put back, goes to the claimant (if there is one by now).
+    await forward();
   }
 
-  const deadline = state.firstAt + msToNumber(input.unclaimedTtl ?? DEFAULT_UNCLAIMED_TTL);
   const mustContinue = () => workflowInfo().historyLength >= HISTORY_LIMIT || workflowInfo().continueAsNewSuggested;
   // A claimed inbox forwards until its claimant releases it; an unclaimed one waits until its time is up.
   const timedOut = !(await condition(() => released || mustContinue(), Math.max(0, deadline - Date.now())));

@@ -97,7 +97,9 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
   // Callbacks that arrived before this workflow existed wait in the request's inbox: claim them.
   const inboxes = [inboxWorkflowId(input.requestId), ...(adoptedRequestId ? [inboxWorkflowId(adoptedRequestId)] : [])];
   const claimInboxes = patched('claim-inbox');
-  if (claimInboxes && !carried && !input.answerLost) await signalInbox(inboxes[0]!, claimInboxSignal);
+  // Not awaited here: the claim goes out with the first timer, and is awaited before the end.
+  const claiming =
+    claimInboxes && !carried && !input.answerLost ? signalInbox(inboxes[0]!, claimInboxSignal) : undefined;
 
   // Callbacks trickling in one by one over hours would each be a signal: past the history limit, the state moves
   // to a fresh run, which keeps every run far from Temporal's 10,000-signal and 51,200-event limits.
@@ -133,37 +135,40 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
   // The activate answer was lost. ThingSpace takes or refuses a request as a whole, so any sign that it acted on
   // one device (state, history, or a callback naming one) means it took all of them. Nothing is ever resent: we
   // watch for such a sign over the whole activation window, for every device, and look for the inbox whose
-  // callbacks name our devices (it reveals the requestId; from then on callbacks reach us through it).
+  // callbacks name our devices: it reveals the requestId, and from then on the request is followed like any other,
+  // by its callbacks (polls during the watch only look for evidence; they settle nothing before the window ends).
+  const adoptFromInbox = async () => {
+    if (!input.answerLost || adoptedRequestId !== undefined) return;
+    const devices = ledger.unsettled().map(({ key, deviceIds }) => ({ key, deviceIds }));
+    const { requestIds } = await findInboxes({ devices }).catch((err: unknown) => {
+      log.warn('looking for the callbacks of a request whose answer was lost failed', { error: String(err) });
+      return { requestIds: [] as string[] };
+    });
+    const requestId = requestIds[0];
+    if (requestId === undefined) return;
+    adoptedRequestId = requestId;
+    inboxes.push(inboxWorkflowId(requestId));
+    log.info('callbacks revealed the requestId of a request whose answer was lost', {
+      requestId: input.requestId,
+      adoptedRequestId: requestId,
+    });
+    await signalInbox(inboxWorkflowId(requestId), claimInboxSignal);
+    evidence = true;
+  };
+  const waitForCallbacks = (ms: number) =>
+    condition(() => ledger.allSettled() || mustContinue() || (!evidence && ledger.heardAny()), Math.max(0, ms));
+
   while (phase === 'awaiting-evidence') {
-    if (ledger.heardAny()) evidence = true;
+    evidence ||= ledger.heardAny();
     if (evidence) {
       enterPhase('awaiting-callbacks');
       break;
     }
     if (Date.now() >= callbackDeadline) break;
     if (mustContinue()) return continueWithState();
-    const found = await pollOnce(input, ledger, historyPerPoll);
-    evidence ||= found.evidence;
-    if (adoptedRequestId === undefined) {
-      const devices = ledger.unsettled().map(({ key, deviceIds }) => ({ key, deviceIds }));
-      const { requestIds } = await findInboxes({ devices }).catch((err: unknown) => {
-        log.warn("looking for the lost request's callbacks failed", { error: String(err) });
-        return { requestIds: [] as string[] };
-      });
-      const requestId = requestIds[0];
-      if (requestId !== undefined) {
-        adoptedRequestId = requestId;
-        inboxes.push(inboxWorkflowId(requestId));
-        log.info('the lost activate answer was request {adopted}', { requestId: input.requestId, adopted: requestId });
-        await signalInbox(inboxWorkflowId(requestId), claimInboxSignal);
-        evidence = true;
-      }
-    }
-    if (evidence || ledger.allSettled()) continue;
-    await condition(
-      () => ledger.heardAny() || mustContinue(),
-      Math.max(0, Math.min(interval, callbackDeadline - Date.now())),
-    );
+    await adoptFromInbox();
+    if (!evidence) evidence = (await pollOnce(input, ledger, historyPerPoll, false)).evidence;
+    if (!evidence) await waitForCallbacks(Math.min(interval, callbackDeadline - Date.now()));
   }
 
   if (phase === 'awaiting-evidence') {
@@ -176,7 +181,13 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
   while (phase === 'awaiting-callbacks' && !ledger.allSettled()) {
     const remaining = callbackDeadline - Date.now();
     if (remaining <= 0) break;
-    await condition(() => ledger.allSettled() || mustContinue(), remaining);
+    if (input.answerLost && adoptedRequestId === undefined) {
+      // Taken, but its callbacks have not shown up yet: keep looking for them until the window ends.
+      await waitForCallbacks(Math.min(interval, remaining));
+      if (!ledger.allSettled() && !mustContinue()) await adoptFromInbox();
+    } else {
+      await condition(() => ledger.allSettled() || mustContinue(), remaining);
+    }
     if (!ledger.allSettled() && mustContinue()) return continueWithState();
   }
 
@@ -186,7 +197,7 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
     // Callbacks still count while polling: whichever settles a device first wins.
     while (!ledger.allSettled() && Date.now() < pollDeadline) {
       if (mustContinue()) return continueWithState();
-      await pollOnce(input, ledger, historyPerPoll);
+      await pollOnce(input, ledger, historyPerPoll, true);
       const remaining = pollDeadline - Date.now();
       if (ledger.allSettled() || remaining <= 0) break;
       await condition(() => ledger.allSettled() || mustContinue(), Math.min(interval, remaining));
@@ -194,6 +205,7 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
   }
   ledger.closeUnresolved('no callback, and polling could not establish an outcome before the poll deadline');
   enterPhase('done');
+  await claiming;
   if (claimInboxes) for (const inbox of inboxes) await signalInbox(inbox, releaseInboxSignal);
 
   const counts = ledger.counts();
@@ -223,11 +235,15 @@ async function signalInbox(
   }
 }
 
-/** One poll of the open devices; `evidence` says whether any showed that ThingSpace acted on the request. */
+/**
+ * One poll of the open devices; `evidence` says whether any showed that ThingSpace acted on the request. With
+ * `settle` false (the watch over a lost answer) nothing is settled: callbacks come first, as for any request.
+ */
 async function pollOnce(
   input: RequestWorkflowInput,
   ledger: RequestLedger,
   historyPerPoll: number,
+  settle: boolean,
 ): Promise<{ evidence: boolean }> {
   try {
     const devices = ledger.unsettled().map(({ key, deviceIds }) => ({ key, deviceIds }));
@@ -238,7 +254,7 @@ async function pollOnce(
       historyKeys,
       submittedAt: input.submittedAt,
     });
-    for (const { key, ...report } of settled) ledger.settleFromPoll(key, report);
+    if (settle) for (const { key, ...report } of settled) ledger.settleFromPoll(key, report);
     return { evidence: settled.length > 0 || (evidence?.length ?? 0) > 0 };
   } catch (err) {
     // A failed poll is not the end: the next one may work, and the deadline bounds the whole.

@@ -10,6 +10,7 @@ import {
   type ConfigPatch,
   type RunningSimulator,
   type SeedDevice,
+  type SimScheduler,
 } from '../../src/simulator/index.js';
 import { ThingSpaceClient } from '../../src/thingspace/client.js';
 
@@ -32,8 +33,10 @@ export interface ActivationFixture {
 export async function startActivationFixture(
   devices: SeedDevice[],
   config: ConfigPatch = {},
+  options: { scheduler?: SimScheduler } = {},
 ): Promise<ActivationFixture> {
   const sim = await startSimulator({
+    ...options,
     seed: {
       apps: [DEFAULT_APP],
       users: [{ ...DEFAULT_USER, accountNames: [DEFAULT_ACCOUNT] }],

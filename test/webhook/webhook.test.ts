@@ -7,6 +7,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { freePort } from '../../src/devserver/dev-server.js';
 import { dataConverter } from '../../src/temporal/connection.js';
 import { registerCallbacks } from '../../src/cli/register-callbacks.js';
+import { callbackInbox, inboxQuery, inboxWorkflowId } from '../../src/workflows/inbox.js';
 import { requestProgressQuery, requestReportQuery } from '../../src/workflows/request.js';
 import { nbIotDevice, seedDevice, startActivationFixture } from '../harness/activation.js';
 import { connectTestClient, uniqueTaskQueue, withWorker, type TestTemporal } from '../harness/temporal.js';
@@ -68,7 +69,7 @@ describe('webhook → Temporal', () => {
     });
     const taskQueue = uniqueTaskQueue('webhook');
     try {
-      await withWebhook({ batchWindowMs: 30, notFoundRetryMs: 15_000 }, async (hook) => {
+      await withWebhook({ batchWindowMs: 30, notFoundRetryMs: 15_000, taskQueue }, async (hook) => {
         // Registered through the CLI's code path: the callbacks below pass the credential check only if it
         // registered the right URLs and the pair the webhook expects.
         await registerCallbacks(fixture.thingspace, { url: hook.url, credentials: LISTENER, accountName: ACCOUNT });
@@ -94,38 +95,42 @@ describe('webhook → Temporal', () => {
           const failed = truth.devices.filter((d) => d.result !== 'Success').length;
           expect(result.counts).toEqual({
             total: 28,
-            activated: 28 - failed - 1,
-            failed: failed + 1, // the NB-IoT device whose NIDD configuration failed
+            // The NB-IoT device whose NIDD configuration failed is active: activated, with NIDD failed beside it.
+            activated: 28 - failed,
+            failed,
             skipped: 0,
             unresolved: 0,
+            unconfirmed: 0,
             pending: 0,
           });
           const report = await handle.query(requestReportQuery, { offset: 0, limit: 100 });
           expect(report.every((r) => r.source === 'callback')).toBe(true);
           expect(report.find((r) => r.key === expected(devices[26]!.deviceIds).key)).toMatchObject({
-            outcome: 'failed',
+            outcome: 'activated',
             nidd: 'failed',
+            niddReason: 'Not CatM or NBIoT Device',
           });
 
           const progress = await handle.query(requestProgressQuery);
           const signalled = await metricValue(hook.webhook, 'webhook_callbacks_acknowledged_total', {
             outcome: 'signalled',
           });
+          const inboxed = await metricValue(hook.webhook, 'webhook_callbacks_acknowledged_total', {
+            outcome: 'inboxed',
+          });
           const closed = await metricValue(hook.webhook, 'webhook_callbacks_acknowledged_total', {
             outcome: 'workflow_closed',
           });
-          // The invariant: every callback answered 2xx after a signal is accounted for in the workflow.
-          expect(accountedFor(progress.callbacks)).toBe(signalled);
+          // The invariant: every callback answered 2xx before its workflow closed is accounted for in the workflow,
+          // whether it was signalled directly or waited in the request's inbox.
+          expect(accountedFor(progress.callbacks)).toBe(signalled + inboxed);
           expect(progress.callbacks.applied).toBe(28 + 3); // carrier for all, NIDD for the 3 NB-IoT devices
           expect(progress.callbacks.duplicates).toBeGreaterThan(0);
-          expect(signalled + closed).toBe(fixture.sim.admin.callbackStats().acknowledged);
+          expect(signalled + inboxed + closed).toBe(fixture.sim.admin.callbackStats().acknowledged);
           // Fewer signals than callbacks: they were batched.
-          expect(progress.callbacks.signals).toBeLessThan(signalled);
-          // The race was real: some batches found no workflow and waited for it.
-          const notFound = (await hook.webhook.metrics.signalSeconds.get()).values.find(
-            (v) => v.metricName === 'webhook_signal_duration_seconds_count' && v.labels.result === 'not_found',
-          );
-          expect(notFound?.value ?? 0).toBeGreaterThan(0);
+          expect(progress.callbacks.signals).toBeLessThan(signalled + inboxed);
+          // The race was real: callbacks came before the workflow existed and were kept in its inbox.
+          expect(inboxed).toBeGreaterThan(0);
         });
       });
     } finally {
@@ -133,29 +138,57 @@ describe('webhook → Temporal', () => {
     }
   });
 
-  it('holds a callback until its workflow appears, and answers 503 when it never does', async () => {
+  it('keeps a callback that comes before its workflow in the request inbox, durably, and hands it over', async () => {
     const taskQueue = uniqueTaskQueue('webhook');
-    await withWebhook({ batchWindowMs: 10, notFoundRetryMs: 3_000 }, (hook) =>
-      withWorker(taskQueue, async () => {
-        const requestId = `early-${Date.now()}`;
-        const device = testDevice(1);
-        let answeredAt = 0;
-        const answer = hook.post(CARRIER, carrierBody(requestId, device)).finally(() => (answeredAt = Date.now()));
-        await sleep(800);
-        expect(answeredAt).toBe(0);
-        const startingAt = Date.now();
+    await withWebhook({ batchWindowMs: 10, taskQueue }, async (hook) => {
+      const requestId = `early-${Date.now()}`;
+      const device = testDevice(1);
+      // No worker runs yet: the callback is recorded by signal-with-start all the same, and acknowledged.
+      expect(await hook.post(CARRIER, carrierBody(requestId, device))).toEqual({
+        status: 200,
+        body: { result: 'inboxed' },
+      });
+      const inbox = temporal.client.workflow.getHandle(inboxWorkflowId(requestId));
+      expect((await inbox.describe()).status.name).toBe('RUNNING');
+      await withWorker(taskQueue, async () => {
+        const view = await inbox.query(inboxQuery);
+        expect(view).toMatchObject({ received: 1, held: 1 });
+        expect(view.claimedBy).toBeUndefined();
         const handle = await startRequest(temporal, taskQueue, requestId, [expectedTest(device)]);
         handles.push(handle);
-        expect(await answer).toEqual({ status: 200, body: { result: 'signalled' } });
-        expect(answeredAt).toBeGreaterThanOrEqual(startingAt);
-        expect((await handle.result()).counts.activated).toBe(1);
+        const result = await handle.result();
+        expect(result.counts.activated).toBe(1);
+        expect(result.callbacks.applied).toBe(1);
+        // The request released its inbox when it finished.
+        expect(await inbox.result()).toMatchObject({ received: 1, forwarded: 1, unclaimedCount: 0 });
+      });
+    });
+  });
 
-        const never = Date.now();
-        const orphan = await hook.post(NIDD, niddBody(`never-${Date.now()}`, device));
-        expect(orphan.status).toBe(503);
-        expect(orphan.body).toMatchObject({ error: 'workflow_not_found' });
-        expect(Date.now() - never).toBeGreaterThanOrEqual(3_000);
-        expect(Date.now() - never).toBeLessThan(6_000);
+  it('keeps callbacks no request claims visible, and lets them go after a bounded time', async () => {
+    const taskQueue = uniqueTaskQueue('webhook');
+    await withWebhook({ batchWindowMs: 10, taskQueue }, (hook) =>
+      withWorker(taskQueue, async () => {
+        const requestId = `other-tool-${Date.now()}`;
+        const device = testDevice(3);
+        // A short time to live, given at start as the webhook would start it with the default.
+        const inbox = await temporal.client.workflow.start(callbackInbox, {
+          taskQueue,
+          workflowId: inboxWorkflowId(requestId),
+          args: [{ requestId, unclaimedTtl: '3 seconds' }],
+        });
+        expect(await hook.post(NIDD, niddBody(requestId, device))).toEqual({
+          status: 200,
+          body: { result: 'inboxed' },
+        });
+        const view = await inbox.query(inboxQuery);
+        expect(view).toMatchObject({ requestId, received: 1, held: 1 });
+        expect(view.devices).toHaveLength(1);
+        const result = await inbox.result();
+        expect(result).toMatchObject({ received: 1, unclaimedCount: 1 });
+        expect(result.claimedBy).toBeUndefined();
+        expect(result.unclaimed[0]).toMatchObject({ service: 'NiddService' });
+        expect(JSON.stringify(result)).not.toContain(DEVICE_PASSWORD);
       }),
     );
   });

@@ -62,7 +62,15 @@ describe('activationJob (dev server, simulator, real workers)', () => {
     });
 
     expect(result.phase).toBe('done');
-    expect(result.counts).toEqual({ total: 6, activated: 2, failed: 1, skipped: 3, unresolved: 0, pending: 0 });
+    expect(result.counts).toEqual({
+      total: 6,
+      activated: 2,
+      failed: 1,
+      skipped: 3,
+      unresolved: 0,
+      unconfirmed: 0,
+      pending: 0,
+    });
     expect(result.requests).toHaveLength(1);
     expect(result.requests[0]).toMatchObject({ devices: 3, requestIdKnown: true });
 
@@ -206,7 +214,15 @@ describe('activationJob (dev server, simulator, real workers)', () => {
       expect((await handle.describe()).status.name).toBe('RUNNING');
 
       const result = await withActivationWorkers(taskQueue, local.thingspace, () => handle.result());
-      expect(result.counts).toEqual({ total: 3, activated: 2, failed: 1, skipped: 0, unresolved: 0, pending: 0 });
+      expect(result.counts).toEqual({
+        total: 3,
+        activated: 2,
+        failed: 1,
+        skipped: 0,
+        unresolved: 0,
+        unconfirmed: 0,
+        pending: 0,
+      });
       expect(result.notActivated).toEqual([
         expect.objectContaining({ key: 'imei:350000000000202', outcome: 'failed' }),
       ]);

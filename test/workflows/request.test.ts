@@ -118,7 +118,15 @@ describe('activationRequest workflow (real dev server and worker)', () => {
       return result;
     });
 
-    expect(result.counts).toEqual({ total: 3, activated: 2, failed: 1, skipped: 0, unresolved: 0, pending: 0 });
+    expect(result.counts).toEqual({
+      total: 3,
+      activated: 2,
+      failed: 1,
+      skipped: 0,
+      unresolved: 0,
+      unconfirmed: 0,
+      pending: 0,
+    });
     expect(result.callbacks).toEqual({ applied: 4, duplicates: 1, unknown: 1, late: 0, signals: 2 });
     expect(result.notActivated).toEqual([
       expect.objectContaining({ key: 'imei:990013907884259', reason: 'Device not eligible', source: 'callback' }),
