@@ -2,7 +2,8 @@
  * `npm run worker`: runs the workflows and activities. Stateless apart from the ThingSpace token cache; scale by
  * running more. Settings: Temporal through envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
  * TEMPORAL_TLS_*), ThingSpace through THINGSPACE_*, plus TASK_QUEUE, ACTIVATE_REQUESTS_PER_MINUTE and
- * WORKFLOW_BUNDLE (a prebuilt workflow bundle, which skips bundling at start-up).
+ * WORKFLOW_BUNDLE (a prebuilt workflow bundle, which skips bundling at start-up). COORDINATOR_ID_SUFFIX is for
+ * tests only (worker processes of several test files sharing one Temporal server get their own account coordinators).
  */
 import { NativeConnection } from '@temporalio/worker';
 import { temporalSettings } from './temporal/connection.js';
@@ -30,6 +31,7 @@ async function main() {
     thingspace,
     activateRequestsPerMinute: positiveNumber('ACTIVATE_REQUESTS_PER_MINUTE', DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE),
     ...(process.env.WORKFLOW_BUNDLE && { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE } }),
+    ...(process.env.COORDINATOR_ID_SUFFIX && { coordinatorIdSuffix: process.env.COORDINATOR_ID_SUFFIX }),
   });
   console.log(`Worker polling ${taskQueue} (and ${taskQueue}.activate) in namespace ${namespace}`);
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs the handlers).

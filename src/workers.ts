@@ -6,7 +6,8 @@
 import { fileURLToPath } from 'node:url';
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, createSubmitActivities } from './activities/index.js';
+import { Client } from '@temporalio/client';
+import { createActivities, createClaimActivities, createSubmitActivities } from './activities/index.js';
 import type { DataConverter } from '@temporalio/common';
 import { dataConverter as processDataConverter } from './temporal/connection.js';
 import type { ThingSpaceClient } from './thingspace/client.js';
@@ -23,6 +24,13 @@ export interface WorkerSetup {
   activateRequestsPerMinute?: number;
   /** Defaults to the process's (compression, plus encryption when keys are configured). */
   dataConverter?: DataConverter;
+  /**
+   * The client the device-claim activities reach the account coordinator with; defaults to one over `connection`
+   * (a NativeConnection can power a Client) with this setup's namespace and data converter.
+   */
+  client?: Client;
+  /** Tests only: keeps the account coordinators of test workers sharing one dev server apart. */
+  coordinatorIdSuffix?: string;
   /** Prebuilt bundle (tests build it once); otherwise the workflows are bundled at start-up. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -33,6 +41,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const workflows = setup.workflowBundle
     ? { workflowBundle: setup.workflowBundle }
     : { workflowsPath: fileURLToPath(new URL(`./workflows/index${sourceExtension()}`, import.meta.url)) };
+  const client = setup.client ?? new Client({ connection, namespace, dataConverter });
   const perMinute = setup.activateRequestsPerMinute ?? DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE;
   return Promise.all([
     Worker.create({
@@ -40,7 +49,13 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
       namespace,
       taskQueue,
       dataConverter,
-      activities: createActivities(thingspace),
+      activities: {
+        ...createActivities(thingspace),
+        ...createClaimActivities(client, {
+          taskQueue,
+          ...(setup.coordinatorIdSuffix !== undefined && { coordinatorIdSuffix: setup.coordinatorIdSuffix }),
+        }),
+      },
       ...workflows,
     }),
     Worker.create({

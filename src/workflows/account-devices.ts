@@ -49,8 +49,12 @@ export interface AccountDevicesInput {
   carried?: DeviceClaimsSnapshot | undefined;
 }
 
-export function accountDevicesWorkflowId(accountName: string): string {
-  return `thingspace-devices-${accountName}`;
+/**
+ * `thingspace-devices-<accountName>`. The suffix is for tests only: test files share one dev server and reuse
+ * account names and device numbers against their own simulators, so each test worker gets its own coordinators.
+ */
+export function accountDevicesWorkflowId(accountName: string, suffix?: string): string {
+  return `thingspace-devices-${accountName}${suffix ? `.${suffix}` : ''}`;
 }
 
 const invalid = (message: string) =>
