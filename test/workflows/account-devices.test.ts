@@ -157,8 +157,14 @@ describe('accountDevices coordinator and the claim activities (real dev server)'
         const again = await run('claimDevices', { accountName, jobId: `job-${n}`, keys: jobs[n]!.keys, until });
         for (const k of granted(jobs[n]!.keys, again)) holder.set(k, `job-${n}`);
       }
-      const description = await coordinator().describe();
-      expect(description.runId).not.toBe(first.firstExecutionRunId);
+      // Walk the chain of runs from the first one: several continue-as-new happened, under concurrent updates.
+      let runs = 1;
+      for (let runId: string | undefined = first.firstExecutionRunId; ; runs++) {
+        const history = await temporal.client.workflow.getHandle(first.workflowId, runId).fetchHistory();
+        runId = history.events!.at(-1)!.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+        if (!runId) break;
+      }
+      expect(runs).toBeGreaterThanOrEqual(3);
       // Every device is still held by exactly the job that was last granted it, across the runs.
       const claims = await coordinator().query(deviceClaimsQuery);
       expect(claims.total).toBe(holder.size);
