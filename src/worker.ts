@@ -2,10 +2,11 @@
  * `npm run worker`: runs the workflows and activities. Stateless apart from the ThingSpace token cache; scale by
  * running more. Settings: Temporal through envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
  * TEMPORAL_TLS_*), ThingSpace through THINGSPACE_*, plus TASK_QUEUE, ACTIVATE_REQUESTS_PER_MINUTE and
- * WORKFLOW_BUNDLE (a prebuilt workflow bundle, which skips bundling at start-up).
+ * WORKFLOW_BUNDLE (a prebuilt workflow bundle, which skips bundling at start-up). COORDINATOR_ID_SUFFIX is for
+ * tests only (worker processes of several test files sharing one Temporal server get their own account coordinators).
  */
 import { NativeConnection } from '@temporalio/worker';
-import { connectClient, temporalSettings } from './temporal/connection.js';
+import { temporalSettings } from './temporal/connection.js';
 import { ThingSpaceClient } from './thingspace/client.js';
 import { configFromEnv } from './thingspace/config.js';
 import { createWorkers, DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE, DEFAULT_TASK_QUEUE } from './workers.js';
@@ -22,21 +23,20 @@ async function main() {
   const thingspace = new ThingSpaceClient(configFromEnv());
   const { connectionOptions, namespace } = temporalSettings();
   const connection = await NativeConnection.connect(connectionOptions);
-  const temporal = await connectClient();
   const taskQueue = process.env.TASK_QUEUE || DEFAULT_TASK_QUEUE;
   const workers = await createWorkers({
     connection,
     namespace,
     taskQueue,
     thingspace,
-    temporal,
     activateRequestsPerMinute: positiveNumber('ACTIVATE_REQUESTS_PER_MINUTE', DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE),
     ...(process.env.WORKFLOW_BUNDLE && { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE } }),
+    ...(process.env.COORDINATOR_ID_SUFFIX && { coordinatorIdSuffix: process.env.COORDINATOR_ID_SUFFIX }),
   });
   console.log(`Worker polling ${taskQueue} (and ${taskQueue}.activate) in namespace ${namespace}`);
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs the handlers).
   await Promise.all(workers.map((worker) => worker.run()));
-  await Promise.all([connection.close(), temporal.connection.close()]);
+  await connection.close();
 }
 
 main().catch((err: unknown) => {

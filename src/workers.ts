@@ -4,10 +4,10 @@
  * the deployment together (ThingSpace allows about 100 activate requests a minute per account).
  */
 import { fileURLToPath } from 'node:url';
-import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, createSubmitActivities } from './activities/index.js';
+import { Client } from '@temporalio/client';
+import { createActivities, createClaimActivities, createSubmitActivities } from './activities/index.js';
 import type { DataConverter } from '@temporalio/common';
 import { dataConverter as processDataConverter } from './temporal/connection.js';
 import type { ThingSpaceClient } from './thingspace/client.js';
@@ -21,21 +21,27 @@ export interface WorkerSetup {
   namespace: string;
   taskQueue: string;
   thingspace: ThingSpaceClient;
-  /** A client of the same namespace, for activities that look at other workflows (inboxes, device claims). */
-  temporal: Client;
   activateRequestsPerMinute?: number;
   /** Defaults to the process's (compression, plus encryption when keys are configured). */
   dataConverter?: DataConverter;
+  /**
+   * The client of activities that reach other workflows (account coordinator, inboxes); defaults to one over `connection`
+   * (a NativeConnection can power a Client) with this setup's namespace and data converter.
+   */
+  client?: Client;
+  /** Tests only: keeps the account coordinators of test workers sharing one dev server apart. */
+  coordinatorIdSuffix?: string;
   /** Prebuilt bundle (tests build it once); otherwise the workflows are bundled at start-up. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
-  const { connection, namespace, taskQueue, thingspace, temporal } = setup;
+  const { connection, namespace, taskQueue, thingspace } = setup;
   const dataConverter = setup.dataConverter ?? processDataConverter;
   const workflows = setup.workflowBundle
     ? { workflowBundle: setup.workflowBundle }
     : { workflowsPath: fileURLToPath(new URL(`./workflows/index${sourceExtension()}`, import.meta.url)) };
+  const client = setup.client ?? new Client({ connection, namespace, dataConverter });
   const perMinute = setup.activateRequestsPerMinute ?? DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE;
   return Promise.all([
     Worker.create({
@@ -43,7 +49,13 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
       namespace,
       taskQueue,
       dataConverter,
-      activities: createActivities(thingspace, temporal),
+      activities: {
+        ...createActivities(thingspace, client),
+        ...createClaimActivities(client, {
+          taskQueue,
+          ...(setup.coordinatorIdSuffix !== undefined && { coordinatorIdSuffix: setup.coordinatorIdSuffix }),
+        }),
+      },
       ...workflows,
     }),
     Worker.create({

@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { ThingSpaceClient } from '../thingspace/client.js';
 import { checkDevices } from './check-devices.js';
 import { findInboxes } from './find-inboxes.js';
+import { createClaimActivities } from './device-claims.js';
 import { withThingSpaceFailures } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
 import { pollDevices } from './poll-devices.js';
@@ -38,5 +39,8 @@ export function createSubmitActivities(client: ThingSpaceClient) {
   return { submitActivation: (input: SubmitActivationInput) => withHeartbeat(() => submitActivation(client, input)) };
 }
 
-export type Activities = ReturnType<typeof createActivities>;
+export { createClaimActivities };
+
+/** The main task queue's activities: the ThingSpace reads plus the device claims (which need a Temporal client). */
+export type Activities = ReturnType<typeof createActivities> & ReturnType<typeof createClaimActivities>;
 export type SubmitActivities = ReturnType<typeof createSubmitActivities>;

@@ -75,3 +75,29 @@ export interface FindInboxesInput {
 export interface FindInboxesResult {
   requestIds: string[];
 }
+
+/** Claim devices for a job in its account's coordinator (`accountDevices`) before submitting them. */
+export interface ClaimDevicesInput {
+  accountName: string;
+  jobId: string;
+  /** Canonical device keys (`deviceKey(deviceIds)`), any number: the activity sends them 5,000 at a time. */
+  keys: string[];
+  /** Epoch ms when the claim lapses by itself; claiming again with a later value extends it. */
+  until: number;
+}
+
+/** The keys another job holds (index into the input's keys, and that job); every key not listed is the caller's. */
+export interface ClaimDevicesResult {
+  taken: { index: number; jobId: string }[];
+}
+
+export interface ReleaseDevicesInput {
+  accountName: string;
+  jobId: string;
+  /** The keys to free; every key the job holds when omitted. */
+  keys?: string[] | undefined;
+}
+
+export interface ReleaseDevicesResult {
+  released: number;
+}

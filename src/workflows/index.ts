@@ -2,3 +2,4 @@
 export { activationJob } from './job.js';
 export { activationRequest } from './request.js';
 export { callbackInbox } from './inbox.js';
+export { accountDevices } from './account-devices.js';

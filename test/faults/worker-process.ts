@@ -12,6 +12,8 @@ export function startWorkerProcess(
     TEMPORAL_NAMESPACE: temporal.namespace ?? process.env.TEMPORAL_TEST_NAMESPACE,
     WORKFLOW_BUNDLE: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE,
     TASK_QUEUE: taskQueue,
+    // Fault files run side by side on one dev server with the same account: each gets its own device coordinator.
+    COORDINATOR_ID_SUFFIX: taskQueue,
     ACTIVATE_REQUESTS_PER_MINUTE: '600',
     THINGSPACE_BASE_URL: sim.url,
     THINGSPACE_APP_KEY: DEFAULT_APP.appKey,

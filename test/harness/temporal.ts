@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { createClaimActivities } from '../../src/activities/device-claims.js';
 import type { DataConverter } from '@temporalio/common';
 import { dataConverter } from '../../src/temporal/connection.js';
 import type { ThingSpaceClient } from '../../src/thingspace/client.js';
@@ -41,7 +42,11 @@ export function uniqueTaskQueue(prefix = 'test'): string {
 
 export type TestWorkerOptions = Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'workflowBundle'>>;
 
-/** Runs `fn` while a worker with the run's workflow bundle polls `taskQueue`; the worker stops when `fn` settles. */
+/**
+ * Runs `fn` while a worker with the run's workflow bundle polls `taskQueue`; the worker stops when `fn` settles.
+ * It also runs the device-claim activities (a client over the worker's connection; coordinator IDs suffixed
+ * with `taskQueue`), so workflows that claim devices find their account coordinator; `options.activities` are added.
+ */
 export async function withWorker<R>(
   taskQueue: string,
   fn: () => Promise<R>,
@@ -49,12 +54,17 @@ export async function withWorker<R>(
 ): Promise<R> {
   const connection = await NativeConnection.connect({ address: setting('TEMPORAL_TEST_ADDRESS') });
   try {
+    const namespace = setting('TEMPORAL_TEST_NAMESPACE');
+    const client = new Client({ connection, namespace, dataConverter: options.dataConverter ?? dataConverter });
+    // Test files share the dev server and reuse account names: each test worker gets its own coordinators.
+    const claims = createClaimActivities(client, { taskQueue, coordinatorIdSuffix: taskQueue });
     const worker = await Worker.create({
       connection,
-      namespace: setting('TEMPORAL_TEST_NAMESPACE'),
+      namespace,
       workflowBundle: { codePath: setting('TEMPORAL_TEST_WORKFLOW_BUNDLE') },
       dataConverter,
       ...options,
+      activities: { ...claims, ...options.activities },
       taskQueue,
     });
     return await worker.runUntil(fn);
@@ -68,24 +78,25 @@ export async function withActivationWorkers<R>(
   taskQueue: string,
   thingspace: ThingSpaceClient,
   fn: () => Promise<R>,
-  options: { activateRequestsPerMinute?: number; dataConverter?: DataConverter } = {},
+  options: { activateRequestsPerMinute?: number; dataConverter?: DataConverter; client?: Client } = {},
 ): Promise<R> {
   const connection = await NativeConnection.connect({ address: setting('TEMPORAL_TEST_ADDRESS') });
-  const temporal = await connectTestClient(options.dataConverter);
   try {
     const workers = await createWorkers({
       connection,
       namespace: setting('TEMPORAL_TEST_NAMESPACE'),
       taskQueue,
       thingspace,
-      temporal: temporal.client,
       workflowBundle: { codePath: setting('TEMPORAL_TEST_WORKFLOW_BUNDLE') },
       // Tests run many requests a minute; production keeps ThingSpace's 100.
       activateRequestsPerMinute: options.activateRequestsPerMinute ?? 6_000,
       ...(options.dataConverter && { dataConverter: options.dataConverter }),
+      // Without one, createWorkers builds the claim activities' client over this connection.
+      ...(options.client && { client: options.client }),
+      coordinatorIdSuffix: taskQueue,
     });
     return await runWorkersUntil(workers, fn());
   } finally {
-    await Promise.all([connection.close(), temporal.close()]);
+    await connection.close();
   }
 }
