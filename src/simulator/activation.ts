@@ -151,10 +151,12 @@ export class ActivationService {
    * 10,000 devices completing over six hours cost one timer whatever the jitter.
    */
   private schedule(request: ActivationRequest): void {
-    const { activationDelayMs, activationJitterMs } = this.ctx.config;
+    const { activationDelayMs, activationJitterMs, activationStepMs } = this.ctx.config;
     const groups = new Map<number, PlannedDevice[]>();
     for (const planned of request.devices) {
-      const due = activationDelayMs + (activationJitterMs > 0 ? Math.floor(this.ctx.random() * activationJitterMs) : 0);
+      const exact =
+        activationDelayMs + (activationJitterMs > 0 ? Math.floor(this.ctx.random() * activationJitterMs) : 0);
+      const due = activationStepMs > 0 ? Math.ceil(exact / activationStepMs) * activationStepMs : exact;
       const group = groups.get(due);
       if (group) group.push(planned);
       else groups.set(due, [planned]);

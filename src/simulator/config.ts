@@ -63,6 +63,11 @@ export interface SimulatorConfig {
   activationDelayMs: number;
   /** Extra jitter added per device on top of activationDelayMs (ms, uniform 0..n). */
   activationJitterMs: number;
+  /**
+   * Rounds each device's completion time up to a multiple of this step (ms; 0 = exact), as ThingSpace finishes work
+   * in batches: the callbacks of a batch then go out concurrently instead of one device at a time.
+   */
+  activationStepMs: number;
   /** Time between the state change and the first callback send (ms). */
   callbackDelayMs: number;
   callbackRetryBackoffMs: number;
@@ -105,6 +110,7 @@ export const defaultConfig: SimulatorConfig = {
 
   activationDelayMs: 2_000,
   activationJitterMs: 0,
+  activationStepMs: 0,
   callbackDelayMs: 100,
   callbackRetryBackoffMs: 1_000,
   maxCallbackThreshold: 4,

@@ -6,12 +6,13 @@
  *   --config-file / SIM_CONFIG_FILE     JSON config patch (delays, faults, outcome mix …)
  *   --admin-token / SIM_ADMIN_TOKEN     enables /admin with this bearer token
  *   --log-level / SIM_LOG_LEVEL (info)
+ *   --manual-clock / SIM_MANUAL_CLOCK=1 delays run on a virtual clock advanced by POST /admin/clock/advance
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { ConfigPatch } from './config.js';
 import { generateSeed } from './generate.js';
-import { startSimulator } from './index.js';
+import { ManualScheduler, startSimulator } from './index.js';
 import type { SimulatorSeed } from './model.js';
 import { SimulatorSeedSchema } from './seed-schema.js';
 
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     'config-file': { type: 'string' },
     'admin-token': { type: 'string' },
     'log-level': { type: 'string' },
+    'manual-clock': { type: 'boolean' },
   },
 });
 const env = process.env;
@@ -41,7 +43,9 @@ const seed: SimulatorSeed = seedFile
       seed: patch.randomSeed ?? 1,
     });
 
+const manualClock = values['manual-clock'] === true || env.SIM_MANUAL_CLOCK === '1';
 const simulator = await startSimulator({
+  ...(manualClock ? { scheduler: new ManualScheduler() } : {}),
   host: option('host', 'SIM_HOST') ?? '127.0.0.1',
   port: Number(option('port', 'SIM_PORT') ?? 9100),
   seed,
@@ -61,6 +65,8 @@ console.log(
 console.log(
   `  admin API: ${simulator.admin.getConfig().adminToken ? `${simulator.origin}/admin` : 'disabled (set SIM_ADMIN_TOKEN)'}`,
 );
+
+if (manualClock) console.log('  clock: manual (POST /admin/clock/advance {"ms": n} moves it)');
 
 let stopping = false;
 const stop = (signal: string) => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { ErrorCodes } from '../../src/simulator/index.js';
+import { ErrorCodes, ManualScheduler } from '../../src/simulator/index.js';
 import type { ConfigPatch } from '../../src/simulator/index.js';
 import { activateBody, device, openSession, pair, seedOf, type ApiSession } from './helpers.js';
 
@@ -10,8 +10,8 @@ const ids = (i: number) => pair(devices[i]!.deviceIds);
 
 describe('simulator activate', () => {
   let api: ApiSession | undefined;
-  const open = async (config: ConfigPatch = {}, seedDevices = devices) => {
-    api = await openSession({ seed: seedOf(seedDevices), config });
+  const open = async (config: ConfigPatch = {}, seedDevices = devices, scheduler?: ManualScheduler) => {
+    api = await openSession({ seed: seedOf(seedDevices), config, scheduler });
     return api;
   };
   afterEach(async () => {
@@ -65,7 +65,8 @@ describe('simulator activate', () => {
   });
 
   it('activates after the delay, records history and answers status for single-device requests only', async () => {
-    const { post, get, sim } = await open();
+    const clock = new ManualScheduler();
+    const { post, get } = await open({ activationDelayMs: 60_000 }, devices, clock);
     const single = await post<{ requestId: string }>(ACTIVATE, activateBody([ids(0)]));
     expect(single.statusCode).toBe(200);
     expect(single.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
@@ -73,7 +74,9 @@ describe('simulator activate', () => {
     expect((await get(statusPath)).body).toEqual({ requestId: single.body.requestId, status: 'Pending' });
 
     const multi = await post<{ requestId: string }>(ACTIVATE, activateBody([ids(1), ids(2)]));
-    await sim.admin.settled();
+    await clock.advance(59_999);
+    expect((await get(statusPath)).body).toEqual({ requestId: single.body.requestId, status: 'Pending' });
+    await clock.advance(1);
     expect((await get(statusPath)).body).toEqual({ requestId: single.body.requestId, status: 'Success' });
     const multiStatus = await get<Err>(
       `/m2m/v1/accounts/${devices[0]!.accountName}/requests/${multi.body.requestId}/status`,
@@ -171,18 +174,20 @@ describe('simulator activate', () => {
     const stateOf = async (i: number) =>
       (await api!.post<ListBody>('/m2m/v1/devices/actions/list', { deviceId: ids(i)[0] })).body.devices[0]!
         .carrierInformations[0]!.state;
-    const { post, sim } = await open({ activationDelayMs: 300, pendingStateName: 'pending activation' });
+    const clock = new ManualScheduler();
+    const config = { activationDelayMs: 300, pendingStateName: 'pending activation' };
+    const { post, sim } = await open(config, devices, clock);
     await post(ACTIVATE, activateBody([ids(0)]));
     expect(await stateOf(0)).toBe('pending activation');
     const pending = await post<ListBody>('/m2m/v1/devices/actions/list', { currentState: 'pending activation' });
     expect(pending.body.devices).toHaveLength(1);
-    await sim.admin.settled();
+    await clock.advance(300);
     expect(await stateOf(0)).toBe('active');
 
     sim.admin.setConfig({ pendingStateName: null });
     await post(ACTIVATE, activateBody([ids(1)]));
     expect(await stateOf(1)).toBe('pre-active');
-    await sim.admin.settled();
+    await clock.advance(300);
     expect(await stateOf(1)).toBe('active');
   });
 

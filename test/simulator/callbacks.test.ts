@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { safeParseCallback } from '../../src/thingspace/schemas/index.js';
-import { ErrorCodes, type ConfigPatch, type SeedDevice } from '../../src/simulator/index.js';
+import { ErrorCodes, ManualScheduler, type ConfigPatch, type SeedDevice } from '../../src/simulator/index.js';
 import {
   activateBody,
   DEFAULT_ACCOUNT,
@@ -37,9 +37,10 @@ describe('simulator callbacks', () => {
     devices: SeedDevice[],
     answer?: (body: Record<string, unknown>, n: number) => number,
     config: ConfigPatch = {},
+    scheduler?: ManualScheduler,
   ) {
     listener = await startListener(answer);
-    api = await openSession({ seed: seedOf(devices), config });
+    api = await openSession({ seed: seedOf(devices), config, scheduler });
     for (const name of ['CarrierService', 'NiddService']) {
       const res = await api.post(`/m2m/v1/callbacks/${DEFAULT_ACCOUNT}`, {
         name,
@@ -205,11 +206,13 @@ describe('simulator callbacks', () => {
   });
 
   it('holds callbacks while paused and delivers them on resume', async () => {
-    const { api, listener } = await setup([device(0), device(1)]);
+    const clock = new ManualScheduler();
+    const { api, listener } = await setup([device(0), device(1)], undefined, {}, clock);
     const paused = await api.admin<{ paused: boolean }>('POST', '/callbacks/pause');
     expect(paused.body.paused).toBe(true);
     await api.post(ACTIVATE, activateBody([pair(device(0).deviceIds), pair(device(1).deviceIds)]));
-    await new Promise((r) => setTimeout(r, 150));
+    // Past the activation and the callback delay: the callbacks are due, and held.
+    await clock.advance(1_000);
     expect(listener.received).toHaveLength(0);
     expect(api.sim.admin.callbackStats()).toMatchObject({ queued: 2, paused: true });
     await api.admin('POST', '/callbacks/resume');

@@ -142,3 +142,16 @@ export function device(n: number, extra: Partial<SeedDevice> = {}): SeedDevice {
   if (extra.type === 'NB-IoT') deviceIds.push({ kind: 'eid', id: `890490320000000000000000${serial}00` });
   return { accountName: DEFAULT_ACCOUNT, deviceIds, state: 'pre-active', servicePlan: '4G-IoT-1GB', ...extra };
 }
+
+/** Registers `listener` for both callback services of the default account, with echoed credentials. */
+export async function registerListener(api: ApiSession, listener: Listener): Promise<void> {
+  for (const name of ['CarrierService', 'NiddService']) {
+    const res = await api.post(`/m2m/v1/callbacks/${DEFAULT_ACCOUNT}`, {
+      name,
+      url: `${listener.url}/${name}`,
+      username: 'cb-user',
+      password: 'cb-pass',
+    });
+    if (res.statusCode !== 200) throw new Error(`registering ${name} answered ${res.statusCode}`);
+  }
+}
