@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection } from '@temporalio/worker';
 import { createClaimActivities, type ClaimActivities } from '../../src/activities/device-claims.js';
 import type { ClaimDevicesResult } from '../../src/activities/types.js';
 import {
@@ -9,6 +9,8 @@ import {
   deviceClaimsQuery,
   type AccountDevicesInput,
 } from '../../src/workflows/account-devices.js';
+import { createWorkers, runWorkersUntil } from '../../src/workers.js';
+import { startActivationFixture } from '../harness/activation.js';
 import { connectTestClient, uniqueTaskQueue, withWorker, type TestTemporal } from '../harness/temporal.js';
 
 let temporal: TestTemporal;
@@ -175,5 +177,40 @@ describe('accountDevices coordinator and the claim activities (real dev server)'
       const late = await run('claimDevices', { accountName, jobId: 'late', keys: keys(0, 525), until });
       expect(late.taken).toHaveLength(holder.size);
     });
+  });
+
+  it('runs in the product workers: the main queue claims through a client built on the worker connection', async () => {
+    const fixture = await startActivationFixture([]);
+    const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_TEST_ADDRESS! });
+    try {
+      const taskQueue = uniqueTaskQueue('claims');
+      const accountName = `acct-${taskQueue}`;
+      const workers = await createWorkers({
+        connection,
+        namespace: temporal.namespace,
+        taskQueue,
+        thingspace: fixture.thingspace,
+        workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! },
+        coordinatorIdSuffix: taskQueue,
+      });
+      const registered = workers[0]!.options.activities;
+      expect([...registered.keys()]).toEqual(
+        expect.arrayContaining(['checkDevices', 'claimDevices', 'releaseDevices']),
+      );
+      await runWorkersUntil(
+        workers,
+        (async () => {
+          const env = new MockActivityEnvironment({ taskQueue }, { logger: quiet });
+          const input = { accountName, jobId: 'job', keys: keys(0, 10), until: Date.now() + HOUR };
+          expect(await env.run(registered.get('claimDevices')!, input)).toEqual({ taken: [] });
+          const handle = temporal.client.workflow.getHandle(accountDevicesWorkflowId(accountName, taskQueue));
+          expect((await handle.describe()).taskQueue).toBe(taskQueue);
+          expect(await handle.query(deviceClaimsQuery)).toMatchObject({ total: 10 });
+        })(),
+      );
+    } finally {
+      await connection.close();
+      await fixture.close();
+    }
   });
 });
