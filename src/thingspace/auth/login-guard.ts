@@ -48,7 +48,9 @@ export const DEFAULT_LOGIN_WAIT_MS = 30_000;
 
 const OPERATION = 'session login';
 
-export function loginBlockedError(decision: Extract<AcquireDecision, { kind: 'blocked' }>): ThingSpaceLoginBlockedError {
+export function loginBlockedError(
+  decision: Extract<AcquireDecision, { kind: 'blocked' }>,
+): ThingSpaceLoginBlockedError {
   return new ThingSpaceLoginBlockedError(
     `session login refused: the last ${decision.failures} logins failed (limit ${decision.limit}; ThingSpace locks ` +
       'the account after 5); fix the credentials, then reset the login guard (thingspace-activation login-guard --reset)',
