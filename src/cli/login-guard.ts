@@ -17,8 +17,8 @@ export function describeLoginGuard(username: string, view: LoginGuardView): stri
   if (!view.blocked) return [`Login guard for ${username}: ok (${counts}; ${refusal})`];
   return [
     `Login guard for ${username}: BLOCKED since ${view.blockedSince ?? '?'} (${counts}; ${refusal})`,
-    '  Workers back off and retry every 5 minutes; no job fails. Fix THINGSPACE_PASSWORD (or the user in',
-    '  ThingSpace), then run: thingspace-activation login-guard --reset',
+    '  Logins are refused here, before reaching ThingSpace; callers back off 5 minutes and try again.',
+    '  Fix THINGSPACE_PASSWORD (or the user in ThingSpace), then run: thingspace-activation login-guard --reset',
   ];
 }
 
