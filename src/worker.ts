@@ -10,6 +10,7 @@ import { dataConverter, temporalSettings } from './temporal/connection.js';
 import { TemporalLoginGuard } from './temporal/login-guard.js';
 import { ThingSpaceClient } from './thingspace/client.js';
 import { configFromEnv } from './thingspace/config.js';
+import { LOGIN_GUARD_TASK_QUEUE } from './task-queues.js';
 import { createWorkers, DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE, DEFAULT_TASK_QUEUE } from './workers.js';
 
 function positiveNumber(name: string, fallback: number): number {
@@ -28,7 +29,7 @@ async function main() {
   // The failed-login budget lives in a guard workflow shared by every worker, not in this process.
   const clientConnection = await Connection.connect(connectionOptions);
   const client = new Client({ connection: clientConnection, namespace, dataConverter });
-  const loginGuard = new TemporalLoginGuard(client, { username: config.username, taskQueue });
+  const loginGuard = new TemporalLoginGuard(client, { username: config.username });
   const thingspace = new ThingSpaceClient(config, { loginGuard });
   const workers = await createWorkers({
     connection,
@@ -38,7 +39,9 @@ async function main() {
     activateRequestsPerMinute: positiveNumber('ACTIVATE_REQUESTS_PER_MINUTE', DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE),
     ...(process.env.WORKFLOW_BUNDLE && { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE } }),
   });
-  console.log(`Worker polling ${taskQueue} (and ${taskQueue}.activate) in namespace ${namespace}`);
+  console.log(
+    `Worker polling ${taskQueue} (and ${taskQueue}.activate, ${LOGIN_GUARD_TASK_QUEUE}) in namespace ${namespace}`,
+  );
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs the handlers).
   await Promise.all(workers.map((worker) => worker.run()));
   await clientConnection.close();

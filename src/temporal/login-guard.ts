@@ -23,6 +23,7 @@ import {
   type LoginPermit,
 } from '../thingspace/auth/login-guard.js';
 import type { AcquireDecision } from '../thingspace/auth/login-budget.js';
+import { LOGIN_GUARD_TASK_QUEUE } from '../task-queues.js';
 import { ThingSpaceLoginBlockedError } from '../thingspace/errors.js';
 import {
   acquireLoginUpdate,
@@ -39,8 +40,8 @@ export { loginGuardWorkflowId } from '../workflows/login-guard.js';
 export interface TemporalLoginGuardOptions {
   /** The ThingSpace username whose budget this is (one guard workflow per username). */
   username: string;
-  /** Where the guard workflow runs: the workers' main task queue. */
-  taskQueue: string;
+  /** Where the guard workflow runs; defaults to LOGIN_GUARD_TASK_QUEUE, which every worker process polls. */
+  taskQueue?: string;
   /** Lease of a permit (default 2 minutes) and history bound, used when this worker creates the workflow. */
   start?: Pick<LoginGuardInput, 'leaseMs' | 'historyLimit'>;
   /** How long an acquire waits while only logins in flight hold the budget (default 30 s). */
@@ -106,7 +107,7 @@ export class TemporalLoginGuard implements LoginGuard {
   private startOperation() {
     return new WithStartWorkflowOperation(loginGuard, {
       workflowId: this.workflowId,
-      taskQueue: this.options.taskQueue,
+      taskQueue: this.options.taskQueue ?? LOGIN_GUARD_TASK_QUEUE,
       args: [{ ...this.options.start }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
