@@ -4,6 +4,10 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { LOGIN_FAILURE_HARD_LIMIT, LoginBudget } from '../../src/thingspace/auth/login-budget.js';
+import { loginOutcomeOf } from '../../src/thingspace/auth/session.js';
+import { ThingSpaceNetworkError, ThingSpaceTimeoutError } from '../../src/thingspace/errors.js';
+import { Redactor } from '../../src/thingspace/redact.js';
+import { errorFromResponse } from '../../src/thingspace/responses.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const LEASE = 120_000;
@@ -114,5 +118,45 @@ describe('LoginBudget', () => {
     copy.settle(T0 + 3, { permitId: 'a', outcome: 'refused' }); // already settled before the move
     expect(copy.acquire(T0 + 3, { permitId: 'c', limit: 3 })).toMatchObject({ kind: 'granted' });
     expect(copy.acquire(T0 + 3, { permitId: 'd', limit: 3 })).toMatchObject({ kind: 'busy', outstanding: 2 });
+  });
+});
+
+describe('loginOutcomeOf: only credential refusals count', () => {
+  const http = (status: number, body?: unknown, operation = 'session login') =>
+    errorFromResponse(
+      { operation, method: 'POST', url: 'http://x', headers: {}, timeoutMs: 1, connectTimeoutMs: 1, idempotent: true },
+      { status, headers: {}, text: body === undefined ? '' : JSON.stringify(body), json: body },
+      new Redactor(),
+    );
+  const m2m = (errorCode: string) => ({ errorCode, errorMessage: 'no' });
+
+  it.each([
+    [400, m2m('UnifiedWebService.AUTHENTICATION_FAILED.Login.InvalidCredentials'), 'refused'],
+    [401, m2m('UnifiedWebService.AUTHENTICATION_FAILED.Login.AccountLocked'), 'refused'],
+    [403, undefined, 'refused'],
+    [408, undefined, 'transient'],
+    [429, undefined, 'transient'],
+    [500, undefined, 'transient'],
+    [502, undefined, 'transient'],
+    [503, undefined, 'transient'],
+    [504, undefined, 'transient'],
+    [401, { fault: { code: '900901', message: 'Invalid Credentials' } }, 'transient'],
+  ])('HTTP %i %j → %s', (status, body, outcome) => {
+    expect(loginOutcomeOf(http(status, body))).toBe(outcome);
+  });
+
+  it('a refused bearer or OAuth token, a timeout or a network error is transient', () => {
+    const oauth = { error: 'invalid_client', error_description: 'Client authentication failed' };
+    expect(loginOutcomeOf(http(401, oauth, 'oauth token'))).toBe('transient');
+    const timeout = new ThingSpaceTimeoutError('session login timed out', {
+      operation: 'session login',
+      retryable: true,
+      ambiguous: true,
+    });
+    expect(loginOutcomeOf(timeout)).toBe('transient');
+    expect(loginOutcomeOf(new ThingSpaceNetworkError('reset', { operation: 'session login', retryable: true }))).toBe(
+      'transient',
+    );
+    expect(loginOutcomeOf(new Error('anything else'))).toBe('transient');
   });
 });

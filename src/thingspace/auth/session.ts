@@ -85,7 +85,9 @@ export class Sessions {
       token = await this.attemptLogin();
     } catch (error) {
       const outcome = loginOutcomeOf(error);
-      const errorCode = error instanceof ThingSpaceError ? error.errorCode : undefined;
+      // Only the code is kept (it is shown to operators), redacted and bounded like any other error detail.
+      const code = error instanceof ThingSpaceError ? error.errorCode : undefined;
+      const errorCode = code === undefined ? undefined : this.ctx.redactor.redact(code).slice(0, 200);
       await this.settle(permit, outcome, errorCode);
       if (outcome === 'refused') this.ctx.log.warn('ThingSpace session login refused', { errorCode, limit });
       throw error;
