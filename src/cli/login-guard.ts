@@ -7,7 +7,10 @@ import { connectClient } from '../temporal/connection.js';
 import { loginGuardWorkflowId, readLoginGuard, resetLoginGuard } from '../temporal/login-guard.js';
 import type { LoginGuardView } from '../thingspace/auth/login-budget.js';
 import { webUiLink } from './context.js';
+import { LOGIN_GUARD_TASK_QUEUE } from '../task-queues.js';
 import { CliError, type CliIo } from './io.js';
+
+const ANSWER_TIMEOUT_MS = 15_000;
 
 export function describeLoginGuard(username: string, view: LoginGuardView): string[] {
   const counts = `${view.failures} of ${view.limit} failed logins in a row, ${view.outstanding} login(s) in flight`;
@@ -32,8 +35,19 @@ export function loginGuardCommand(io: CliIo): Command {
       const username = flags.username ?? io.env.THINGSPACE_USERNAME;
       if (!username) throw new CliError('no username: pass --username or set THINGSPACE_USERNAME');
       const client = await connectClient();
+      // The guard answers through a worker: without one polling its queue, say so instead of hanging.
+      const ask = async <T>(fn: () => Promise<T>): Promise<T> => {
+        try {
+          return await client.withDeadline(Date.now() + ANSWER_TIMEOUT_MS, fn);
+        } catch (err) {
+          throw new CliError(
+            `the login guard of ${username} did not answer (${(err as Error).message}); it answers through a ` +
+              `running worker (workers serve the ${LOGIN_GUARD_TASK_QUEUE} task queue), within ${ANSWER_TIMEOUT_MS / 1000} s`,
+          );
+        }
+      };
       try {
-        const before = await readLoginGuard(client, username);
+        const before = await ask(() => readLoginGuard(client, username));
         if (!before) {
           if (flags.json) io.out(JSON.stringify({ username, exists: false }));
           else
@@ -42,7 +56,7 @@ export function loginGuardCommand(io: CliIo): Command {
             );
           return;
         }
-        const view = flags.reset ? ((await resetLoginGuard(client, username)) ?? before) : before;
+        const view = flags.reset ? ((await ask(() => resetLoginGuard(client, username))) ?? before) : before;
         if (flags.json) {
           io.out(JSON.stringify({ username, exists: true, ...(flags.reset && { before }), ...view }, null, 2));
           return;

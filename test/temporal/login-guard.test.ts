@@ -144,6 +144,14 @@ describe('the Temporal-held login guard', () => {
     });
   });
 
+  it('the CLI says so when no worker has logged in with a username yet', async () => {
+    const none = await cli(['--reset'], `nobody-${randomUUID().slice(0, 8)}`);
+    expect(none).toMatchObject({ code: 0, err: '' });
+    expect(none.out).toMatch(
+      /^No login guard for nobody-\w+ yet: no worker has logged in with it; nothing to reset\.$/m,
+    );
+  });
+
   it('5xx answers to the login do not count: the workers retry until the login goes through, never blocked', async () => {
     const username = newUser();
     const workers = [1, 2, 3].map(() => worker(username, PASSWORD));
