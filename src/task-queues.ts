@@ -5,3 +5,9 @@ export const DEFAULT_TASK_QUEUE = 'thingspace-activation';
 export function submitTaskQueue(taskQueue: string): string {
   return `${taskQueue}.activate`;
 }
+
+/**
+ * The login guard workflows run here, whatever TASK_QUEUE a deployment uses: the lockout belongs to the ThingSpace
+ * username, so every worker that may log in with it must be able to serve its guard (also after a queue rename).
+ */
+export const LOGIN_GUARD_TASK_QUEUE = 'thingspace-login-guard';

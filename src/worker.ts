@@ -1,14 +1,17 @@
 /**
  * `npm run worker`: runs the workflows and activities. Stateless apart from the ThingSpace token cache; scale by
- * running more. Settings: Temporal through envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+ * running more; the failed-login budget is shared through the login guard workflow. Settings: Temporal through envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
  * TEMPORAL_TLS_*), ThingSpace through THINGSPACE_*, plus TASK_QUEUE, ACTIVATE_REQUESTS_PER_MINUTE and
  * WORKFLOW_BUNDLE (a prebuilt workflow bundle, which skips bundling at start-up). COORDINATOR_ID_SUFFIX is for
  * tests only (worker processes of several test files sharing one Temporal server get their own account coordinators).
  */
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { temporalSettings } from './temporal/connection.js';
+import { dataConverter, temporalSettings } from './temporal/connection.js';
+import { TemporalLoginGuard } from './temporal/login-guard.js';
 import { ThingSpaceClient } from './thingspace/client.js';
 import { configFromEnv } from './thingspace/config.js';
+import { LOGIN_GUARD_TASK_QUEUE } from './task-queues.js';
 import { createWorkers, DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE, DEFAULT_TASK_QUEUE } from './workers.js';
 
 function positiveNumber(name: string, fallback: number): number {
@@ -20,10 +23,15 @@ function positiveNumber(name: string, fallback: number): number {
 }
 
 async function main() {
-  const thingspace = new ThingSpaceClient(configFromEnv());
+  const config = configFromEnv();
   const { connectionOptions, namespace } = temporalSettings();
   const connection = await NativeConnection.connect(connectionOptions);
   const taskQueue = process.env.TASK_QUEUE || DEFAULT_TASK_QUEUE;
+  // The failed-login budget lives in a guard workflow shared by every worker, not in this process.
+  const clientConnection = await Connection.connect(connectionOptions);
+  const client = new Client({ connection: clientConnection, namespace, dataConverter });
+  const loginGuard = new TemporalLoginGuard(client, { username: config.username });
+  const thingspace = new ThingSpaceClient(config, { loginGuard });
   const workers = await createWorkers({
     connection,
     namespace,
@@ -33,9 +41,12 @@ async function main() {
     ...(process.env.WORKFLOW_BUNDLE && { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE } }),
     ...(process.env.COORDINATOR_ID_SUFFIX && { coordinatorIdSuffix: process.env.COORDINATOR_ID_SUFFIX }),
   });
-  console.log(`Worker polling ${taskQueue} (and ${taskQueue}.activate) in namespace ${namespace}`);
+  console.log(
+    `Worker polling ${taskQueue} (and ${taskQueue}.activate, ${LOGIN_GUARD_TASK_QUEUE}) in namespace ${namespace}`,
+  );
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs the handlers).
   await Promise.all(workers.map((worker) => worker.run()));
+  await clientConnection.close();
   await connection.close();
 }
 

@@ -1,17 +1,18 @@
 /**
- * The two workers one worker process runs: workflows plus the read-only activities on the main task queue, and
- * the activate calls alone on `<queue>.activate`, whose server-side rate limit holds for every worker process of
- * the deployment together (ThingSpace allows about 100 activate requests a minute per account).
+ * The workers one worker process runs: workflows plus the read-only activities on the main task queue, the
+ * activate calls alone on `<queue>.activate`, whose server-side rate limit holds for every worker process of
+ * the deployment together (ThingSpace allows about 100 activate requests a minute per account), and the login
+ * guard workflows on their own queue.
  */
 import { fileURLToPath } from 'node:url';
 import type { NativeConnection } from '@temporalio/worker';
-import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { createActivities, createClaimActivities, createSubmitActivities } from './activities/index.js';
 import type { DataConverter } from '@temporalio/common';
 import { dataConverter as processDataConverter } from './temporal/connection.js';
 import type { ThingSpaceClient } from './thingspace/client.js';
-import { submitTaskQueue } from './task-queues.js';
+import { LOGIN_GUARD_TASK_QUEUE, submitTaskQueue } from './task-queues.js';
 
 export { DEFAULT_TASK_QUEUE } from './task-queues.js';
 export const DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE = 100;
@@ -35,12 +36,23 @@ export interface WorkerSetup {
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
+/**
+ * The workers of one process: workflows and read-only activities on `taskQueue`, activate calls on its
+ * `.activate` queue, and the login guard workflows on LOGIN_GUARD_TASK_QUEUE.
+ */
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const { connection, namespace, taskQueue, thingspace } = setup;
   const dataConverter = setup.dataConverter ?? processDataConverter;
-  const workflows = setup.workflowBundle
-    ? { workflowBundle: setup.workflowBundle }
-    : { workflowsPath: fileURLToPath(new URL(`./workflows/index${sourceExtension()}`, import.meta.url)) };
+  // Bundled once for the two workflow workers.
+  const workflows = {
+    workflowBundle: setup.workflowBundle ?? {
+      code: (
+        await bundleWorkflowCode({
+          workflowsPath: fileURLToPath(new URL(`./workflows/index${sourceExtension()}`, import.meta.url)),
+        })
+      ).code,
+    },
+  };
   const client = setup.client ?? new Client({ connection, namespace, dataConverter });
   const perMinute = setup.activateRequestsPerMinute ?? DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE;
   return Promise.all([
@@ -66,6 +78,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
       activities: createSubmitActivities(thingspace),
       maxTaskQueueActivitiesPerSecond: perMinute / 60,
     }),
+    Worker.create({ connection, namespace, taskQueue: LOGIN_GUARD_TASK_QUEUE, dataConverter, ...workflows }),
   ]);
 }
 

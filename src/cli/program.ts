@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { processIo, type CliIo } from './io.js';
 import { activateCommand } from './activate.js';
 import { cancelCommand, reportCommand, statusCommand } from './jobs.js';
+import { loginGuardCommand } from './login-guard.js';
 import { registerCallbacksCommand } from './register-callbacks.js';
 
 export function createProgram(io: CliIo = processIo): Command {
@@ -19,6 +20,7 @@ export function createProgram(io: CliIo = processIo): Command {
   program.addCommand(reportCommand());
   program.addCommand(cancelCommand());
   program.addCommand(registerCallbacksCommand(io));
+  program.addCommand(loginGuardCommand(io));
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

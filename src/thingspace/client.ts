@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { BearerTokens } from './auth/bearer.js';
 import { type AuthContext, silentLogger, type ThingSpaceLogger } from './auth/context.js';
+import { InProcessLoginGuard, type LoginGuard, type LoginGuardView } from './auth/login-guard.js';
 import { Sessions } from './auth/session.js';
 import { parseConfig, type ThingSpaceConfig, type ThingSpaceConfigInput } from './config.js';
 import { ThingSpaceResponseError, ThingSpaceValidationError } from './errors.js';
@@ -55,6 +56,11 @@ export interface ThingSpaceClientOptions {
   logger?: ThingSpaceLogger;
   /** Clock for token and session expiry; tests move it forward instead of sleeping. */
   now?: () => number;
+  /**
+   * Where the failed-login budget lives. Defaults to this process alone (InProcessLoginGuard); workers pass the
+   * Temporal-held guard (src/temporal/login-guard.ts) so the budget holds for every worker of the deployment.
+   */
+  loginGuard?: LoginGuard;
 }
 
 /** One page of `devices/actions/list`, with the cursor for the next one. */
@@ -100,25 +106,26 @@ export class ThingSpaceClient {
       now: options.now ?? Date.now,
     };
     this.bearer = new BearerTokens(ctx);
-    this.sessions = new Sessions(ctx, this.bearer);
+    const guard = options.loginGuard ?? new InProcessLoginGuard({ now: ctx.now });
+    this.sessions = new Sessions(ctx, this.bearer, guard);
   }
 
-  /** Consecutive failed session logins; at `maxConsecutiveLoginFailures` the client stops trying. */
-  get consecutiveLoginFailures(): number {
-    return this.sessions.consecutiveLoginFailures;
+  /** The failed-login budget as the guard holds it (for this process, or for the deployment). */
+  loginGuardState(): Promise<LoginGuardView> {
+    return this.sessions.guard.state();
   }
 
   /** Allows session logins again after the guard tripped (someone fixed or checked the credentials). */
-  resetLoginGuard(): void {
-    this.sessions.resetGuard();
+  resetLoginGuard(): Promise<void> {
+    return this.sessions.guard.reset();
   }
 
   /** New M2M credentials: drops the session and resets the login guard. */
-  updateCredentials(credentials: { username: string; password: string }): void {
+  async updateCredentials(credentials: { username: string; password: string }): Promise<void> {
     this.config = parseConfig({ ...this.config, ...credentials });
     this.redactor.add(credentials.password);
     this.sessions.clear();
-    this.sessions.resetGuard();
+    await this.sessions.guard.reset();
   }
 
   /** Pages of `POST /m2m/v1/devices/actions/list`, following `largestDeviceIdSeen` until the last page. */

@@ -75,8 +75,10 @@ export class ThingSpaceResponseError extends ThingSpaceError {}
 /** Our own input broke a schema rule; nothing was sent. */
 export class ThingSpaceValidationError extends ThingSpaceError {}
 /**
- * The client refuses to attempt another session login because the last ones failed: ThingSpace locks the account
- * after five failed logins in a row. Cleared by `resetLoginGuard()` or new credentials.
+ * The login guard refuses another session login because the last ones were refused (ThingSpace locks the account
+ * after five failed logins in a row), or postpones it while other logins in flight hold the budget. Retryable,
+ * after `retryAfterMs` (long while blocked, so activities back off rather than fail). Cleared by resetting the
+ * guard (`thingspace-activation login-guard --reset`, `resetLoginGuard()`) or a successful login elsewhere.
  */
 export class ThingSpaceLoginBlockedError extends ThingSpaceError {}
 

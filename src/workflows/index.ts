@@ -3,3 +3,4 @@ export { activationJob } from './job.js';
 export { activationRequest } from './request.js';
 export { callbackInbox } from './inbox.js';
 export { accountDevices } from './account-devices.js';
+export { loginGuard } from './login-guard.js';

@@ -12,6 +12,7 @@ import { registerCallbacks } from '../../src/cli/register-callbacks.js';
 import { freePort } from '../../src/devserver/dev-server.js';
 import { startProcess, type RunningProcess } from '../../src/devserver/processes.js';
 import { DEFAULT_APP, DEFAULT_USER, type SeedDevice } from '../../src/simulator/index.js';
+import { loginGuardWorkflowId } from '../../src/temporal/login-guard.js';
 import {
   DEFAULT_ACCOUNT,
   jobRequest,
@@ -150,7 +151,12 @@ describe('secrets', () => {
       ...Object.fromEntries([...devicePasswords.values()].map((pw, i) => [`device credential #${i}`, pw])),
     };
 
-    const workflowIds = [jobId, ...result.requests.map((r) => r.workflowId)];
+    // The login guard the worker process took its permits from is searched too.
+    const workflowIds = [
+      jobId,
+      ...result.requests.map((r) => r.workflowId),
+      loginGuardWorkflowId(DEFAULT_USER.username),
+    ];
     const dump = await dumpWorkflows(temporal.client, workflowIds);
     // Processes flush their last lines when they stop.
     await webhook.kill('SIGTERM');

@@ -323,7 +323,7 @@ describe('client auth against hand-made answers', () => {
       expect(error).toBeInstanceOf(ThingSpaceAuthError);
       expect(error).toMatchObject({ operation: 'oauth token', errorCode: 'invalid_client', retryable: false });
     }
-    expect(client.consecutiveLoginFailures).toBe(0);
+    expect((await client.loginGuardState()).failures).toBe(0);
     expect(fake?.count('/m2m/v1/session/login')).toBe(0);
   });
 

@@ -14,11 +14,14 @@ import {
   ThingSpaceClient,
   type ThingSpaceClientOptions,
   type ThingSpaceConfigInput,
+  InProcessLoginGuard,
+  LOGIN_BLOCKED_RETRY_MS,
   ThingSpaceLoginBlockedError,
   ThingSpaceNetworkError,
   ThingSpaceRateLimitError,
   ThingSpaceRequestError,
   ThingSpaceServerError,
+  ThingSpaceTimeoutError,
   ThingSpaceValidationError,
 } from '../../src/thingspace/index.js';
 import { failure as failureOf } from '../harness/failure.js';
@@ -147,7 +150,7 @@ describe('token and session lifecycle', () => {
     expect(count('ThingSpace bearer rejected')).toBe(0);
   });
 
-  it('stops logging in after 2 failures, far from the lockout at 5, until reset', async () => {
+  it('stops logging in after 2 refusals, far from the lockout at 5, and backs off for 5 minutes until reset', async () => {
     const c = client({ password: 'wrong-password' });
     const first = await failure(c.listCallbacks());
     expect(first).toBeInstanceOf(ThingSpaceRequestError);
@@ -159,12 +162,21 @@ describe('token and session lifecycle', () => {
     for (let i = 0; i < 10; i++) {
       const blocked = await failure(c.listCallbacks());
       expect(blocked).toBeInstanceOf(ThingSpaceLoginBlockedError);
-      expect(blocked.retryable).toBe(false);
+      // Retryable after a long pause: the activity backs off instead of failing the job.
+      expect(blocked).toMatchObject({ retryable: true, retryAfterMs: LOGIN_BLOCKED_RETRY_MS });
     }
     expect(sim.admin.lockout(DEFAULT_USER.username)).toEqual({ locked: false, failedLogins: 2 });
-    c.updateCredentials({ username: DEFAULT_USER.username, password: DEFAULT_USER.password });
+    expect(await c.loginGuardState()).toMatchObject({
+      failures: 2,
+      limit: 2,
+      outstanding: 0,
+      blocked: true,
+      lastRefusal: { errorCode: 'UnifiedWebService.AUTHENTICATION_FAILED.Login.InvalidCredentials' },
+    });
+    await c.updateCredentials({ username: DEFAULT_USER.username, password: DEFAULT_USER.password });
     await expect(c.listCallbacks()).resolves.toBeDefined();
     expect(sim.admin.lockout(DEFAULT_USER.username)).toEqual({ locked: false, failedLogins: 0 });
+    expect(await c.loginGuardState()).toMatchObject({ failures: 0, blocked: false, blockedSince: null });
   });
 
   it('never reaches the lockout even at the highest allowed bound, nor with concurrent callers', async () => {
@@ -173,19 +185,53 @@ describe('token and session lifecycle', () => {
     expect(sim.admin.lockout(DEFAULT_USER.username).failedLogins).toBe(1);
     for (let i = 0; i < 10; i++) await failure(c.listCallbacks());
     expect(sim.admin.lockout(DEFAULT_USER.username)).toEqual({ locked: false, failedLogins: 4 });
-    expect(c.consecutiveLoginFailures).toBe(4);
-    c.resetLoginGuard();
+    expect((await c.loginGuardState()).failures).toBe(4);
+    await c.resetLoginGuard();
     await failure(c.listCallbacks());
     expect(sim.admin.lockout(DEFAULT_USER.username).failedLogins).toBe(5); // only an explicit reset allows it
   });
 
-  it('does not count refusals that never reached the credential check', async () => {
+  it('three clients sharing one in-process guard make at most `limit` failed logins together', async () => {
+    const guard = new InProcessLoginGuard();
+    const clients = [1, 2, 3].map(() => client({ password: 'wrong-password' }, { loginGuard: guard }));
+    const errors = await Promise.all(clients.flatMap((c) => [1, 2, 3].map(() => failure(c.listCallbacks()))));
+    expect(sim.admin.lockout(DEFAULT_USER.username)).toEqual({ locked: false, failedLogins: 2 });
+    expect(errors.filter((e) => e instanceof ThingSpaceLoginBlockedError).length).toBeGreaterThan(0);
+    expect(errors.every((e) => e instanceof ThingSpaceLoginBlockedError || e instanceof ThingSpaceRequestError)).toBe(
+      true,
+    );
+  });
+
+  it('does not count 5xx answers to the login: they stay retryable and never block', async () => {
     const c = client({ password: 'wrong-password' });
-    sim.admin.scheduleFault({ kind: '5xx', route: 'login', count: 3, status: 503 });
-    for (let i = 0; i < 3; i++) {
-      expect(await failure(c.listCallbacks())).toMatchObject({ status: 503, retryable: true });
+    sim.admin.scheduleFault({ kind: '5xx', route: 'login', count: 2, status: 503 });
+    sim.admin.scheduleFault({ kind: '5xx', route: 'login', count: 2, status: 500 });
+    sim.admin.scheduleFault({ kind: '5xx', route: 'login', count: 2, status: 502 });
+    for (let i = 0; i < 6; i++) {
+      const error = await failure(c.listCallbacks());
+      expect(error).toBeInstanceOf(ThingSpaceServerError);
+      expect(error.retryable).toBe(true);
     }
-    expect(c.consecutiveLoginFailures).toBe(0);
+    expect(await c.loginGuardState()).toMatchObject({ failures: 0, outstanding: 0, blocked: false });
+    expect(sim.admin.lockout(DEFAULT_USER.username).failedLogins).toBe(0);
+  });
+
+  it('does not count login timeouts: after three of them the next login goes through', async () => {
+    const c = client({ timeouts: { authMs: 100 } });
+    await c.listCallbacks(); // bearer and session in hand
+    sim.admin.expireTokens('sessions');
+    sim.admin.setConfig({ faults: { latencyMs: 400 } });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const error = await failure(c.listCallbacks());
+        expect(error).toBeInstanceOf(ThingSpaceTimeoutError);
+        expect(error).toMatchObject({ operation: 'session login', retryable: true });
+      }
+      expect(await c.loginGuardState()).toMatchObject({ failures: 0, outstanding: 0, blocked: false });
+    } finally {
+      sim.admin.setConfig({ faults: { latencyMs: 0 } });
+    }
+    await expect(c.listCallbacks()).resolves.toBeDefined();
   });
 
   it('logs out, and the next call logs in again', async () => {

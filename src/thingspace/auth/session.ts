@@ -1,42 +1,44 @@
-import { ThingSpaceError, ThingSpaceLoginBlockedError } from '../errors.js';
+import { ThingSpaceError, ThingSpaceHttpError } from '../errors.js';
 import type { HttpRequest } from '../http.js';
-import { errorFromResponse, parseSuccess } from '../responses.js';
+import { BEARER_FAULT_CODE, errorFromResponse, parseSuccess } from '../responses.js';
 import { DEFAULT_SESSION_TTL_SECONDS, SessionLoginResponseSchema } from '../schemas/auth.js';
 import type { BearerTokens } from './bearer.js';
 import type { AuthContext } from './context.js';
+import type { LoginOutcome } from './login-budget.js';
+import type { LoginGuard, LoginPermit } from './login-guard.js';
 import { abortable, SingleFlight } from './single-flight.js';
 
 const LOGIN = 'session login';
 
 /**
- * Whether a failed login may have counted against the account's five-strikes lockout. Free are failures to get a
- * bearer (the login was never sent) and clear refusals that never reached the credential check: connection
- * refused, 429, 502, 503. Everything else counts, including ambiguous timeouts.
+ * How a failed login counts against ThingSpace's five-strikes lockout. Only a credential refusal counts: the login
+ * was answered with a 4xx other than 408 and 429 (e.g. AUTHENTICATION_FAILED). Everything else is transient and
+ * changes nothing: timeouts, network errors, 5xx, 408, 429, and any failure to get or present a bearer (the login
+ * never reached the credential check).
  */
-function mayCountAsFailedLogin(error: unknown): boolean {
-  if (!(error instanceof ThingSpaceError)) return true;
-  if (error.operation !== LOGIN) return false;
-  return !(error.retryable && !error.ambiguous);
+export function loginOutcomeOf(error: unknown): Exclude<LoginOutcome, 'success'> {
+  if (!(error instanceof ThingSpaceHttpError) || error.operation !== LOGIN) return 'transient';
+  const status = error.status ?? 0;
+  if (status < 400 || status >= 500 || status === 408 || status === 429) return 'transient';
+  if (error.errorCode === BEARER_FAULT_CODE || error.errorCode === '900902') return 'transient';
+  return 'refused';
 }
 
 /**
  * The M2M session token (`VZ-M2M-Token`). One login serves all concurrent callers; the token is renewed before its
- * idle expiry; consecutive failed logins are counted and, at the configured bound (< 5), further logins are refused
- * until `resetGuard()`, so a wrong password can never lock the account.
+ * idle expiry; every login attempt takes a permit from the login guard and reports its outcome, so that credential
+ * refusals stop at the configured bound (< 5) for the whole deployment and a wrong password can never lock the
+ * account.
  */
 export class Sessions {
   private cached: { token: string; ttlMs: number; renewAt: number } | undefined;
   private readonly flight = new SingleFlight<string>();
-  private failures = 0;
 
   constructor(
     private readonly ctx: AuthContext,
     private readonly bearer: BearerTokens,
+    readonly guard: LoginGuard,
   ) {}
-
-  get consecutiveLoginFailures(): number {
-    return this.failures;
-  }
 
   /** The current session token if one is held and not due for renewal (no login is attempted). */
   current(): string | undefined {
@@ -70,36 +72,39 @@ export class Sessions {
     this.cached = undefined;
   }
 
-  resetGuard(): void {
-    this.failures = 0;
-  }
-
   private renewAt(ttlMs: number): number {
     return this.ctx.now() + ttlMs - Math.min(this.ctx.config().sessionRenewMarginMs, ttlMs / 2);
   }
 
   private async login(): Promise<string> {
-    const config = this.ctx.config();
-    if (this.failures >= config.maxConsecutiveLoginFailures) {
-      throw new ThingSpaceLoginBlockedError(
-        `session login refused: the last ${this.failures} logins failed and ThingSpace locks the account after 5; ` +
-          'fix the credentials, then reset the login guard',
-        { operation: LOGIN, retryable: false },
-      );
-    }
+    const limit = this.ctx.config().maxConsecutiveLoginFailures;
+    // Not the caller's signal: the login is shared, and the guard bounds its own wait.
+    const permit = await this.guard.acquire({ limit });
+    let token: string;
     try {
-      const token = await this.attemptLogin();
-      this.failures = 0;
-      return token;
+      token = await this.attemptLogin();
     } catch (error) {
-      if (mayCountAsFailedLogin(error)) {
-        this.failures += 1;
-        this.ctx.log.warn('ThingSpace session login failed', {
-          consecutiveFailures: this.failures,
-          limit: config.maxConsecutiveLoginFailures,
-        });
-      }
+      const outcome = loginOutcomeOf(error);
+      // Only the code is kept (it is shown to operators), redacted and bounded like any other error detail.
+      const code = error instanceof ThingSpaceError ? error.errorCode : undefined;
+      const errorCode = code === undefined ? undefined : this.ctx.redactor.redact(code).slice(0, 200);
+      await this.settle(permit, outcome, errorCode);
+      if (outcome === 'refused') this.ctx.log.warn('ThingSpace session login refused', { errorCode, limit });
       throw error;
+    }
+    await this.settle(permit, 'success');
+    return token;
+  }
+
+  /** A guard that cannot be told keeps the lease until it expires; the login's own result still stands. */
+  private async settle(permit: LoginPermit, outcome: LoginOutcome, errorCode?: string): Promise<void> {
+    try {
+      await permit.settle(outcome, errorCode);
+    } catch (error) {
+      this.ctx.log.warn('ThingSpace login guard could not record a login outcome', {
+        outcome,
+        error: error instanceof Error ? error.name : 'unknown',
+      });
     }
   }
 
