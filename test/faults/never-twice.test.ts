@@ -37,10 +37,14 @@ const HOUR = 60 * MINUTE;
 /** Waits for `probe` to hold, checking as Temporal's state changes; fails with `what` after `ms` of real time. */
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
   const until = Date.now() + ms;
+  let last: unknown;
   for (;;) {
-    const value = await probe().catch(() => undefined);
+    const value = await probe().catch((err: unknown) => {
+      last = err;
+      return undefined;
+    });
     if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what} (last error: ${String(last)})`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -140,7 +144,9 @@ describe('fault: the answer to a 10,000-device activate is lost; activations tak
         expect((await request.query(requestProgressQuery)).phase).toBe('awaiting-evidence');
 
         // Six hours pass for ThingSpace: every activation completes and its callbacks go out (to the inbox).
+        // (Completion times are rounded up to 10-minute steps, so the last ones fall just after 6 hours.)
         for (let t = 0; t < 6 * HOUR; t += 30 * MINUTE) await scheduler.advance(30 * MINUTE);
+        await scheduler.runAll();
         const result = await handle.result();
         return { result, report: await fullReport(activation, jobId) };
       });
@@ -297,7 +303,8 @@ describe('fault: cancelling the job while a lost answer is being watched, and a 
         taskQueue,
         fixture.thingspace,
         async () => {
-          // Chunks of 10 (lost: watched), 5 and 5 (accepted, one of them terminated), then 10 more lost.
+          // Two chunks of 10: the first one's answer is lost (watched), the second is accepted and then terminated.
+          fixture.sim.admin.scheduleFault({ kind: 'ambiguous-drop', route: 'activate', count: 1 });
           const { handle } = await activation.startJob(
             jobRequest(jobId, seeds.slice(0, 20), {
               maxDevicesPerRequest: 10,
@@ -314,6 +321,9 @@ describe('fault: cancelling the job while a lost answer is being watched, and a 
             return progress.requests.find((r) => r.requestIdKnown);
           });
           await temporal.client.workflow.getHandle(accepted.workflowId).terminate('operator terminated it');
+          await eventually('the job to notice', async () =>
+            (await activation.progress(jobId)).requests.some((r) => r.failure) ? true : undefined,
+          );
           await handle.cancel();
           const result = await handle.result();
           const terminatedRows = (await fullReport(activation, jobId)).filter((r) => r.reason?.includes('ended'));
