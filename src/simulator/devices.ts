@@ -17,6 +17,8 @@ export class DeviceStore {
   private readonly all: SimDevice[] = [];
   private readonly byIdentifier = new Map<string, SimDevice>();
   private nextInternalId = FIRST_INTERNAL_ID;
+  /** `devices/actions/list` calls served, so tests and the benchmark can show what a check or poll cost. */
+  private listCallCount = 0;
 
   constructor(private readonly ctx: SimContext) {}
 
@@ -76,16 +78,30 @@ export class DeviceStore {
     return this.all.length;
   }
 
-  /** Oldest first; the page starts after `largestDeviceIdSeen`, ThingSpace's cursor. */
+  get listCalls(): number {
+    return this.listCallCount;
+  }
+
+  /**
+   * Oldest first; the page starts after `largestDeviceIdSeen`, ThingSpace's cursor. Every filter of the request
+   * applies (all of them together); kinds and states compare case-insensitively, as real payloads mix spellings.
+   */
   list(
     filter: DevicesListRequest,
     accountNames: readonly string[],
     pageSize: number,
     pendingState: string | null,
   ): ListPage {
+    this.listCallCount++;
     const limit = Math.max(1, Math.min(pageSize, filter.maxNumberOfDevices ?? pageSize));
     const after = filter.largestDeviceIdSeen === undefined ? 0 : Number(filter.largestDeviceIdSeen);
     const matches = this.matcher(filter, accountNames, pendingState);
+    if (filter.deviceId) {
+      // A look-up by identifier reads the index: its cost must not grow with the account.
+      const device = this.get(filter.deviceId);
+      const hit = device !== undefined && device.internalId > after && matches(device);
+      return { devices: hit ? [device] : [], hasMoreData: false };
+    }
     const devices: SimDevice[] = [];
     for (let i = this.firstIndexAfter(after); i < this.all.length; i++) {
       const device = this.all[i] as SimDevice;
@@ -116,31 +132,35 @@ export class DeviceStore {
     const state = filter.currentState ? normalizeState(filter.currentState) : undefined;
     const earliest = filter.earliest ? Date.parse(filter.earliest) : undefined;
     const latest = filter.latest ? Date.parse(filter.latest) : undefined;
-    const identifierFilters = filter.filter?.deviceIdentifierFilters ?? [];
+    const deviceId = filter.deviceId;
+    const identifierFilters = (filter.filter?.deviceIdentifierFilters ?? []).map((f) => ({
+      ...f,
+      kind: f.kind.toLowerCase(),
+    }));
+    const customFields = (filter.customFields ?? []).map((f) => ({ key: f.key.toLowerCase(), value: f.value }));
+    // Cheap tests first: a filtered scan runs this over every device after the cursor.
     return (d) => {
       if (!d.inAccount || !accounts.has(d.accountName)) return false;
-      if (
-        filter.deviceId &&
-        !d.deviceIds.some((id) => kindIs(id, filter.deviceId!.kind) && id.id === filter.deviceId!.id)
-      ) {
+      if (filter.groupName !== undefined && !d.groupNames.includes(filter.groupName)) return false;
+      if (filter.servicePlan !== undefined && d.servicePlan !== filter.servicePlan) return false;
+      if (state !== undefined && normalizeState(displayState(d, pendingState)) !== state) return false;
+      if (deviceId && !d.deviceIds.some((id) => kindIs(id, deviceId.kind) && id.id === deviceId.id)) return false;
+      // Custom field names (`CustomField1` …) compare case-insensitively, values exactly; every pair must match.
+      if (customFields.some((f) => !d.customFields.some((c) => c.key.toLowerCase() === f.key && c.value === f.value))) {
         return false;
       }
-      if (state && normalizeState(displayState(d, pendingState)) !== state) return false;
-      if (filter.servicePlan && d.servicePlan !== filter.servicePlan) return false;
-      if (filter.groupName && !d.groupNames.includes(filter.groupName)) return false;
-      const created = Date.parse(d.createdAt);
-      if (earliest !== undefined && created < earliest) return false;
-      if (latest !== undefined && created > latest) return false;
-      if (filter.customFields?.some((f) => !d.customFields.some((c) => c.key === f.key && c.value === f.value))) {
-        return false;
+      if (earliest !== undefined || latest !== undefined) {
+        const created = Date.parse(d.createdAt);
+        if (earliest !== undefined && created < earliest) return false;
+        if (latest !== undefined && created > latest) return false;
       }
       return identifierFilters.every((f) =>
         d.deviceIds.some(
           (id) =>
-            kindIs(id, f.kind) &&
-            (f.contains === undefined || id.id.includes(f.contains)) &&
             (f.startswith === undefined || id.id.startsWith(f.startswith)) &&
-            (f.endswith === undefined || id.id.endsWith(f.endswith)),
+            (f.endswith === undefined || id.id.endsWith(f.endswith)) &&
+            (f.contains === undefined || id.id.includes(f.contains)) &&
+            id.kind.toLowerCase() === f.kind,
         ),
       );
     };
