@@ -1,0 +1,64 @@
+/**
+ * The heartbeat cursor of a device look-up: what a retry of the activity needs to go on where the last attempt
+ * stopped. Sets are bitmaps (base64), so a cursor for 1,000,000 devices is about 170 KB and for 10,000 under 2 KB;
+ * found devices themselves are kept only up to a small budget and looked up again otherwise.
+ */
+import { z } from 'zod';
+
+export const ScanCursorSchema = z.object({
+  v: z.literal(1),
+  /** LookupPlan.fingerprint: a cursor is only valid for the plan it was written for. */
+  plan: z.string(),
+  /** Units finished (bitmap over unit indexes). */
+  done: z.string(),
+  /** Scans under way: unit index → `largestDeviceIdSeen` of their next page. */
+  open: z.record(z.string(), z.string()),
+  /** Devices found so far (bitmap over the input's indexes). */
+  found: z.string(),
+  /** Some of the found devices as listed, [input index, device]: these need no second look-up. */
+  kept: z.array(z.tuple([z.number().int().nonnegative(), z.unknown()])),
+  /** List calls made by all attempts so far. */
+  listCalls: z.number().int().nonnegative(),
+});
+export type ScanCursor = z.infer<typeof ScanCursorSchema>;
+
+/** A fixed-size set of small integers that serialises compactly. */
+export class BitSet {
+  private readonly bits: Uint8Array;
+  private count = 0;
+
+  constructor(readonly capacity: number) {
+    this.bits = new Uint8Array(Math.ceil(capacity / 8));
+  }
+
+  static decode(capacity: number, encoded: string): BitSet | undefined {
+    const set = new BitSet(capacity);
+    const bytes = Buffer.from(encoded, 'base64');
+    if (bytes.length !== set.bits.length) return undefined;
+    set.bits.set(bytes);
+    for (let i = 0; i < capacity; i++) if (set.has(i)) set.count++;
+    return set;
+  }
+
+  has(i: number): boolean {
+    return ((this.bits[i >> 3] as number) & (1 << (i & 7))) !== 0;
+  }
+
+  add(i: number): void {
+    if (this.has(i)) return;
+    this.bits[i >> 3] = (this.bits[i >> 3] as number) | (1 << (i & 7));
+    this.count++;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  *values(): Iterable<number> {
+    for (let i = 0; i < this.capacity; i++) if (this.has(i)) yield i;
+  }
+
+  encode(): string {
+    return Buffer.from(this.bits).toString('base64');
+  }
+}
