@@ -160,6 +160,7 @@ export function planLookup(devices: readonly DeviceRef[], options: PlanOptions =
   }
   const hash = createHash('sha256');
   hash.update(`${devices.length}|${fallbackFrom}|`);
+  for (const ref of devices) hash.update(`${deviceKey(ref.deviceIds) ?? ref.key}\n`);
   for (const unit of all) hash.update(`${JSON.stringify(unit)}\n`);
   return {
     units: all,

@@ -19,6 +19,8 @@ export class DeviceStore {
   private nextInternalId = FIRST_INTERNAL_ID;
   /** `devices/actions/list` calls served, so tests and the benchmark can show what a check or poll cost. */
   private listCallCount = 0;
+  /** Per identifier kind, the devices sorted by that identifier: prefix filters read a range, not every device. */
+  private readonly prefixIndex = new Map<string, { ids: string[]; devices: SimDevice[] }>();
 
   constructor(private readonly ctx: SimContext) {}
 
@@ -53,6 +55,7 @@ export class DeviceStore {
     };
     this.all.push(device);
     for (const id of device.deviceIds) this.byIdentifier.set(keyOf(id), device);
+    this.prefixIndex.clear();
     return device;
   }
 
@@ -103,13 +106,42 @@ export class DeviceStore {
       return { devices: hit ? [device] : [], hasMoreData: false };
     }
     const devices: SimDevice[] = [];
-    for (let i = this.firstIndexAfter(after); i < this.all.length; i++) {
-      const device = this.all[i] as SimDevice;
+    for (const device of this.candidates(filter, after)) {
       if (!matches(device)) continue;
       if (devices.length === limit) return { devices, hasMoreData: true };
       devices.push(device);
     }
     return { devices, hasMoreData: false };
+  }
+
+  /** Devices after the cursor, oldest first, that may match: a narrow `startswith` filter reads its index range. */
+  private *candidates(filter: DevicesListRequest, after: number): Iterable<SimDevice> {
+    const prefixed = filter.filter?.deviceIdentifierFilters.find((f) => f.startswith !== undefined);
+    const range = prefixed ? this.prefixRange(prefixed.kind.toLowerCase(), prefixed.startswith as string) : undefined;
+    if (range && range.length < this.all.length / 4) {
+      const sorted = [...new Set(range)]
+        .filter((d) => d.internalId > after)
+        .sort((a, b) => a.internalId - b.internalId);
+      yield* sorted;
+      return;
+    }
+    for (let i = this.firstIndexAfter(after); i < this.all.length; i++) yield this.all[i] as SimDevice;
+  }
+
+  private prefixRange(kind: string, prefix: string): SimDevice[] {
+    let index = this.prefixIndex.get(kind);
+    if (!index) {
+      const entries: [string, SimDevice][] = [];
+      for (const d of this.all)
+        for (const id of d.deviceIds) if (id.kind.toLowerCase() === kind) entries.push([id.id, d]);
+      entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      index = { ids: entries.map((e) => e[0]), devices: entries.map((e) => e[1]) };
+      this.prefixIndex.set(kind, index);
+    }
+    const from = lowerBound(index.ids, prefix);
+    let to = from;
+    while (to < index.ids.length && (index.ids[to] as string).startsWith(prefix)) to++;
+    return index.devices.slice(from, to);
   }
 
   private firstIndexAfter(internalId: number): number {
@@ -165,6 +197,17 @@ export class DeviceStore {
       );
     };
   }
+}
+
+function lowerBound(sorted: readonly string[], value: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as string) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export function displayState(d: SimDevice, pendingState: string | null): string {
