@@ -7,23 +7,22 @@
 import { Context } from '@temporalio/activity';
 import type { ThingSpaceClient } from '../thingspace/client.js';
 import { buildDeviceKeyIndex, deviceKey, matchDeviceKey } from '../thingspace/schemas/device-key.js';
-import {
-  type Device,
-  type DevicesListRequest,
-  DeviceSchema,
-  deviceState,
-  normalizeState,
-} from '../thingspace/schemas/devices.js';
+import { type Device, type DevicesListRequest, deviceState, normalizeState } from '../thingspace/schemas/devices.js';
+import { deviceFromProfile, profileOf } from './device-profile.js';
 import { heartbeatProgress } from './heartbeat.js';
 import { type LookupPlan, type LookupUnit, lookupIds, planLookup, type PlanOptions } from './lookup-plan.js';
-import { BitSet, type ScanCursor, ScanCursorSchema } from './scan-cursor.js';
+import { BitSet, ProfileIndex, type ScanCursor, ScanCursorSchema } from './scan-cursor.js';
 import type { DeviceRef } from './types.js';
 
 /** List calls in flight at once: look-ups are small, but ThingSpace's list rate limit is undocumented. */
 export const DEFAULT_LIST_CONCURRENCY = 4;
 
-/** JSON characters of found devices carried in the heartbeat; the others are looked up again after a retry. */
-const KEPT_BUDGET_CHARS = 32 * 1024;
+/**
+ * Characters of device profiles the heartbeat carries (devices in the same state share one profile); devices
+ * beyond it are looked up again after a retry. Well under Temporal's 512 KB payload warning.
+ */
+const PROFILE_BUDGET_CHARS = 128 * 1024;
+const MAX_PROFILES = 65_535;
 
 export interface ScanOptions extends PlanOptions {
   /**
@@ -47,7 +46,10 @@ export interface LookupResult {
   resumed: boolean;
 }
 
-/** The job's devices as listed by ThingSpace, by canonical key; devices not in the account are absent. */
+/**
+ * The job's devices as listed by ThingSpace, by canonical key; devices not in the account are absent. Each device
+ * carries its identifiers, carrier information (state, service plan) and IP address (see device-profile.ts).
+ */
 export async function scanAccount(
   client: ThingSpaceClient,
   accountName: string,
@@ -99,8 +101,10 @@ class Lookup {
   private found: BitSet;
   private open = new Map<number, string>();
   private readonly listed = new Map<number, Device>();
-  private kept = new Map<number, Device>();
-  private keptChars = 0;
+  private profiles: string[] = [];
+  private readonly profileNumber = new Map<string, number>();
+  private profileChars = 0;
+  private kept: ProfileIndex;
   listCalls = 0;
   priorCalls = 0;
 
@@ -119,6 +123,7 @@ class Lookup {
     this.state = options.onlyState === undefined ? undefined : normalizeState(options.onlyState);
     this.done = new BitSet(plan.units.length);
     this.found = new BitSet(devices.length);
+    this.kept = new ProfileIndex(devices.length);
   }
 
   /** Takes over a previous attempt's cursor when it was written for this plan. */
@@ -128,17 +133,20 @@ class Lookup {
     const cursor = parsed.data;
     const done = BitSet.decode(this.plan.units.length, cursor.done);
     const found = BitSet.decode(this.devices.length, cursor.found);
-    if (!done || !found) return false;
-    const forgotten = found.size - cursor.kept.length;
+    const kept = ProfileIndex.decode(this.devices.length, cursor.kept);
+    if (!done || !found || !kept) return false;
+    const restored = new Map<number, Device>();
+    for (const member of found.values()) {
+      const profile = cursor.profiles[(kept.of[member] as number) - 1];
+      const device = profile === undefined ? undefined : deviceFromProfile(profile, this.ref(member).deviceIds);
+      if (device) restored.set(member, device);
+    }
     // Looking forgotten devices up again costs a call each; past what the cursor saved, starting over is cheaper.
-    if (forgotten > cursor.listCalls) return false;
+    if (found.size - restored.size > cursor.listCalls) return false;
     this.done = done;
     this.found = found;
     this.open = new Map(Object.entries(cursor.open).map(([unit, next]) => [Number(unit), next]));
-    for (const [member, raw] of cursor.kept) {
-      const device = DeviceSchema.safeParse(raw);
-      if (device.success && found.has(member)) this.keep(member, device.data);
-    }
+    for (const [member, device] of restored) this.keep(member, device);
     this.priorCalls = cursor.listCalls;
     return true;
   }
@@ -147,7 +155,7 @@ class Lookup {
   async refetchForgotten(): Promise<void> {
     const members = [...this.found.values()].filter((m) => !this.listed.has(m));
     await this.pool(members, async (member) => {
-      for (const id of lookupIds(this.devices[member] as DeviceRef)) {
+      for (const id of lookupIds(this.ref(member))) {
         await this.list({ accountName: this.accountName, deviceId: id });
         if (this.listed.has(member)) return;
       }
@@ -169,6 +177,10 @@ class Lookup {
       if (device) found.set(key, device);
     }
     return found;
+  }
+
+  private ref(member: number): DeviceRef {
+    return this.devices[member] as DeviceRef;
   }
 
   private allFound(): boolean {
@@ -226,11 +238,23 @@ class Lookup {
     this.keep(member, device);
   }
 
+  /** Keeps the device as its profile, which the result and (within the budget) the heartbeat carry. */
   private keep(member: number, device: Device): void {
-    this.listed.set(member, device);
-    if (this.kept.has(member) || this.keptChars >= KEPT_BUDGET_CHARS) return;
-    this.kept.set(member, device);
-    this.keptChars += JSON.stringify(device).length;
+    const given = this.ref(member).deviceIds;
+    const profile = profileOf(device, given);
+    this.listed.set(member, deviceFromProfile(profile, given) as Device);
+    let number = this.profileNumber.get(profile);
+    if (number === undefined) {
+      if (this.profileChars + profile.length > PROFILE_BUDGET_CHARS || this.profiles.length >= MAX_PROFILES) {
+        this.kept.of[member] = 0;
+        return;
+      }
+      this.profiles.push(profile);
+      this.profileChars += profile.length;
+      number = this.profiles.length;
+      this.profileNumber.set(profile, number);
+    }
+    this.kept.of[member] = number;
   }
 
   private beat(): void {
@@ -240,7 +264,8 @@ class Lookup {
       done: this.done.encode(),
       open: Object.fromEntries([...this.open].map(([u, next]) => [String(u), next])),
       found: this.found.encode(),
-      kept: [...this.kept],
+      profiles: this.profiles,
+      kept: this.kept.encode(),
       listCalls: this.priorCalls + this.listCalls,
     };
     heartbeatProgress(cursor);

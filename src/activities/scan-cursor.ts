@@ -15,12 +15,37 @@ export const ScanCursorSchema = z.object({
   open: z.record(z.string(), z.string()),
   /** Devices found so far (bitmap over the input's indexes). */
   found: z.string(),
-  /** Some of the found devices as listed, [input index, device]: these need no second look-up. */
-  kept: z.array(z.tuple([z.number().int().nonnegative(), z.unknown()])),
+  /** Distinct profiles of the found devices kept (device-profile.ts). */
+  profiles: z.array(z.string()),
+  /** Per input index, 1 + its profile's index (0: not kept), as base64 little-endian uint16. */
+  kept: z.string(),
   /** List calls made by all attempts so far. */
   listCalls: z.number().int().nonnegative(),
 });
 export type ScanCursor = z.infer<typeof ScanCursorSchema>;
+
+/** Per-device profile numbers (0 = none), up to 65,535 profiles. */
+export class ProfileIndex {
+  readonly of: Uint16Array;
+
+  constructor(readonly capacity: number) {
+    this.of = new Uint16Array(capacity);
+  }
+
+  static decode(capacity: number, encoded: string): ProfileIndex | undefined {
+    const index = new ProfileIndex(capacity);
+    const bytes = Buffer.from(encoded, 'base64');
+    if (bytes.length !== capacity * 2) return undefined;
+    for (let i = 0; i < capacity; i++) index.of[i] = bytes.readUInt16LE(i * 2);
+    return index;
+  }
+
+  encode(): string {
+    const bytes = Buffer.alloc(this.capacity * 2);
+    for (let i = 0; i < this.capacity; i++) bytes.writeUInt16LE(this.of[i] as number, i * 2);
+    return bytes.toString('base64');
+  }
+}
 
 /** A fixed-size set of small integers that serialises compactly. */
 export class BitSet {

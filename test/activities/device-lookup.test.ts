@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { lookupDevices, scanAccount, type LookupResult } from '../../src/activities/device-scan.js';
 import { planLookup } from '../../src/activities/lookup-plan.js';
+import { BitSet, type ScanCursor } from '../../src/activities/scan-cursor.js';
 import type { DeviceRef } from '../../src/activities/types.js';
 import type { SeedDevice } from '../../src/simulator/index.js';
 import { deviceKey } from '../../src/thingspace/schemas/device-key.js';
@@ -201,17 +202,47 @@ describe('a look-up interrupted by a failed list call resumes from its heartbeat
     expectFound(retry.value.found, numbers);
   });
 
-  it('dense prefix scans: a retry costs at most one uninterrupted look-up', async () => {
-    // Three runs of 2,000 consecutive devices: prefix scans of a few pages each, one at a time. The cursor cannot
-    // hold 2,500 found devices: looking them up again would cost more than starting over, so the retry starts over.
+  it('dense prefix scans: calls before + calls after = the uninterrupted look-up', async () => {
+    // Three runs of 2,000 consecutive devices: prefix scans of a few pages each, one at a time.
     const numbers = [1_000, 9_000, 15_000].flatMap((start) => Array.from({ length: 2_000 }, (_, i) => start + i));
-    const { whole, callsBefore, retry } = await interruptAndResume(numbers, 5, { concurrency: 1 });
+    const { whole, callsBefore, retry, cursorChars } = await interruptAndResume(numbers, 5, { concurrency: 1 });
     expect(callsBefore).toBe(5);
-    expect(retry.calls).toBeLessThanOrEqual(whole.calls);
+    expect(retry.value.resumed).toBe(true);
+    expect(callsBefore + retry.calls).toBe(whole.calls);
     expectFound(retry.value.found, numbers);
+    // 2,500 found devices in five states: five profiles and two bytes a device.
+    expect(cursorChars).toBeLessThan(20_000);
     console.log(
-      `6,000 devices in prefix scans: ${whole.calls} calls whole; failed after ${callsBefore}, retry made ${retry.calls}`,
+      `6,000 devices in prefix scans: ${whole.calls} calls whole; failed after ${callsBefore}, retry made ${retry.calls} (cursor ${cursorChars} chars)`,
     );
+  });
+
+  it('found devices the cursor could not keep are looked up again, one call each', async () => {
+    // 20 unknown IMEIs that sort first (nothing found by the first 20 calls), then 40 devices of the account.
+    const unknown = Array.from({ length: 20 }, (_, i) => ({ kind: 'imei', id: `${10 + i}0000000000000` }));
+    const numbers = scattered(40, ACCOUNT_SIZE, 3);
+    const devices = [
+      ...unknown.map((id) => ({ key: deviceKey([id])!, deviceIds: [id] })),
+      ...numbers.map((n) => ref(accountDevice(n))),
+    ];
+    const run = (heartbeatDetails?: unknown, onHeartbeat?: (d: unknown, count: number) => void) =>
+      runActivity(() => lookupDevices(fixture.thingspace, DEFAULT_ACCOUNT, devices, { concurrency: 1 }), {
+        heartbeatDetails,
+        ...(onHeartbeat && { onHeartbeat }),
+      });
+    const whole = await countListCalls(fixture.sim, () => run().result);
+    const first = run(undefined, (_d, count) => {
+      if (count === 25) fixture.sim.admin.scheduleFault({ kind: '5xx', route: 'list', count: 1 });
+    });
+    await expect(first.result).rejects.toThrow(/503|unavailable/i);
+    const cursor = first.heartbeats.at(-1) as ScanCursor;
+    const forgotten = BitSet.decode(devices.length, cursor.found)!.size;
+    expect(forgotten).toBeGreaterThan(0);
+    // The cursor keeps no profiles: every device found before must be looked up again.
+    const retry = await countListCalls(fixture.sim, () => run({ ...cursor, profiles: [] }).result);
+    expect(retry.value.resumed).toBe(true);
+    expect(25 + retry.calls).toBe(whole.calls + forgotten);
+    expectFound(retry.value.found, numbers);
   });
 
   it('a cursor for another device list is ignored', async () => {
