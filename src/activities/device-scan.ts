@@ -23,6 +23,8 @@ export const DEFAULT_LIST_CONCURRENCY = 4;
  */
 const PROFILE_BUDGET_CHARS = 128 * 1024;
 const MAX_PROFILES = 65_535;
+/** Characters of the per-device profile numbers: past it (over ~190,000 devices) the cursor keeps no device. */
+const KEPT_INDEX_CHARS = 256 * 1024;
 
 export interface ScanOptions extends PlanOptions {
   /**
@@ -265,7 +267,7 @@ class Lookup {
       open: Object.fromEntries([...this.open].map(([u, next]) => [String(u), next])),
       found: this.found.encode(),
       profiles: this.profiles,
-      kept: this.kept.encode(),
+      kept: this.kept.encode(this.profiles.length, KEPT_INDEX_CHARS),
       listCalls: this.priorCalls + this.listCalls,
     };
     heartbeatProgress(cursor);

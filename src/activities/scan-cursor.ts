@@ -17,14 +17,17 @@ export const ScanCursorSchema = z.object({
   found: z.string(),
   /** Distinct profiles of the found devices kept (device-profile.ts). */
   profiles: z.array(z.string()),
-  /** Per input index, 1 + its profile's index (0: not kept), as base64 little-endian uint16. */
+  /** Per input index, 1 + its profile's index (0: not kept), base64 of uint8 or little-endian uint16; '' for none. */
   kept: z.string(),
   /** List calls made by all attempts so far. */
   listCalls: z.number().int().nonnegative(),
 });
 export type ScanCursor = z.infer<typeof ScanCursorSchema>;
 
-/** Per-device profile numbers (0 = none), up to 65,535 profiles. */
+/**
+ * Per-device profile numbers (0 = none), up to 65,535 profiles: one byte a device while there are at most 255
+ * profiles (devices in a handful of states and plans), two bytes otherwise.
+ */
 export class ProfileIndex {
   readonly of: Uint16Array;
 
@@ -34,13 +37,19 @@ export class ProfileIndex {
 
   static decode(capacity: number, encoded: string): ProfileIndex | undefined {
     const index = new ProfileIndex(capacity);
+    if (encoded === '') return index;
     const bytes = Buffer.from(encoded, 'base64');
-    if (bytes.length !== capacity * 2) return undefined;
-    for (let i = 0; i < capacity; i++) index.of[i] = bytes.readUInt16LE(i * 2);
+    if (bytes.length === capacity) index.of.set(bytes);
+    else if (bytes.length === capacity * 2) for (let i = 0; i < capacity; i++) index.of[i] = bytes.readUInt16LE(i * 2);
+    else return undefined;
     return index;
   }
 
-  encode(): string {
+  /** The encoding, or '' (nothing kept) when it would take more than `maxChars`. */
+  encode(profiles: number, maxChars: number): string {
+    const width = profiles <= 255 ? 1 : 2;
+    if (Math.ceil((this.capacity * width) / 3) * 4 > maxChars) return '';
+    if (width === 1) return Buffer.from(Uint8Array.from(this.of)).toString('base64');
     const bytes = Buffer.alloc(this.capacity * 2);
     for (let i = 0; i < this.capacity; i++) bytes.writeUInt16LE(this.of[i] as number, i * 2);
     return bytes.toString('base64');
