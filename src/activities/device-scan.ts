@@ -143,13 +143,13 @@ class Lookup {
       const device = profile === undefined ? undefined : deviceFromProfile(profile, this.ref(member).deviceIds);
       if (device) restored.set(member, device);
     }
+    this.priorCalls = cursor.listCalls;
     // Looking forgotten devices up again costs a call each; past what the cursor saved, starting over is cheaper.
     if (found.size - restored.size > cursor.listCalls) return false;
     this.done = done;
     this.found = found;
     this.open = new Map(Object.entries(cursor.open).map(([unit, next]) => [Number(unit), next]));
     for (const [member, device] of restored) this.keep(member, device);
-    this.priorCalls = cursor.listCalls;
     return true;
   }
 
