@@ -8,8 +8,12 @@ import { heartbeatProgress, withHeartbeat } from '../../src/activities/heartbeat
 import { runActivity } from './helpers.js';
 
 describe('withHeartbeat', () => {
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it('repeats the last progress reported instead of sending empty details', async () => {
     const run = runActivity(() =>
