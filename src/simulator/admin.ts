@@ -149,6 +149,11 @@ export class SimulatorAdmin {
     return this.core.faults.pending();
   }
 
+  /** `devices/actions/list` calls served since start (refused ones, by an injected fault, not counted). */
+  listCalls(): number {
+    return this.core.devices.listCalls;
+  }
+
   addDevices(devices: readonly SeedDevice[]): DeviceTruth[] {
     return devices.map((seed) => {
       this.core.accounts.add(seed.accountName);

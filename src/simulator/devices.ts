@@ -17,6 +17,10 @@ export class DeviceStore {
   private readonly all: SimDevice[] = [];
   private readonly byIdentifier = new Map<string, SimDevice>();
   private nextInternalId = FIRST_INTERNAL_ID;
+  /** `devices/actions/list` calls served, so tests and the benchmark can show what a check or poll cost. */
+  private listCallCount = 0;
+  /** Per identifier kind, the devices sorted by that identifier: prefix filters read a range, not every device. */
+  private readonly prefixIndex = new Map<string, { ids: string[]; devices: SimDevice[] }>();
 
   constructor(private readonly ctx: SimContext) {}
 
@@ -52,6 +56,7 @@ export class DeviceStore {
     };
     this.all.push(device);
     for (const id of device.deviceIds) this.byIdentifier.set(keyOf(id), device);
+    this.prefixIndex.clear();
     return device;
   }
 
@@ -77,24 +82,67 @@ export class DeviceStore {
     return this.all.length;
   }
 
-  /** Oldest first; the page starts after `largestDeviceIdSeen`, ThingSpace's cursor. */
+  get listCalls(): number {
+    return this.listCallCount;
+  }
+
+  /**
+   * Oldest first; the page starts after `largestDeviceIdSeen`, ThingSpace's cursor. Every filter of the request
+   * applies (all of them together); kinds and states compare case-insensitively, as real payloads mix spellings.
+   */
   list(
     filter: DevicesListRequest,
     accountNames: readonly string[],
     pageSize: number,
     pendingState: string | null,
   ): ListPage {
+    this.listCallCount++;
     const limit = Math.max(1, Math.min(pageSize, filter.maxNumberOfDevices ?? pageSize));
     const after = filter.largestDeviceIdSeen === undefined ? 0 : Number(filter.largestDeviceIdSeen);
     const matches = this.matcher(filter, accountNames, pendingState);
+    if (filter.deviceId) {
+      // A look-up by identifier reads the index: its cost must not grow with the account.
+      const device = this.get(filter.deviceId);
+      const hit = device !== undefined && device.internalId > after && matches(device);
+      return { devices: hit ? [device] : [], hasMoreData: false };
+    }
     const devices: SimDevice[] = [];
-    for (let i = this.firstIndexAfter(after); i < this.all.length; i++) {
-      const device = this.all[i] as SimDevice;
+    for (const device of this.candidates(filter, after)) {
       if (!matches(device)) continue;
       if (devices.length === limit) return { devices, hasMoreData: true };
       devices.push(device);
     }
     return { devices, hasMoreData: false };
+  }
+
+  /** Devices after the cursor, oldest first, that may match: a narrow `startswith` filter reads its index range. */
+  private *candidates(filter: DevicesListRequest, after: number): Iterable<SimDevice> {
+    const prefixed = filter.filter?.deviceIdentifierFilters.find((f) => f.startswith !== undefined);
+    const range = prefixed ? this.prefixRange(prefixed.kind.toLowerCase(), prefixed.startswith as string) : undefined;
+    if (range && range.length < this.all.length / 4) {
+      const sorted = [...new Set(range)]
+        .filter((d) => d.internalId > after)
+        .sort((a, b) => a.internalId - b.internalId);
+      yield* sorted;
+      return;
+    }
+    for (let i = this.firstIndexAfter(after); i < this.all.length; i++) yield this.all[i] as SimDevice;
+  }
+
+  private prefixRange(kind: string, prefix: string): SimDevice[] {
+    let index = this.prefixIndex.get(kind);
+    if (!index) {
+      const entries: [string, SimDevice][] = [];
+      for (const d of this.all)
+        for (const id of d.deviceIds) if (id.kind.toLowerCase() === kind) entries.push([id.id, d]);
+      entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      index = { ids: entries.map((e) => e[0]), devices: entries.map((e) => e[1]) };
+      this.prefixIndex.set(kind, index);
+    }
+    const from = lowerBound(index.ids, prefix);
+    let to = from;
+    while (to < index.ids.length && (index.ids[to] as string).startsWith(prefix)) to++;
+    return index.devices.slice(from, to);
   }
 
   private firstIndexAfter(internalId: number): number {
@@ -117,35 +165,50 @@ export class DeviceStore {
     const state = filter.currentState ? normalizeState(filter.currentState) : undefined;
     const earliest = filter.earliest ? Date.parse(filter.earliest) : undefined;
     const latest = filter.latest ? Date.parse(filter.latest) : undefined;
-    const identifierFilters = filter.filter?.deviceIdentifierFilters ?? [];
+    const deviceId = filter.deviceId;
+    const identifierFilters = (filter.filter?.deviceIdentifierFilters ?? []).map((f) => ({
+      ...f,
+      kind: f.kind.toLowerCase(),
+    }));
+    const customFields = (filter.customFields ?? []).map((f) => ({ key: f.key.toLowerCase(), value: f.value }));
+    // Cheap tests first: a filtered scan runs this over every device after the cursor.
     return (d) => {
       if (!d.inAccount || !accounts.has(d.accountName)) return false;
-      if (
-        filter.deviceId &&
-        !d.deviceIds.some((id) => kindIs(id, filter.deviceId!.kind) && id.id === filter.deviceId!.id)
-      ) {
+      if (filter.groupName !== undefined && !d.groupNames.includes(filter.groupName)) return false;
+      if (filter.servicePlan !== undefined && d.servicePlan !== filter.servicePlan) return false;
+      if (state !== undefined && normalizeState(displayState(d, pendingState)) !== state) return false;
+      if (deviceId && !d.deviceIds.some((id) => kindIs(id, deviceId.kind) && id.id === deviceId.id)) return false;
+      // Custom field names (`CustomField1` …) compare case-insensitively, values exactly; every pair must match.
+      if (customFields.some((f) => !d.customFields.some((c) => c.key.toLowerCase() === f.key && c.value === f.value))) {
         return false;
       }
-      if (state && normalizeState(displayState(d, pendingState)) !== state) return false;
-      if (filter.servicePlan && d.servicePlan !== filter.servicePlan) return false;
-      if (filter.groupName && !d.groupNames.includes(filter.groupName)) return false;
-      const created = Date.parse(d.createdAt);
-      if (earliest !== undefined && created < earliest) return false;
-      if (latest !== undefined && created > latest) return false;
-      if (filter.customFields?.some((f) => !d.customFields.some((c) => c.key === f.key && c.value === f.value))) {
-        return false;
+      if (earliest !== undefined || latest !== undefined) {
+        const created = Date.parse(d.createdAt);
+        if (earliest !== undefined && created < earliest) return false;
+        if (latest !== undefined && created > latest) return false;
       }
       return identifierFilters.every((f) =>
         d.deviceIds.some(
           (id) =>
-            kindIs(id, f.kind) &&
-            (f.contains === undefined || id.id.includes(f.contains)) &&
             (f.startswith === undefined || id.id.startsWith(f.startswith)) &&
-            (f.endswith === undefined || id.id.endsWith(f.endswith)),
+            (f.endswith === undefined || id.id.endsWith(f.endswith)) &&
+            (f.contains === undefined || id.id.includes(f.contains)) &&
+            id.kind.toLowerCase() === f.kind,
         ),
       );
     };
   }
+}
+
+function lowerBound(sorted: readonly string[], value: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as string) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export function displayState(d: SimDevice, pendingState: string | null): string {

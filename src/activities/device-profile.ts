@@ -1,0 +1,55 @@
+/**
+ * What a look-up keeps of a listed device: its identifiers, carrier information (state, service plan) and IP
+ * address, which is all that check, re-check and poll read. Kept as a "profile" without the identifiers the caller
+ * already gave, so thousands of devices in the same state share one profile and a heartbeat cursor can carry them.
+ * Every device a look-up returns goes through its profile, so a resumed look-up returns exactly what a whole one does.
+ */
+import { z } from 'zod';
+import type { DeviceId } from '../activation/model.js';
+import { identifierKey } from '../thingspace/schemas/device-key.js';
+import type { Device } from '../thingspace/schemas/devices.js';
+
+const ProfileSchema = z.tuple([
+  /** Indexes of the caller's identifiers the listed device does not show. */
+  z.array(z.number().int().nonnegative()),
+  /** Identifiers the listed device shows beyond the caller's (MDN, IMSI … after activation). */
+  z.array(z.object({ kind: z.string(), id: z.string() })),
+  z.array(
+    z.object({ carrierName: z.string().nullish(), servicePlan: z.string().nullish(), state: z.string().nullish() }),
+  ),
+  z.string().nullable(),
+]);
+
+const norm = (d: { kind: string; id: string }) => ({ kind: d.kind.trim().toLowerCase(), id: d.id.trim() });
+
+export function profileOf(device: Device, given: readonly DeviceId[]): string {
+  const listed = new Set((device.deviceIds ?? []).map((d) => identifierKey(d.kind, d.id)));
+  const mine = new Set(given.map((d) => identifierKey(d.kind, d.id)));
+  const missing = given.flatMap((d, i) => (listed.has(identifierKey(d.kind, d.id)) ? [] : [i]));
+  const extra = (device.deviceIds ?? []).filter((d) => !mine.has(identifierKey(d.kind, d.id))).map(norm);
+  const carriers = (device.carrierInformations ?? []).map((c) => ({
+    carrierName: c.carrierName ?? null,
+    servicePlan: c.servicePlan ?? null,
+    state: c.state ?? null,
+  }));
+  return JSON.stringify([missing, extra, carriers, typeof device.ipAddress === 'string' ? device.ipAddress : null]);
+}
+
+/** The device a profile stands for; undefined when the profile is not one (a cursor from other code). */
+export function deviceFromProfile(profile: string, given: readonly DeviceId[]): Device | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(profile);
+  } catch {
+    return undefined;
+  }
+  const parsed = ProfileSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const [missing, extra, carrierInformations, ipAddress] = parsed.data;
+  const absent = new Set(missing);
+  return {
+    deviceIds: [...given.filter((_d, i) => !absent.has(i)).map(norm), ...extra],
+    carrierInformations,
+    ipAddress,
+  };
+}

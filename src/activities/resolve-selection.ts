@@ -1,0 +1,174 @@
+/**
+ * Resolves a device group and/or custom-field selection into the devices it names, through the list endpoint's own
+ * filters, so the job can check and activate them in explicit requests like any device list.
+ *
+ * ThingSpace's activate call works "with all 4G devices in an account or device group", optionally only those
+ * with given custom-field values: NB-IoT devices are therefore left out (counted) unless `includeNbIot`.
+ * One call returns at most `maxDevices` devices and the cursor for the next call, so neither the activity result
+ * nor its heartbeat grows with the group; within a call the heartbeat carries the page cursor, and a retry goes on
+ * from it.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { DeviceId } from '../activation/model.js';
+import type { ThingSpaceClient } from '../thingspace/client.js';
+import { CustomFieldSchema } from '../thingspace/schemas/common.js';
+import { type Device, deviceCursor, type DevicesListRequest } from '../thingspace/schemas/devices.js';
+import { formatZodError } from '../thingspace/schemas/format.js';
+import { heartbeatProgress } from './heartbeat.js';
+import { ASSUMED_PAGE_SIZE } from './lookup-plan.js';
+
+/** At most this many devices per call: 10,000 is one activate request; the default keeps results ~150 KB. */
+export const MAX_RESOLVE_DEVICES = 10_000;
+export const DEFAULT_RESOLVE_DEVICES = 2_000;
+
+export const ResolveSelectionInputSchema = z
+  .strictObject({
+    accountName: z.string().min(1, { error: 'accountName must not be empty' }),
+    groupName: z.string().min(1, { error: 'groupName must not be empty' }).optional(),
+    customFields: z.array(CustomFieldSchema).min(1, { error: 'customFields must not be empty' }).optional(),
+    /** The previous call's `nextCursor`: go on after that device. */
+    after: z.string().regex(/^\d+$/, { error: 'after must be a nextCursor (decimal digits)' }).optional(),
+    maxDevices: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_RESOLVE_DEVICES, { error: `maxDevices must be at most ${MAX_RESOLVE_DEVICES}` })
+      .default(DEFAULT_RESOLVE_DEVICES),
+    includeNbIot: z.boolean().default(false),
+  })
+  .refine((input) => input.groupName !== undefined || input.customFields !== undefined, {
+    // A selection without either would be the whole account: too easy to do by mistake.
+    error: 'groupName or customFields is required (a selection never means the whole account)',
+    path: ['groupName'],
+  });
+export type ResolveSelectionInput = z.input<typeof ResolveSelectionInputSchema>;
+
+export interface ResolvedDevice {
+  /** The device's own identifiers (IMEI, ICCID …, in that order), not line identifiers such as the MDN. */
+  deviceIds: DeviceId[];
+  nbIot?: true;
+}
+
+export interface ResolveSelectionResult {
+  devices: ResolvedDevice[];
+  /** Matching NB-IoT devices left out (0 with `includeNbIot`). */
+  excludedNbIot: number;
+  /** Pass as `after` for the next devices; absent when the selection is exhausted. */
+  nextCursor?: string;
+  /** List calls of this call, over every attempt. */
+  listCalls: number;
+}
+
+const ResolveCursorSchema = z.object({
+  v: z.literal(1),
+  input: z.string(),
+  /** `largestDeviceIdSeen` of the next page; absent before the first page. */
+  next: z.string().optional(),
+  devices: z.array(
+    z.object({ deviceIds: z.array(z.object({ kind: z.string(), id: z.string() })), nbIot: z.literal(true).optional() }),
+  ),
+  excludedNbIot: z.number().int().nonnegative(),
+  listCalls: z.number().int().nonnegative(),
+});
+type ResolveCursor = z.infer<typeof ResolveCursorSchema>;
+
+/** Identifier kinds that name the device itself; the order activation lists them in. */
+const DEVICE_KINDS = ['imei', 'iccid', 'eid', 'meid', 'esn'];
+
+function deviceIdsOf(device: Device): DeviceId[] {
+  return (device.deviceIds ?? [])
+    .map((d) => ({ kind: d.kind.trim().toLowerCase(), id: d.id.trim() }))
+    .filter((d) => d.id !== '' && DEVICE_KINDS.includes(d.kind))
+    .sort((a, b) => DEVICE_KINDS.indexOf(a.kind) - DEVICE_KINDS.indexOf(b.kind));
+}
+
+/** NB-IoT devices show it in the `DeviceType` extended attribute; a device without one counts as 4G. */
+export function isNbIot(device: Device): boolean {
+  const type = device.extendedAttributes?.find((a) => a.key.toLowerCase() === 'devicetype')?.value;
+  return typeof type === 'string' && /^nb-?iot$/i.test(type.trim());
+}
+
+export async function resolveSelection(
+  client: ThingSpaceClient,
+  rawInput: ResolveSelectionInput,
+): Promise<ResolveSelectionResult> {
+  const parsed = ResolveSelectionInputSchema.safeParse(rawInput);
+  if (!parsed.success) {
+    throw ApplicationFailure.nonRetryable(
+      `resolveSelection: invalid input: ${formatZodError(parsed.error)}`,
+      'InvalidInput',
+    );
+  }
+  const input = parsed.data;
+  const fingerprint = createHash('sha256').update(JSON.stringify(input)).digest('base64url').slice(0, 22);
+  const context = Context.current();
+  const previous = ResolveCursorSchema.safeParse(context.info.heartbeatDetails);
+  const cursor: ResolveCursor =
+    previous.success && previous.data.input === fingerprint
+      ? previous.data
+      : {
+          v: 1,
+          input: fingerprint,
+          ...(input.after !== undefined && { next: input.after }),
+          devices: [],
+          excludedNbIot: 0,
+          listCalls: 0,
+        };
+
+  for (;;) {
+    const remaining = input.maxDevices - cursor.devices.length;
+    if (remaining <= 0) break;
+    const request: DevicesListRequest = {
+      accountName: input.accountName,
+      ...(input.groupName !== undefined && { groupName: input.groupName }),
+      ...(input.customFields !== undefined && { customFields: input.customFields }),
+      ...(cursor.next !== undefined && { largestDeviceIdSeen: cursor.next }),
+      // Ask for no more than needed (NB-IoT devices left out may make this page fall short: the loop goes on).
+      ...(remaining < ASSUMED_PAGE_SIZE && { maxNumberOfDevices: remaining }),
+    };
+    // One page per call of the generator: the cursor advances, and is heartbeaten, device by device.
+    const pages = client.listDevicesPages(request, { signal: context.cancellationSignal });
+    const { value: page, done } = await pages.next();
+    await pages.return(undefined);
+    if (done) break;
+    cursor.listCalls++;
+    const before = cursor.next;
+    let stoppedEarly = false;
+    for (const device of page.devices) {
+      if (cursor.devices.length >= input.maxDevices) {
+        stoppedEarly = true;
+        break;
+      }
+      const next = deviceCursor(device);
+      if (isNbIot(device) && !input.includeNbIot) cursor.excludedNbIot++;
+      else {
+        const deviceIds = deviceIdsOf(device);
+        if (deviceIds.length > 0) cursor.devices.push({ deviceIds, ...(isNbIot(device) && { nbIot: true as const }) });
+      }
+      if (next !== undefined) cursor.next = next;
+    }
+    heartbeatProgress(cursor);
+    if (stoppedEarly) return finish(cursor, cursor.next);
+    if (!page.more) return finish(cursor, undefined);
+    if (cursor.next === before) {
+      // Without a moving cursor the next page would repeat this one forever.
+      throw ApplicationFailure.nonRetryable(
+        'resolveSelection: more devices announced but the page has no new DeviceId extended attribute',
+        'ThingSpaceResponseError',
+      );
+    }
+  }
+  return finish(cursor, cursor.next);
+}
+
+function finish(cursor: ResolveCursor, nextCursor: string | undefined): ResolveSelectionResult {
+  return {
+    devices: cursor.devices,
+    excludedNbIot: cursor.excludedNbIot,
+    ...(nextCursor !== undefined && { nextCursor }),
+    listCalls: cursor.listCalls,
+  };
+}
