@@ -12,6 +12,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, ValueError, type Payload, type PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { exampleSecretProblem, isExampleSecret } from '../example-secrets.js';
 
 const { temporal } = proto;
 
@@ -136,6 +137,13 @@ export function encryptionKeysFromEnv(
       );
     }
     return undefined;
+  }
+  if (isExampleSecret(raw)) {
+    throw new ValueError(
+      exampleSecretProblem(
+        env.PAYLOAD_ENCRYPTION_KEYS_FILE ? 'PAYLOAD_ENCRYPTION_KEYS_FILE' : 'PAYLOAD_ENCRYPTION_KEYS',
+      ),
+    );
   }
   const keys = new Map<string, Uint8Array>();
   for (const entry of raw

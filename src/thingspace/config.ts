@@ -91,9 +91,9 @@ const ENV_NAMES: Record<string, string> = {
 
 /** Secrets that may come from a file (a compose or Kubernetes secret) instead of the environment. */
 const SECRET_FILES = {
-  appKey: 'THINGSPACE_APP_KEY',
-  appSecret: 'THINGSPACE_APP_SECRET',
-  password: 'THINGSPACE_PASSWORD',
+  appKey: ['THINGSPACE_APP_KEY', 'THINGSPACE_APP_KEY_FILE'],
+  appSecret: ['THINGSPACE_APP_SECRET', 'THINGSPACE_APP_SECRET_FILE'],
+  password: ['THINGSPACE_PASSWORD', 'THINGSPACE_PASSWORD_FILE'],
 } as const;
 
 /**
@@ -133,21 +133,23 @@ export function configFromEnv(
   }
   const set = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
   const problems: string[] = [];
-  const secret = (name: (typeof SECRET_FILES)[keyof typeof SECRET_FILES]) => {
+  /** Variables whose file already has a problem listed: "must be set" would only repeat it. */
+  const reported = new Set<string>();
+  const secret = ([name, fileName]: (typeof SECRET_FILES)[keyof typeof SECRET_FILES]) => {
     const value = set(env[name]);
-    const path = set(env[`${name}_FILE`]);
+    const path = set(env[fileName]);
     if (path === undefined) return value;
-    if (value !== undefined) {
-      problems.push(`${name}, ${name}_FILE: set only one of them`);
+    const problem = (text: string) => {
+      problems.push(text);
+      reported.add(name);
       return undefined;
-    }
+    };
+    if (value !== undefined) return problem(`${name}, ${fileName}: set only one of them`);
     try {
       const content = readFile(path).replace(/\r?\n$/, '');
-      if (content === '') problems.push(`${name}_FILE: ${path} is empty`);
-      return set(content);
+      return content === '' ? problem(`${fileName}: ${path} is empty`) : content;
     } catch (err) {
-      problems.push(`${name}_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-      return undefined;
+      return problem(`${fileName}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   };
   const insecure = set(env.THINGSPACE_ALLOW_INSECURE_HTTP);
@@ -178,8 +180,7 @@ export function configFromEnv(
     for (const issue of result.error?.issues ?? []) {
       const path = issue.path.map(String).join('.');
       const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined');
-      // A secret read from a file is not missing: its file's problem is already listed.
-      if (missing && problems.some((p) => p.startsWith(`${ENV_NAMES[path]}_FILE`))) continue;
+      if (missing && reported.has(ENV_NAMES[path] ?? '')) continue;
       problems.push(`${ENV_NAMES[path] ?? path}: ${missing ? 'must be set' : issue.message}`);
     }
     throw new ThingSpaceConfigError(`ThingSpace settings: ${problems.join('; ')}`);
