@@ -76,7 +76,7 @@ const TLS_PROXY = { service: 'webhook-tls', published: '443', target: 8443 } as 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '[::1]']);
 
 /** Names that hold secrets; they must come as files (`NAME_FILE` pointing into /run/secrets), never as values. */
-const SECRET_NAME = /(PASSWORD|PASSWD|PWD|SECRET|TOKEN|_KEYS?$)/;
+const SECRET_NAME = /(PASSWORD|PASSWD|PWD|SECRET|TOKEN|KEY_DATA|_KEYS?$)/;
 
 /** Our long-running Temporal clients: each must refuse to start without payload encryption. */
 const ENCRYPTING_SERVICES = ['worker', 'webhook'];
