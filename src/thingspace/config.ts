@@ -181,7 +181,9 @@ export function configFromEnv(
       const path = issue.path.map(String).join('.');
       const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined');
       if (missing && reported.has(ENV_NAMES[path] ?? '')) continue;
-      problems.push(`${ENV_NAMES[path] ?? path}: ${missing ? 'must be set' : issue.message}`);
+      // The schema's rules name fields; here they name the variables.
+      const message = issue.message.replace('with allowInsecureHttp', 'with THINGSPACE_ALLOW_INSECURE_HTTP=true');
+      problems.push(`${ENV_NAMES[path] ?? path}: ${missing ? 'must be set' : message}`);
     }
     throw new ThingSpaceConfigError(`ThingSpace settings: ${problems.join('; ')}`);
   }

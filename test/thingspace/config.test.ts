@@ -101,7 +101,7 @@ describe('THINGSPACE_BASE_URL', () => {
     for (const remote of ['http://thingspace.verizon.com/api', 'http://simulator:9100/api', 'http://10.0.0.5/api']) {
       expect(() => url(remote)).toThrow(
         'THINGSPACE_BASE_URL: baseUrl must be https (plain http only for a loopback address, or with ' +
-          'allowInsecureHttp for a simulator)',
+          'THINGSPACE_ALLOW_INSECURE_HTTP=true for a simulator)',
       );
     }
   });
