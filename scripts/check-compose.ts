@@ -17,7 +17,8 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Variables the third-party images read, from their own sources: postgres (docker-library entrypoint), the Temporal
- * server's embedded config template (common/config/config_template_embedded.yaml, v1.30), the Web UI's
+ * server's embedded config template (common/config/config_template_embedded.yaml, read for v1.30; the
+ * names are those of the docker config template of earlier releases too, and this deployment runs v1.29.1), the Web UI's
  * docker/config-template.yaml (v2.34), and for admin-tools the `temporal` CLI and temporal-sql-tool
  * (tools/sql/main.go). Only the ones this deployment could plausibly set; extend when compose needs another.
  */

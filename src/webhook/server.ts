@@ -76,7 +76,7 @@ export async function createWebhook(options: WebhookOptions): Promise<Webhook> {
     // Behind the TLS proxy every request comes from the proxy; with N trusted hops request.ip is the address the
     // nearest proxy saw, so the per-client limits apply to clients rather than to the proxy. 0: the peer's address.
     // (What fastify does with a number, written as the function its types accept.)
-    trustProxy: (_address: string, hop: number) => hop < (s.trustedProxyHops ?? 0),
+    trustProxy: s.trustedProxyHops ? (_address: string, hop: number) => hop < (s.trustedProxyHops ?? 0) : false,
   });
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const batcher = new SignalBatcher(target, batch, metrics, app.log);
