@@ -41,7 +41,7 @@ export interface FailureLimiterOptions {
   max: number;
   windowMs?: number;
   /**
-   * Clients tracked at once (about 100 bytes each). Beyond it, clients not yet tracked share one entry: a spray from
+   * Clients tracked at once (a map entry each). Beyond it, clients not yet tracked share one entry: a spray from
    * more addresses than that is still bounded, at the price of refusing those clients together for the window.
    */
   maxClients?: number;
