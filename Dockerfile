@@ -2,14 +2,15 @@
 #
 # One build, three roles. Each final stage is the same runtime image with its own command and health check:
 #   docker build --target worker .      node lib/worker.js (the default target)
-#   docker build --target webhook .     node lib/webhook/main.js, HEALTHCHECK on /readyz
+#   docker build --target webhook .     node lib/webhook/main.js, HEALTHCHECK on /readyz (internal port 9464)
 #   docker build --target simulator .   node lib/simulator/main.js, HEALTHCHECK on /health
 # Any of them runs another role when given its command, e.g. `docker run IMAGE node lib/simulator/main.js`.
 # docker-compose.yml builds all three; see deploy/README.md.
 
-# Pinned to the Node.js release the project is tested with; the slim Debian variant because Temporal's native core
-# bridge and swc ship glibc binaries.
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# A current Node.js LTS release, pinned (package.json allows >= 20.19; CI also runs 20); the slim Debian variant
+# because Temporal's native core bridge and swc ship glibc binaries. docker-compose.yml runs every role with a
+# read-only root filesystem, a tmpfs /tmp and no capabilities.
+ARG NODE_IMAGE=node:22.21.1-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
@@ -46,11 +47,13 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
   CMD node healthcheck.mjs "http://127.0.0.1:${SIM_PORT:-9100}/health"
 CMD ["node", "lib/simulator/main.js"]
 
-# The webhook listens on 0.0.0.0 by default. Ready means Temporal answers too, i.e. callbacks would be accepted.
+# Callbacks on 9001 (behind the TLS proxy); /healthz, /livez, /readyz and /metrics on 9464, a port the proxy does not
+# forward. Ready means Temporal answers too, i.e. callbacks would be accepted.
 FROM runtime AS webhook
-EXPOSE 9001
+ENV WEBHOOK_INTERNAL_PORT=9464
+EXPOSE 9001 9464
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
-  CMD node healthcheck.mjs "http://127.0.0.1:${WEBHOOK_PORT:-9001}/readyz"
+  CMD node healthcheck.mjs "http://127.0.0.1:${WEBHOOK_INTERNAL_PORT}/readyz"
 CMD ["node", "lib/webhook/main.js"]
 
 # Last, so that a plain `docker build .` gives the worker. It serves no HTTP, so there is nothing to probe: its

@@ -2,8 +2,10 @@
  * `npm run compose:check`: docker-compose.yml cannot be run where there is no Docker engine (this project's CI), so
  * this checks it against the code instead: every setting a container gets is one its program reads, the search
  * attributes are those of src/search-attributes.ts and fit PostgreSQL visibility, ports follow the code's defaults,
- * dependencies exist, images are pinned, health checks are there, and .env.example documents every setting.
- * test/deploy/compose.test.ts runs the same checks.
+ * dependencies exist, images are pinned, health checks are there, and .env.example documents every setting. And
+ * the safety rules: no port published beyond 127.0.0.1 but the webhook's TLS port, no secret in an environment
+ * value (compose secrets and *_FILE instead), payload encryption required, our containers read-only with no
+ * capabilities. test/deploy/compose.test.ts runs the same checks.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
@@ -15,12 +17,16 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Variables the third-party images read, from their own sources: postgres (docker-library entrypoint), the Temporal
- * server's embedded config template (common/config/config_template_embedded.yaml, v1.30), the Web UI's
+ * server's embedded config template (common/config/config_template_embedded.yaml, read for v1.30; the
+ * names are those of the docker config template of earlier releases too, and this deployment runs v1.29.1), the Web UI's
  * docker/config-template.yaml (v2.34), and for admin-tools the `temporal` CLI and temporal-sql-tool
  * (tools/sql/main.go). Only the ones this deployment could plausibly set; extend when compose needs another.
  */
 const IMAGE_VARIABLES: Record<string, readonly string[]> = {
-  postgres: ['POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB', 'POSTGRES_INITDB_ARGS', 'PGDATA'],
+  postgres: [
+    ...['POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_PASSWORD_FILE', 'POSTGRES_DB', 'POSTGRES_INITDB_ARGS'],
+    'PGDATA',
+  ],
   'temporalio/server': [
     ...['DB', 'DB_PORT', 'DBNAME', 'VISIBILITY_DBNAME', 'POSTGRES_SEEDS', 'POSTGRES_USER', 'POSTGRES_PWD'],
     ...['BIND_ON_IP', 'TEMPORAL_BROADCAST_ADDRESS', 'DYNAMIC_CONFIG_FILE_PATH', 'LOG_LEVEL', 'NUM_HISTORY_SHARDS'],
@@ -56,12 +62,28 @@ const POSTGRES_VISIBILITY_SLOTS: Record<string, number> = {
  * the same thing with compose as with `npm run dev:server`.
  */
 const PORTS = [
-  { service: 'webhook', hostDefault: 'WEBHOOK_PORT', containerDefault: 'WEBHOOK_PORT' },
   { service: 'simulator', hostDefault: 'SIM_PORT', containerDefault: 'SIM_PORT' },
   { service: 'temporal', hostDefault: 'TEMPORAL_DEV_PORT', containerDefault: 'TEMPORAL_DEV_PORT' },
   // The UI image listens on TEMPORAL_UI_PORT, 8080 unless set.
   { service: 'temporal-ui', hostDefault: 'TEMPORAL_DEV_UI_PORT', container: 8080 },
 ] as const;
+
+/**
+ * The one port published on every interface: HTTPS for ThingSpace's callbacks, 443 unless WEBHOOK_TLS_PORT says
+ * otherwise, onto the proxy's unprivileged 8443 (deploy/caddy/Caddyfile). Everything else without authentication
+ * (Temporal's frontend, the Web UI, the simulator) is bound to loopback or not published.
+ */
+const TLS_PROXY = { service: 'webhook-tls', published: '443', target: 8443 } as const;
+const LOOPBACK = new Set(['127.0.0.1', '::1', '[::1]']);
+
+/** Names that hold secrets; they must come as files (`NAME_FILE` pointing into /run/secrets), never as values. */
+const SECRET_NAME = /(PASSWORD|PASSWD|PWD|SECRET|TOKEN|KEY_DATA|_KEYS?$)/;
+
+/** Our long-running Temporal clients: each must refuse to start without payload encryption. */
+const ENCRYPTING_SERVICES = ['worker', 'webhook'];
+
+/** Services whose SIGTERM handling flushes work, and so need more than Docker's 10 s before SIGKILL. */
+const DRAINING_SERVICES = ['worker', 'webhook'];
 
 /** Long-running services without an HTTP endpoint to probe; their health is visible elsewhere (task queue pollers). */
 const NO_HEALTHCHECK = new Set(['worker']);
@@ -121,6 +143,38 @@ interface Service {
   command?: string | string[];
   healthcheck?: { test?: unknown; disable?: boolean };
   restart?: string;
+  read_only?: boolean;
+  cap_drop?: string[];
+  stop_grace_period?: string;
+}
+
+type PortEntry = NonNullable<Service['ports']>[number];
+
+/** host_ip, published and target of a port entry, in either syntax (`[IP:]HOST:CONTAINER` or the long form). */
+function portParts(port: PortEntry): { hostIp: string | undefined; published: string; target: string } {
+  if (typeof port === 'object') {
+    const long = port as { host_ip?: string; published?: string | number; target?: number };
+    return { hostIp: long.host_ip, published: String(long.published ?? ''), target: String(long.target ?? '') };
+  }
+  const text = withDefaults(String(port)).replace(/\/(tcp|udp)$/, '');
+  const ipv6 = /^\[([^\]]+)\]:(.*)$/.exec(text);
+  const [hostIp, rest] = ipv6 ? [`[${ipv6[1]}]`, ipv6[2] ?? ''] : [undefined, text];
+  const parts = rest.split(':');
+  if (parts.length === 3) return { hostIp: parts[0], published: parts[1] ?? '', target: parts[2] ?? '' };
+  if (parts.length === 2) return { hostIp, published: parts[0] ?? '', target: parts[1] ?? '' };
+  // A bare container port publishes on a random host port, on every interface.
+  return { hostIp, published: '', target: parts[0] ?? '' };
+}
+
+/** Compose durations as Docker reads them: `1m30s`, `45s`, `500ms`. */
+function seconds(duration: string | undefined): number {
+  if (!duration) return 0;
+  let total = 0;
+  for (const [, value, unit] of duration.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|ns)/g)) {
+    const factor = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, ns: 1e-9 }[unit as 'h'];
+    total += Number(value) * factor;
+  }
+  return total;
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -286,6 +340,41 @@ export async function checkCompose(sources: ComposeSources): Promise<string[]> {
       else for (const { name: used } of interpolations(value)) composeNames.add(used);
     }
 
+    // Secrets as files only: an environment value shows in `docker inspect`, in /proc/<pid>/environ and in every
+    // child process, and .env files get committed.
+    for (const variable of environment.keys()) {
+      if (SECRET_NAME.test(variable) && !variable.endsWith('_FILE')) {
+        problems.push(
+          `${where}.environment.${variable} passes a secret as an environment value; ` +
+            `use a compose secret and ${variable}_FILE`,
+        );
+      }
+    }
+
+    // Ports: loopback only, but for the TLS proxy's HTTPS port.
+    for (const port of service.ports ?? []) {
+      const { hostIp, published, target } = portParts(port);
+      const tls = name === TLS_PROXY.service && target === String(TLS_PROXY.target);
+      if (!tls && !(hostIp && LOOPBACK.has(hostIp))) {
+        problems.push(
+          `${where}.ports ${published || '(random)'}:${target} is published on every interface; ` +
+            `bind it to 127.0.0.1 (only the webhook's TLS port may be public)`,
+        );
+      }
+    }
+
+    // Our images: read-only root filesystem, no capabilities.
+    if (built) {
+      if (service.read_only !== true) problems.push(`${where} must set read_only: true (tmpfs where it writes)`);
+      if (!service.cap_drop?.includes('ALL')) problems.push(`${where} must drop every capability (cap_drop: [ALL])`);
+    }
+    if (ENCRYPTING_SERVICES.includes(name) && environment.get('PAYLOAD_ENCRYPTION_REQUIRED') !== 'true') {
+      problems.push(`${where}.environment.PAYLOAD_ENCRYPTION_REQUIRED must be 'true': payloads are encrypted`);
+    }
+    if (DRAINING_SERVICES.includes(name) && seconds(service.stop_grace_period) < 30) {
+      problems.push(`${where}.stop_grace_period must be at least 30s, to flush what it holds on SIGTERM`);
+    }
+
     // Health checks on long-running services: in compose, or in the Dockerfile stage the service is built from.
     const oneShot = service.restart?.startsWith('on-failure') ?? false;
     const hasHealthcheck =
@@ -335,6 +424,14 @@ export async function checkCompose(sources: ComposeSources): Promise<string[]> {
       }
     }
   }
+
+  const proxy = services[TLS_PROXY.service];
+  const proxyPorts = (proxy?.ports ?? []).map(portParts);
+  if (!proxy) problems.push(`no service ${TLS_PROXY.service} terminates TLS for the webhook`);
+  else if (!proxyPorts.some((p) => p.published === TLS_PROXY.published && p.target === String(TLS_PROXY.target))) {
+    problems.push(`services.${TLS_PROXY.service}.ports should publish ${TLS_PROXY.published}:${TLS_PROXY.target}`);
+  }
+  if (services.webhook?.ports?.length) problems.push('services.webhook.ports: the webhook is reached through TLS only');
 
   // The Dockerfile: pinned base image, its role settings read by the code, health-check ports as the code's.
   for (const [, image] of sources.dockerfile.matchAll(/^ARG\s+\w*IMAGE\w*=(\S+)/gm)) {

@@ -3,11 +3,11 @@
  * "Codec Server" setting): it decodes payloads for people allowed to see them, who present the bearer token.
  * Implements the Web UI's protocol: POST /decode and /encode with `{payloads: [{metadata, data}]}`, base64 fields.
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
 import cors from '@fastify/cors';
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import { ValueError, type Payload, type PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { bearerCheck } from '../bearer-check.js';
 
 const JsonPayloadSchema = z.object({
   metadata: z.record(z.string(), z.string()).optional(),
@@ -37,8 +37,6 @@ const toJson = (p: Payload): JsonPayload => ({
   ...(p.data && { data: Buffer.from(p.data).toString('base64') }),
 });
 
-const digest = (text: string) => createHash('sha256').update(text).digest();
-
 export async function createCodecServer(options: CodecServerOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? false });
   await app.register(cors, {
@@ -47,11 +45,26 @@ export async function createCodecServer(options: CodecServerOptions): Promise<Fa
     allowedHeaders: ['Content-Type', 'Authorization', 'X-Namespace'],
     credentials: true,
   });
-  const expected = digest(`Bearer ${options.authToken}`);
+  const authorized = bearerCheck(options.authToken);
+
+  // Codec errors name key ids and sizes; callers learn only that the payloads did not decode (400: they sent data
+  // no configured key opens, damaged or oversized data) or that something else failed (500). The log keeps the
+  // reason for the operator.
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    if (error instanceof ValueError) {
+      request.log.warn({ reason: error.message }, 'payloads could not be decoded');
+      return reply.code(400).send({ error: 'the payloads could not be decoded or encoded' });
+    }
+    if (error.statusCode !== undefined && error.statusCode < 500) {
+      return reply.code(error.statusCode).send({ error: 'the request was refused' });
+    }
+    request.log.error({ reason: error.message }, 'codec server error');
+    return reply.code(500).send({ error: 'internal error' });
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'OPTIONS') return;
-    if (!timingSafeEqual(digest(request.headers.authorization ?? ''), expected)) {
+    if (!authorized(request.headers.authorization)) {
       await reply.code(401).send({ error: 'a valid bearer token is required' });
     }
   });

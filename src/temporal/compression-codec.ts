@@ -4,7 +4,7 @@
  * request workflow's history below the 10 MB warning. Small payloads stay plain so the Web UI shows them as is.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
+import { METADATA_ENCODING_KEY, ValueError, type Payload, type PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 
 // A CommonJS module: Node's ESM loader offers only its default export.
@@ -14,8 +14,19 @@ export const GZIP_ENCODING = 'binary/gzip';
 const encodingBytes = new TextEncoder().encode(GZIP_ENCODING);
 const decoder = new TextDecoder();
 
+/**
+ * The most a gzip payload may expand to. Temporal refuses payloads over 2 MB, and gzip reaches about 1000:1 (200 MiB
+ * of zeros gzip to 204 KB), so an unbounded gunzip of a crafted 2 MB payload would allocate gigabytes and kill the
+ * worker or the codec server. Our largest payloads stay far below: a 25,000-device job input is 2.5 MB of JSON
+ * (measured with test/harness/activation.ts's jobRequest), callback batches at most 1 MB.
+ */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+
 export class CompressionCodec implements PayloadCodec {
-  constructor(private readonly minBytes = 4 * 1024) {}
+  constructor(
+    private readonly minBytes = 4 * 1024,
+    private readonly maxDecompressedBytes = DEFAULT_MAX_DECOMPRESSED_BYTES,
+  ) {}
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
@@ -29,7 +40,20 @@ export class CompressionCodec implements PayloadCodec {
     return payloads.map((payload) => {
       const encoding = payload.metadata?.[METADATA_ENCODING_KEY];
       if (!encoding || decoder.decode(encoding) !== GZIP_ENCODING || !payload.data) return payload;
-      return temporal.api.common.v1.Payload.decode(gunzipSync(payload.data));
+      let raw: Buffer;
+      try {
+        raw = gunzipSync(payload.data, { maxOutputLength: this.maxDecompressedBytes });
+      } catch (err) {
+        // ERR_BUFFER_TOO_LARGE when the limit is hit (zlib stops there, nothing larger is allocated); a zlib error
+        // code for damaged data.
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new ValueError(
+          code === 'ERR_BUFFER_TOO_LARGE'
+            ? `gzip payload expands beyond ${this.maxDecompressedBytes} bytes`
+            : `gzip payload could not be decompressed (${code ?? 'error'})`,
+        );
+      }
+      return temporal.api.common.v1.Payload.decode(raw);
     });
   }
 }

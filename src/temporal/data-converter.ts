@@ -1,11 +1,17 @@
 /**
  * The data converter every Temporal client and worker of the product uses: large payloads are gzipped, and when
  * keys are configured every payload is then encrypted. Codecs run in order on encode and in reverse on decode.
+ * Failures carry their message and stack trace as an encoded payload (./failure-converter.cjs), so they are
+ * encrypted too.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import { CompressionCodec } from './compression-codec.js';
 import { EncryptionCodec, encryptionKeysFromEnv } from './encryption-codec.js';
+
+/** Also given to bundleWorkflowCode wherever a workflow bundle is prebuilt, so workflow failures are encoded too. */
+export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.cjs', import.meta.url));
 
 export function payloadCodecsFromEnv(env: NodeJS.ProcessEnv = process.env): PayloadCodec[] {
   const keys = encryptionKeysFromEnv(env, (path) => readFileSync(path, 'utf8'));
@@ -13,5 +19,5 @@ export function payloadCodecsFromEnv(env: NodeJS.ProcessEnv = process.env): Payl
 }
 
 export function dataConverterFromEnv(env: NodeJS.ProcessEnv = process.env): DataConverter {
-  return { payloadCodecs: payloadCodecsFromEnv(env) };
+  return { payloadCodecs: payloadCodecsFromEnv(env), failureConverterPath: FAILURE_CONVERTER_PATH };
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../task-queues.js';
+import { exampleSecretProblem, isExampleSecret } from '../example-secrets.js';
 import { formatZodError } from '../thingspace/schemas/format.js';
 
 export class WebhookConfigError extends Error {
@@ -35,6 +36,18 @@ const EnvSchema = z.object({
   WEBHOOK_HOST: z.preprocess(blankAsUnset, z.string().default('0.0.0.0')),
   // ThingSpace reaches only 80, 443, 9001–9006, 50551–50559 and 28200–28220; 9001 needs no privileges or proxy.
   WEBHOOK_PORT: intSetting(0, 65_535, 9001),
+  // Probes and metrics on their own port, one the outside cannot reach; unset serves them next to the callbacks.
+  WEBHOOK_INTERNAL_PORT: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: 'must be an integer from 1 to 65535' })
+      .int({ error: 'must be an integer from 1 to 65535' })
+      .min(1, { error: 'must be an integer from 1 to 65535' })
+      .max(65_535, { error: 'must be an integer from 1 to 65535' })
+      .optional(),
+  ),
+  // Proxies in front whose X-Forwarded-For is trusted (the TLS proxy: 1); 0 uses the peer address.
+  WEBHOOK_TRUSTED_PROXY_HOPS: intSetting(0, 10, 0),
   WEBHOOK_BATCH_WINDOW_MS: intSetting(0, 60_000, 100),
   WEBHOOK_BATCH_MAX: intSetting(1, 10_000, 500),
   WEBHOOK_BATCH_QUIET_MS: intSetting(0, 60_000, 2),
@@ -49,6 +62,8 @@ const EnvSchema = z.object({
   WEBHOOK_RATE_LIMIT_PER_MINUTE: intSetting(1, 100_000_000, 60_000),
   // Callback inboxes (workflows started by signal-with-start) run on the workers' task queue.
   TASK_QUEUE: z.preprocess(blankAsUnset, z.string().default(DEFAULT_TASK_QUEUE)),
+  // Failed credential checks a minute from one client IP before it is answered 429 unchecked; ThingSpace never fails.
+  WEBHOOK_AUTH_FAILURES_PER_MINUTE: intSetting(1, 10_000, 10),
   WEBHOOK_LOG_LEVEL: z.preprocess(
     blankAsUnset,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -63,6 +78,10 @@ export interface CallbackCredentials {
 export interface WebhookSettings {
   host: string;
   port: number;
+  /** Where /healthz, /livez, /readyz and /metrics listen when they must not share the public port. */
+  internalPort: number | undefined;
+  /** X-Forwarded-For hops to trust (the TLS proxy in front); 0 takes the peer address as the client's. */
+  trustedProxyHops: number;
   credentials: CallbackCredentials;
   /** How long the first callback of a batch may wait for others of the same request. */
   batchWindowMs: number;
@@ -83,6 +102,8 @@ export interface WebhookSettings {
   bodyLimitBytes: number;
   /** Requests a minute from one client IP; beyond it the answer is 429 with Retry-After. */
   rateLimitPerMinute: number;
+  /** Failed credential checks a minute from one client IP; beyond it 429 without checking. */
+  authFailuresPerMinute: number;
   logLevel: (typeof LOG_LEVELS)[number];
   /** Where callback inboxes run: the workers' task queue. */
   taskQueue: string;
@@ -126,6 +147,9 @@ function readCredentials(env: Env, readFile: ReadFile): { credentials?: Callback
     // ThingSpace sends the pair in clear in every body; an empty pair would accept anyone's callbacks.
     problems.push('CALLBACK_PASSWORD or CALLBACK_PASSWORD_FILE: is required');
   }
+  if (password !== '' && isExampleSecret(password)) {
+    problems.push(exampleSecretProblem(file !== '' ? 'CALLBACK_PASSWORD_FILE' : 'CALLBACK_PASSWORD'));
+  }
   return problems.length > 0 ? { problems } : { credentials: { username, password }, problems };
 }
 
@@ -149,6 +173,8 @@ export function webhookSettingsFromEnv(env: Env = process.env, readFile: ReadFil
   return {
     host: e.WEBHOOK_HOST,
     port: e.WEBHOOK_PORT,
+    internalPort: e.WEBHOOK_INTERNAL_PORT,
+    trustedProxyHops: e.WEBHOOK_TRUSTED_PROXY_HOPS,
     credentials,
     batchWindowMs: e.WEBHOOK_BATCH_WINDOW_MS,
     batchMax: e.WEBHOOK_BATCH_MAX,
@@ -159,6 +185,7 @@ export function webhookSettingsFromEnv(env: Env = process.env, readFile: ReadFil
     signalTimeoutMs: e.WEBHOOK_SIGNAL_TIMEOUT_MS,
     bodyLimitBytes: e.WEBHOOK_BODY_LIMIT_BYTES,
     rateLimitPerMinute: e.WEBHOOK_RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: e.WEBHOOK_AUTH_FAILURES_PER_MINUTE,
     logLevel: e.WEBHOOK_LOG_LEVEL,
     taskQueue: e.TASK_QUEUE,
   };

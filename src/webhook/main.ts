@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   // answer 503 until it is back, rather than crash-loop.
   const connection = Connection.lazy(connectionOptions);
   const client = new Client({ connection, namespace, dataConverter });
-  const webhook = await createWebhook({ client, settings });
+  const webhook = await createWebhook({ client, settings, internalListener: settings.internalPort !== undefined });
   const log = webhook.app.log;
 
   let stopping = false;
@@ -39,10 +39,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop).on('SIGINT', stop);
 
+  await webhook.internal?.listen({ host: settings.host, port: settings.internalPort });
   await webhook.app.listen({ host: settings.host, port: settings.port });
   log.info(
     {
       temporal: connectionOptions.address ?? 'localhost:7233',
+      port: settings.port,
+      ...(settings.internalPort !== undefined && { internalPort: settings.internalPort }),
       namespace,
       batchWindowMs: settings.batchWindowMs,
       batchMax: settings.batchMax,

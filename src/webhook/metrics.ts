@@ -10,6 +10,7 @@ export type RejectReason =
   | 'malformed_json'
   | 'too_large'
   | 'rate_limited'
+  | 'auth_rate_limited'
   | 'unsupported'
   | 'workflow_not_found'
   | 'temporal_unavailable'

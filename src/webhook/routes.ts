@@ -4,7 +4,7 @@
  * and the 5xx ones make ThingSpace send the callback again.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   CarrierServiceCallbackSchema,
   NiddServiceCallbackSchema,
@@ -13,7 +13,7 @@ import {
   type Callback,
 } from '../thingspace/schemas/callbacks.js';
 import { formatZodError } from '../thingspace/schemas/format.js';
-import type { CredentialCheck } from './auth.js';
+import type { CredentialCheck, FailureLimiter } from './auth.js';
 import { ANY_SERVICE_PATH, SERVICE_PATHS } from './paths.js';
 import { DeliveryError, type SignalBatcher } from './batcher.js';
 import type { RejectReason, WebhookMetrics } from './metrics.js';
@@ -38,11 +38,24 @@ export const CALLBACK_ROUTES: Record<string, (input: unknown) => ParseResult> = 
   [ANY_SERVICE_PATH]: safeParseCallback,
 };
 
+/**
+ * ThingSpace's requestIds are UUIDs. The id becomes part of a workflow ID (`thingspace-request-<requestId>`) and of
+ * log lines, so anything else is refused before it gets there: no control characters or newlines to forge log
+ * lines, no unbounded length (Temporal caps workflow IDs at 1,000 bytes; a batcher lane per id is memory).
+ */
+export const REQUEST_ID_MAX_LENGTH = 128;
+const REQUEST_ID_RULE = `must be 1 to ${REQUEST_ID_MAX_LENGTH} characters from A-Z, a-z, 0-9, '.', '_', ':' and '-'`;
+export const RequestIdSchema = z
+  .string()
+  .max(REQUEST_ID_MAX_LENGTH, { error: REQUEST_ID_RULE })
+  .regex(/^[A-Za-z0-9._:-]+$/, { error: REQUEST_ID_RULE });
+
 /** ThingSpace waits between resends anyway; the hint is for other clients and people reading responses. */
 const RETRY_AFTER_SECONDS = '5';
 
 export interface RouteDeps {
   check: CredentialCheck;
+  failures: FailureLimiter;
   batcher: SignalBatcher;
   target: SignalTarget;
   metrics: WebhookMetrics;
@@ -73,7 +86,20 @@ async function handleCallback(
 ) {
   const { body } = request;
   if (!isObject(body)) return reject(deps, reply, 400, 'invalid_body', '(root): must be a JSON object');
+  // Before the check: a client over its failure limit learns nothing more about the password.
+  const retryAfter = deps.failures.retryAfterSeconds(request.ip);
+  if (retryAfter !== undefined) {
+    void reply.header('retry-after', String(retryAfter));
+    return reject(
+      deps,
+      reply,
+      429,
+      'auth_rate_limited',
+      `more than ${deps.failures.max} failed credential checks a minute from this address; retry in ${retryAfter} s`,
+    );
+  }
   if (!deps.check(body.username, body.password)) {
+    deps.failures.recordFailure(request.ip);
     request.log.warn({ ip: request.ip }, 'callback rejected: username/password do not match');
     return reject(deps, reply, 401, 'unauthorized', 'username/password do not match the registered listener');
   }
@@ -85,6 +111,12 @@ async function handleCallback(
   }
   const callback = parsed.data;
   const { service, body: payload } = callback;
+  const requestId = RequestIdSchema.safeParse(payload.requestId);
+  if (!requestId.success) {
+    // The message is the rule, never the value.
+    request.log.info({ detail: `requestId: ${REQUEST_ID_RULE}` }, 'callback rejected: invalid requestId');
+    return reject(deps, reply, 400, 'invalid_body', `requestId: ${REQUEST_ID_RULE}`);
+  }
   if (callbackOutcome(payload.status) === 'pending') {
     // A Pending status is not an outcome: recording it would settle the device too early; the final one follows.
     deps.metrics.acknowledged.inc({ service, outcome: 'interim' });
@@ -107,7 +139,8 @@ async function handleCallback(
   }
 }
 
-export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
+/** The callback endpoints: what ThingSpace (through the TLS proxy) reaches. */
+export function registerCallbackRoutes(app: FastifyInstance, deps: RouteDeps): void {
   for (const [path, parse] of Object.entries(CALLBACK_ROUTES)) {
     const received = deps.metrics.received.labels({ route: path });
     app.post(path, {
@@ -119,8 +152,17 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       handler: (request, reply) => handleCallback(deps, parse, request, reply),
     });
   }
+}
 
+/**
+ * Probes and metrics, for the orchestrator and Prometheus only: on their own listener when WEBHOOK_INTERNAL_PORT is
+ * set. Liveness (/healthz, also /livez) answers while the process runs, draining included, so nothing restarts an
+ * instance that is flushing; readiness (/readyz) turns 503 when Temporal is unreachable or shutdown began, so no
+ * new callbacks are routed to it.
+ */
+export function registerProbeRoutes(app: FastifyInstance, deps: Pick<RouteDeps, 'target' | 'metrics' | 'isClosing'>) {
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/livez', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (request, reply) => {
     if (deps.isClosing()) return reply.code(503).send({ status: 'shutting down' });

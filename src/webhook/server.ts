@@ -6,16 +6,24 @@ import type { Writable } from 'node:stream';
 import type { Client } from '@temporalio/client';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
-import { credentialCheck } from './auth.js';
+import { credentialCheck, failureLimiter } from './auth.js';
 import { SignalBatcher } from './batcher.js';
 import { DEFAULT_BATCH_SETTINGS, type BatchSettings, type WebhookSettings } from './config.js';
 import { createMetrics, type WebhookMetrics } from './metrics.js';
-import { registerRoutes, reject } from './routes.js';
+import { registerCallbackRoutes, registerProbeRoutes, reject } from './routes.js';
 import { temporalSignalTarget, type SignalTarget } from './temporal-target.js';
 import { DEFAULT_TASK_QUEUE } from '../task-queues.js';
 
 export type WebhookOptions = {
-  settings: Pick<WebhookSettings, 'credentials'> & Partial<Omit<WebhookSettings, 'credentials' | 'host' | 'port'>>;
+  settings: Pick<WebhookSettings, 'credentials'> &
+    Partial<Omit<WebhookSettings, 'credentials' | 'host' | 'port' | 'internalPort'>>;
+  /**
+   * Serve /healthz, /livez, /readyz and /metrics on `Webhook.internal`, a second app for a port the outside cannot
+   * reach (WEBHOOK_INTERNAL_PORT), instead of next to the callbacks.
+   */
+  internalListener?: boolean;
+  /** Clock of the failed-credential limit (tests). */
+  now?: () => number;
   /** Process metrics (event loop, heap …) on /metrics; off in tests that start many webhooks. */
   defaultMetrics?: boolean;
   /** Where the JSON log lines go (stdout by default); tests read them. */
@@ -26,7 +34,10 @@ export type WebhookOptions = {
 );
 
 export interface Webhook {
+  /** The callbacks, and the probes unless `internalListener` was set. */
   app: FastifyInstance;
+  /** Probes and metrics when `internalListener` was set; closed after the callbacks' listener has drained. */
+  internal: FastifyInstance | undefined;
   metrics: WebhookMetrics;
   batcher: SignalBatcher;
   /** Idempotent; resolves when the listener is closed and every accepted callback has been answered. */
@@ -66,6 +77,10 @@ export async function createWebhook(options: WebhookOptions): Promise<Webhook> {
     childLoggerFactory: (logger) => logger,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Behind the TLS proxy every request comes from the proxy; with N trusted hops request.ip is the address the
+    // nearest proxy saw, so the per-client limits apply to clients rather than to the proxy. 0: the peer's address.
+    // (What fastify does with a number, written as the function its types accept.)
+    trustProxy: s.trustedProxyHops ? (_address: string, hop: number) => hop < (s.trustedProxyHops ?? 0) : false,
   });
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const batcher = new SignalBatcher(target, batch, metrics, app.log);
@@ -106,17 +121,25 @@ export async function createWebhook(options: WebhookOptions): Promise<Webhook> {
     return reply.code(500).send({ error: 'internal', detail: 'unexpected error' });
   });
 
-  registerRoutes(app, {
+  const isClosing = () => closing !== undefined;
+  registerCallbackRoutes(app, {
     check: credentialCheck(s.credentials),
+    failures: failureLimiter({ max: s.authFailuresPerMinute ?? 10, ...(options.now && { now: options.now }) }),
     batcher,
     target,
     metrics,
-    isClosing: () => closing !== undefined,
+    isClosing,
   });
+  const internal = options.internalListener
+    ? Fastify({ loggerInstance: app.log, logController: new LogController({ disableRequestLogging: true }) })
+    : undefined;
+  registerProbeRoutes(internal ?? app, { target, metrics, isClosing });
   await app.ready();
+  await internal?.ready();
 
   return {
     app,
+    internal,
     metrics,
     batcher,
     close: () =>
@@ -125,6 +148,8 @@ export async function createWebhook(options: WebhookOptions): Promise<Webhook> {
         await batcher.close();
         app.server.closeIdleConnections();
         await listenerClosed;
+        // Last: liveness stays answerable while batches drain, readiness already says 503.
+        await internal?.close();
       })()),
   };
 }

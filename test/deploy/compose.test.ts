@@ -44,8 +44,85 @@ describe('docker-compose.yml against the code', () => {
       'postgres:16',
       'services.postgresql.image postgres:16 is not pinned',
     ],
-    ['a webhook port other than the code default', "'9001:9001'", "'9002:9001'", 'should publish 9001:9001'],
-    ['the Web UI away from 8233', "'8233:8080'", "'8080:8080'", 'should publish 8233:8080'],
+    ['the Web UI away from 8233', "'127.0.0.1:8233:8080'", "'127.0.0.1:8080:8080'", 'should publish 8233:8080'],
+    [
+      'the Temporal frontend on every interface',
+      "'127.0.0.1:7233:7233'",
+      "'7233:7233'",
+      "services.temporal.ports 7233:7233 is published on every interface; bind it to 127.0.0.1 (only the webhook's TLS port may be public)",
+    ],
+    [
+      'the Web UI on 0.0.0.0',
+      "'127.0.0.1:8233:8080'",
+      "'0.0.0.0:8233:8080'",
+      'services.temporal-ui.ports 8233:8080 is published on every interface',
+    ],
+    [
+      'a long-form port without host_ip',
+      "    ports:\n      - '127.0.0.1:9100:9100'\n",
+      '    ports:\n      - target: 9100\n        published: 9100\n',
+      'services.simulator.ports 9100:9100 is published on every interface',
+    ],
+    [
+      'a bare container port (random host port, every interface)',
+      "'127.0.0.1:9100:9100'",
+      "'9100'",
+      'services.simulator.ports (random):9100 is published on every interface',
+    ],
+    [
+      'the webhook published next to its TLS proxy',
+      '    secrets: [payload_encryption_keys, callback_password]\n',
+      "    secrets: [payload_encryption_keys, callback_password]\n    ports:\n      - '9001:9001'\n",
+      'services.webhook.ports 9001:9001 is published on every interface',
+    ],
+    [
+      'the TLS port moved off 443',
+      "'${WEBHOOK_TLS_PORT:-443}:8443'",
+      "'127.0.0.1:8443:8443'",
+      'services.webhook-tls.ports should publish 443:8443',
+    ],
+    [
+      'a password as an environment value',
+      '      CALLBACK_PASSWORD_FILE: /run/secrets/callback_password\n',
+      '      CALLBACK_PASSWORD: ${CALLBACK_PASSWORD}\n',
+      'services.webhook.environment.CALLBACK_PASSWORD passes a secret as an environment value; use a compose secret and CALLBACK_PASSWORD_FILE',
+    ],
+    [
+      'a secret passed through from .env',
+      '      THINGSPACE_ACCOUNT_NAME:\n',
+      '      THINGSPACE_ACCOUNT_NAME:\n      TEMPORAL_API_KEY:\n',
+      'services.worker.environment.TEMPORAL_API_KEY passes a secret as an environment value',
+    ],
+    [
+      'the database password in the server environment',
+      '      POSTGRES_PWD_FILE: /run/secrets/postgres_password\n',
+      '      POSTGRES_PWD: ${POSTGRES_PASSWORD}\n',
+      'services.temporal.environment.POSTGRES_PWD passes a secret as an environment value',
+    ],
+    [
+      'payload encryption left optional',
+      "  PAYLOAD_ENCRYPTION_REQUIRED: 'true'\n",
+      "  PAYLOAD_ENCRYPTION_REQUIRED: 'false'\n",
+      "services.worker.environment.PAYLOAD_ENCRYPTION_REQUIRED must be 'true'",
+    ],
+    [
+      'a writable root filesystem',
+      '    secrets: [payload_encryption_keys, callback_password]\n    read_only: true\n',
+      '    secrets: [payload_encryption_keys, callback_password]\n',
+      'services.webhook must set read_only: true',
+    ],
+    [
+      'capabilities kept',
+      '    secrets: [payload_encryption_keys, callback_password]\n    read_only: true\n    tmpfs: [/tmp]\n    cap_drop: [ALL]\n',
+      '    secrets: [payload_encryption_keys, callback_password]\n    read_only: true\n    tmpfs: [/tmp]\n',
+      'services.webhook must drop every capability',
+    ],
+    [
+      'no time to flush on stop',
+      '    stop_grace_period: 30s\n    restart: unless-stopped\n\n  # TLS',
+      '    stop_grace_period: 10s\n    restart: unless-stopped\n\n  # TLS',
+      'services.webhook.stop_grace_period must be at least 30s',
+    ],
     [
       'a dependency that does not exist',
       '      temporal-schema:\n        condition',
@@ -79,12 +156,12 @@ describe('docker-compose.yml against the code', () => {
   });
 
   it('finds an unpinned base image and a health-check port that is not the code default', async () => {
-    let dockerfile = edit(sources.dockerfile, 'node:20.20.2-bookworm-slim', 'node:20-bookworm-slim');
-    dockerfile = edit(dockerfile, '${WEBHOOK_PORT:-9001}', '${WEBHOOK_PORT:-9002}');
+    let dockerfile = edit(sources.dockerfile, 'node:22.21.1-bookworm-slim', 'node:22-bookworm-slim');
+    dockerfile = edit(dockerfile, '${SIM_PORT:-9100}', '${SIM_PORT:-9101}');
     const problems = await checkCompose({ ...sources, dockerfile });
     expect(problems).toEqual([
-      'Dockerfile base image node:20-bookworm-slim is not pinned',
-      'Dockerfile falls back to WEBHOOK_PORT=9002, the code to 9001',
+      'Dockerfile base image node:22-bookworm-slim is not pinned',
+      'Dockerfile falls back to SIM_PORT=9101, the code to 9100',
     ]);
   });
 

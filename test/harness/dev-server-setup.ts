@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../src/devserver/dev-server.js';
+import { FAILURE_CONVERTER_PATH } from '../../src/temporal/data-converter.js';
 
 declare global {
   var __temporalDevServer: DevServer | undefined;
@@ -22,6 +23,8 @@ export async function setUp(): Promise<void> {
   try {
     const { code } = await bundleWorkflowCode({
       workflowsPath,
+      // The product's workers encode failure messages (src/temporal/data-converter.ts); so must the bundle.
+      failureConverterPath: FAILURE_CONVERTER_PATH,
       logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
     });
     const dir = await mkdtemp(join(tmpdir(), 'thingspace-activation-test-'));

@@ -8,6 +8,8 @@ describe('webhook settings', () => {
     expect(webhookSettingsFromEnv({ ...creds, WEBHOOK_PORT: '' })).toEqual({
       host: '0.0.0.0',
       port: 9001,
+      internalPort: undefined,
+      trustedProxyHops: 0,
       credentials: { username: 'user', password: 'pw-secret' },
       batchWindowMs: 100,
       batchMax: 500,
@@ -18,6 +20,7 @@ describe('webhook settings', () => {
       signalTimeoutMs: 5_000,
       bodyLimitBytes: 262_144,
       rateLimitPerMinute: 60_000,
+      authFailuresPerMinute: 10,
       logLevel: 'info',
     });
   });

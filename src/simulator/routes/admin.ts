@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { bearerCheck } from '../../bearer-check.js';
 import { z } from 'zod';
 import type { SimulatorAdmin } from '../admin.js';
 import { defaultConfig, type ConfigPatch } from '../config.js';
@@ -34,10 +35,10 @@ type DeviceParams = { Params: { kind: string; id: string } };
 
 /** The admin API: the same operations as the in-process handle, behind the admin bearer token. */
 export function adminRoutes(app: FastifyInstance, admin: SimulatorAdmin, adminToken: string | null): void {
+  const authorized = adminToken === null ? undefined : bearerCheck(adminToken);
   app.addHook('onRequest', async (request) => {
-    if (adminToken === null)
-      throw new ApiError(404, { error: 'the admin API is disabled (no admin token configured)' });
-    if (request.headers.authorization !== `Bearer ${adminToken}`) {
+    if (!authorized) throw new ApiError(404, { error: 'the admin API is disabled (no admin token configured)' });
+    if (!authorized(request.headers.authorization)) {
       throw new ApiError(401, { error: 'admin bearer token required' });
     }
   });
