@@ -26,7 +26,6 @@ import {
 } from '@temporalio/workflow';
 import type { CallbackRecord, DeviceId } from '../activation/model.js';
 import { ActivationPhase } from '../search-attributes.js';
-import { inboxWorkflowId } from './inbox-id.js';
 import { InboxState, type InboxSnapshot } from './inbox-state.js';
 import { callbacksSignal, requestWorkflowId } from './request-messages.js';
 
