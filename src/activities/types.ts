@@ -37,7 +37,14 @@ export interface SubmitActivationInput {
 export type SubmitActivationResult =
   | { kind: 'accepted'; requestId: string }
   | { kind: 'refused'; errorCode?: string | undefined; errorMessage: string }
-  | { kind: 'retry'; retryAfterMs?: number | undefined; errorCode?: string | undefined; errorMessage: string }
+  | {
+      kind: 'retry';
+      retryAfterMs?: number | undefined;
+      errorCode?: string | undefined;
+      errorMessage: string;
+      /** The activate request never left (a login, bearer or guard failure): retried for as long as it takes. */
+      notSent?: boolean;
+    }
   | { kind: 'ambiguous'; errorMessage: string };
 
 export interface RecheckDevicesInput {

@@ -159,6 +159,7 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
   /** Sends one chunk until ThingSpace took it, refused it, or it may have taken it; never resends a taken chunk. */
   const submit = async (chunk: number[], chunkNumber: number) => {
     let pending = chunk;
+    let refusals = 0;
     for (let attempt = 1; pending.length > 0; attempt++) {
       const submittedAt = new Date().toISOString();
       const outcome = await CancellationScope.nonCancellable(() =>
@@ -185,10 +186,13 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
           });
           return;
         case 'retry':
-          if (attempt >= MAX_SUBMIT_ATTEMPTS) {
+          // Refusals count toward the bound; failures before anything was sent (a blocked login waiting for an
+          // operator, say) never turn into device failures.
+          if (!outcome.notSent) refusals++;
+          if (refusals >= MAX_SUBMIT_ATTEMPTS) {
             ledger.settle(pending, {
               outcome: 'failed',
-              reason: `not submitted: ThingSpace did not take the request in ${attempt} attempts; last: ${outcome.errorMessage}`,
+              reason: `not submitted: ThingSpace refused the request ${refusals} times; last: ${outcome.errorMessage}`,
             });
             return;
           }

@@ -354,3 +354,60 @@ describe('fault: cancelling the job while a lost answer is being watched, and a 
     }
   }, 240_000);
 });
+
+describe('fault: callbacks before the activate answer, and while no worker runs at all', () => {
+  it('keeps every callback in the request inbox and settles every device from its callback, once', async () => {
+    const seeds = Array.from({ length: 200 }, (_, i) =>
+      i % 10 === 9 ? nbIotDevice(270_000 + i) : seedDevice(270_000 + i),
+    );
+    // Real timers here: ThingSpace holds the activate answer 5 s while the activations (100 ms) and their
+    // callbacks go ahead.
+    const stack = await startStack('early-callbacks', seeds, {
+      activationDelayMs: 100,
+      callbackDelayMs: 10,
+      activateResponseDelayMs: 5_000,
+      maxCallbackThreshold: 2,
+      callbackRetryBackoffMs: 100,
+      outcomes: { failureRate: 0.1, niddFailureRate: 0.3 },
+    });
+    const { fixture, activation, taskQueue } = stack;
+    const early = `early-answer-${Date.now()}`;
+    const away = `workers-away-${Date.now()}`;
+    try {
+      // 1. The callbacks of a request come before its answer: they wait in the inbox, the request claims them.
+      const first = await withActivationWorkers(taskQueue, fixture.thingspace, async () => {
+        const { handle } = await activation.startJob(jobRequest(early, seeds.slice(0, 100)));
+        return handle.result();
+      });
+      // 2. The workers stop while the activate call is under way; every callback arrives while none runs (and
+      // ThingSpace gives up resending long before they are back). Then they come back.
+      await withActivationWorkers(taskQueue, fixture.thingspace, async () => {
+        await activation.startJob(jobRequest(away, seeds.slice(100)));
+        await eventually('the activate request to reach ThingSpace', async () =>
+          fixture.sim.admin
+            .devices({})
+            .some((d) => d.submissions > 0 && seeds.slice(100).some((s) => s.deviceIds[0]!.id === d.deviceIds[0]!.id))
+            ? true
+            : undefined,
+        );
+      });
+      await fixture.sim.admin.settled();
+      const stats = fixture.sim.admin.callbackStats();
+      const second = await withActivationWorkers(taskQueue, fixture.thingspace, () => activation.result(away));
+      const report = [...(await fullReport(activation, early)), ...(await fullReport(activation, away))];
+      await fixture.sim.admin.settled();
+      const check = checkAgainstTruth(fixture.sim, report);
+      line('callbacks before the activate answer + workers away', '2 jobs', report, check);
+      expect(stats.exhausted).toBe(0);
+      expect(first.requests[0]?.requestIdKnown).toBe(true);
+      expect(second.requests[0]?.requestIdKnown).toBe(false); // the answer was lost with the worker
+      expect(report).toHaveLength(200);
+      expect(report.filter((r) => r.source !== 'callback')).toEqual([]);
+      expect(check.wrong).toEqual([]);
+      expect(check.duplicates).toBe(0);
+      expect(check.callbacksLost).toEqual([]);
+    } finally {
+      await stack.close();
+    }
+  }, 240_000);
+});
