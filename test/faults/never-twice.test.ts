@@ -393,8 +393,10 @@ describe('fault: callbacks before the activate answer, and while no worker runs 
       });
       await fixture.sim.admin.settled();
       const stats = fixture.sim.admin.callbackStats();
-      const second = await withActivationWorkers(taskQueue, fixture.thingspace, () => activation.result(away));
-      const report = [...(await fullReport(activation, early)), ...(await fullReport(activation, away))];
+      const { second, report } = await withActivationWorkers(taskQueue, fixture.thingspace, async () => ({
+        second: await activation.result(away),
+        report: [...(await fullReport(activation, early)), ...(await fullReport(activation, away))],
+      }));
       await fixture.sim.admin.settled();
       const check = checkAgainstTruth(fixture.sim, report);
       line('callbacks before the activate answer + workers away', '2 jobs', report, check);
