@@ -2,11 +2,11 @@ import type { Client } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import { buildDeviceKeyIndex, matchDeviceKey } from '../thingspace/schemas/device-key.js';
 import { inboxQuery, type InboxView } from '../workflows/inbox.js';
+import { OPEN_INBOXES_QUERY } from '../workflows/inbox-id.js';
 import type { FindInboxesInput, FindInboxesResult } from './types.js';
 
 /** Unclaimed inboxes are few (early callbacks, lost answers, other tools' requests); this bounds a pathological case. */
 const MAX_INBOXES = 2_000;
-export const OPEN_INBOXES_QUERY = `WorkflowType = 'callbackInbox' AND ExecutionStatus = 'Running'`;
 
 /**
  * Finds the ThingSpace requestIds whose unclaimed callbacks name any of `devices`: how a request whose activate

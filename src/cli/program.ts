@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { processIo, type CliIo } from './io.js';
 import { activateCommand } from './activate.js';
+import { inboxesCommand } from './inboxes.js';
 import { cancelCommand, reportCommand, statusCommand } from './jobs.js';
 import { loginGuardCommand } from './login-guard.js';
 import { registerCallbacksCommand } from './register-callbacks.js';
@@ -21,6 +22,7 @@ export function createProgram(io: CliIo = processIo): Command {
   program.addCommand(cancelCommand());
   program.addCommand(registerCallbacksCommand(io));
   program.addCommand(loginGuardCommand(io));
+  program.addCommand(inboxesCommand());
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

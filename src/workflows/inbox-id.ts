@@ -2,3 +2,6 @@
 export function inboxWorkflowId(requestId: string): string {
   return `thingspace-inbox-${requestId}`;
 }
+
+/** Visibility query for the inboxes still open (unclaimed ones wait for a claimant; claimed ones forward). */
+export const OPEN_INBOXES_QUERY = `WorkflowType = 'callbackInbox' AND ExecutionStatus = 'Running'`;

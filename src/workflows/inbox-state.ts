@@ -21,6 +21,8 @@ export class InboxState {
   claimedBy: string | undefined;
   received: number;
   forwarded: number;
+  /** Taken for a signal whose answer has not come back yet: neither held nor forwarded. */
+  inFlight = 0;
   readonly firstAt: number;
   /** One identifier list per device named, for matching against a job's devices. */
   private readonly named = new Map<string, DeviceId[]>();
@@ -40,32 +42,30 @@ export class InboxState {
     this.held.push(...records);
   }
 
-  /** Takes what waits to be forwarded, in signal-sized batches. */
+  /** Takes everything held, in signal-sized batches; each one then goes `delivered` or `putBack`. */
   takeBatches(): CallbackRecord[][] {
     const batches: CallbackRecord[][] = [];
     for (let i = 0; i < this.held.length; i += FORWARD_BATCH) batches.push(this.held.slice(i, i + FORWARD_BATCH));
+    this.inFlight += this.held.length;
     this.held = [];
-    for (const batch of batches) this.forwarded += batch.length;
     return batches;
   }
 
-  /** What waits, in signal-sized batches, left in place until `dropDelivered` confirms them. */
-  peekBatches(): CallbackRecord[][] {
-    const batches: CallbackRecord[][] = [];
-    for (let i = 0; i < this.held.length; i += FORWARD_BATCH) batches.push(this.held.slice(i, i + FORWARD_BATCH));
-    return batches;
+  delivered(batch: readonly CallbackRecord[]): void {
+    this.inFlight -= batch.length;
+    this.forwarded += batch.length;
   }
 
-  /** The first `count` held records were delivered (records arriving meanwhile were appended after them). */
-  dropDelivered(count: number): void {
-    this.held.splice(0, count);
-    this.forwarded += count;
+  /** Puts back batches that could not be delivered, ahead of what arrived meanwhile, in their order. */
+  putBack(batches: readonly (readonly CallbackRecord[])[]): void {
+    const records = batches.flat();
+    this.inFlight -= records.length;
+    this.held.unshift(...records);
   }
 
-  /** Puts back a batch that could not be forwarded (its claimant is gone), so the inbox's result still shows it. */
-  putBack(batch: readonly CallbackRecord[]): void {
-    this.forwarded -= batch.length;
-    this.held.unshift(...batch);
+  /** Callbacks not forwarded (yet), including those on their way. */
+  get waiting(): number {
+    return this.held.length + this.inFlight;
   }
 
   devices(): DeviceId[][] {

@@ -67,20 +67,28 @@ export async function callbackInbox(input: InboxInput): Promise<InboxResult> {
   const state = new InboxState(Date.now(), input.carried);
   let released = false;
 
+  /** Sends what is held to `target`; true when all of it went. What could not go is put back, in order. */
+  const sendTo = async (target: string): Promise<boolean> => {
+    const batches = state.takeBatches();
+    for (const [i, batch] of batches.entries()) {
+      try {
+        await getExternalWorkflowHandle(target).signal(callbacksSignal, batch);
+        state.delivered(batch);
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        state.putBack(batches.slice(i));
+        return false;
+      }
+    }
+    return true;
+  };
   const forward = async () => {
     const target = state.claimedBy;
     if (target === undefined) return;
-    for (const batch of state.takeBatches()) {
-      try {
-        await getExternalWorkflowHandle(target).signal(callbacksSignal, batch);
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        // The claimant has closed: nothing can take these any more; keep them visible in the result.
-        log.warn('inbox could not forward to its claimant', { requestId: input.requestId, claimedBy: target });
-        state.putBack(batch);
-        released = true;
-        return;
-      }
+    if (!(await sendTo(target))) {
+      // The claimant has closed: nothing can take these any more; keep them visible in the result.
+      log.warn('inbox could not forward to its claimant', { requestId: input.requestId, claimedBy: target });
+      released = true;
     }
   };
   const phase = () => (state.claimedBy === undefined ? 'inbox-unclaimed' : 'inbox-forwarding');
@@ -102,7 +110,7 @@ export async function callbackInbox(input: InboxInput): Promise<InboxResult> {
     claimedBy: state.claimedBy,
     received: state.received,
     forwarded: state.forwarded,
-    held: state.held.length,
+    held: state.waiting,
     devices: state.devices(),
   }));
   upsertSearchAttributes([{ key: ActivationPhase, value: phase() }]);
@@ -118,22 +126,12 @@ export async function callbackInbox(input: InboxInput): Promise<InboxResult> {
   }
   if (input.carried === undefined && state.claimedBy === undefined && state.held.length > 0) {
     const own = requestWorkflowId(input.requestId);
-    let delivered = 0;
-    for (const batch of state.peekBatches()) {
-      try {
-        await getExternalWorkflowHandle(own).signal(callbacksSignal, batch);
-        delivered += batch.length;
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        break;
-      }
-    }
-    state.dropDelivered(delivered);
-    if (delivered > 0 && state.claimedBy === undefined) {
+    const delivered = await sendTo(own);
+    if (delivered && state.claimedBy === undefined) {
       state.claimedBy = own;
       upsertSearchAttributes([{ key: ActivationPhase, value: phase() }]);
     }
-    // Whatever came meanwhile, or was put back, goes to the claimant (if there is one by now).
+    // Whatever came meanwhile goes to the claimant (if there is one by now).
     await forward();
   }
 

@@ -21,6 +21,7 @@ import {
 } from '../harness/activation.js';
 import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
 import { LISTENER, startWebhook, type RunningWebhook } from '../webhook/fixtures.js';
+import { recordHistory } from '../harness/histories.js';
 import { checkAgainstTruth } from './truth.js';
 
 let temporal: TestTemporal;
@@ -333,6 +334,9 @@ describe('fault: cancelling the job while a lost answer is being watched, and a 
             const p: RequestProgress = await lost.query(requestProgressQuery);
             return p.counts.pending === 0 ? p : undefined;
           });
+          await lost.result();
+          await recordHistory(jobId, 'job-lost-answer-cancelled');
+          await recordHistory(requestWorkflowId(`${jobId}-lost-1`), 'request-lost-answer-adopted');
           return { result, lostProgress, terminatedRows };
         },
       );

@@ -353,5 +353,5 @@ describe('webhook against generated callback bodies (property, real HTTP)', () =
     expect(history).not.toContain(LISTENER.password);
     expect(history).not.toContain(DEVICE_PASSWORD);
     expect(await metricValue(hook.webhook, 'webhook_callbacks_received_total')).toBe(BODIES);
-  });
+  }, 180_000);
 });

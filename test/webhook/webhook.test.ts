@@ -3,11 +3,15 @@
  * simulator delivers callbacks over HTTP in the first test, the others post crafted callbacks.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { freePort } from '../../src/devserver/dev-server.js';
 import { dataConverter } from '../../src/temporal/connection.js';
 import { registerCallbacks } from '../../src/cli/register-callbacks.js';
-import { callbackInbox, inboxQuery, inboxWorkflowId } from '../../src/workflows/inbox.js';
+import { ActivationPhase } from '../../src/search-attributes.js';
+import { callbackInbox, inboxQuery, inboxWorkflowId, releaseInboxSignal } from '../../src/workflows/inbox.js';
+import { recordHistory } from '../harness/histories.js';
 import { requestProgressQuery, requestReportQuery } from '../../src/workflows/request.js';
 import { nbIotDevice, seedDevice, startActivationFixture } from '../harness/activation.js';
 import { connectTestClient, uniqueTaskQueue, withWorker, type TestTemporal } from '../harness/temporal.js';
@@ -22,6 +26,20 @@ import {
   type RunningWebhook,
 } from './fixtures.js';
 import { ACCOUNT, expected, expectedTest, signalledRecords, startRequest } from './temporal-helpers.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Runs the CLI as a user would, as a child process. */
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/starter.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, ...env } },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
 
 const CARRIER = '/callbacks/carrier-service';
 const NIDD = '/callbacks/nidd-service';
@@ -161,29 +179,38 @@ describe('webhook → Temporal', () => {
         expect(result.callbacks.applied).toBe(1);
         // The request released its inbox when it finished.
         expect(await inbox.result()).toMatchObject({ received: 1, forwarded: 1, unclaimedCount: 0 });
+        await recordHistory(inboxWorkflowId(requestId), 'inbox-claimed');
+        await recordHistory(handle.workflowId, 'request-claims-inbox');
       });
     });
   });
 
-  it('keeps callbacks no request claims visible, and lets them go after a bounded time', async () => {
+  it('keeps callbacks no request claims visible (Web UI phase, CLI), and lets them go when released', async () => {
     const taskQueue = uniqueTaskQueue('webhook');
     await withWebhook({ batchWindowMs: 10, taskQueue }, (hook) =>
       withWorker(taskQueue, async () => {
         const requestId = `other-tool-${Date.now()}`;
         const device = testDevice(3);
-        // A short time to live, given at start as the webhook would start it with the default.
-        const inbox = await temporal.client.workflow.start(callbackInbox, {
-          taskQueue,
-          workflowId: inboxWorkflowId(requestId),
-          args: [{ requestId, unclaimedTtl: '3 seconds' }],
-        });
         expect(await hook.post(NIDD, niddBody(requestId, device))).toEqual({
           status: 200,
           body: { result: 'inboxed' },
         });
+        const inbox = temporal.client.workflow.getHandle<typeof callbackInbox>(inboxWorkflowId(requestId));
         const view = await inbox.query(inboxQuery);
         expect(view).toMatchObject({ requestId, received: 1, held: 1 });
         expect(view.devices).toHaveLength(1);
+        expect((await inbox.describe()).searchAttributes[ActivationPhase.name]).toEqual(['inbox-unclaimed']);
+        // The operator's view: the CLI lists it, as a child process.
+        const listed = await runCli(['inboxes', '--json'], {
+          TEMPORAL_ADDRESS: temporal.address,
+          TEMPORAL_NAMESPACE: temporal.namespace,
+        });
+        expect(listed.code).toBe(0);
+        expect(JSON.parse(listed.stdout)).toEqual(
+          expect.arrayContaining([expect.objectContaining({ requestId, received: 1, held: 1, devices: 1 })]),
+        );
+        // Let go (its time to live, 3 days by default, does the same: see the virtual-time test).
+        await inbox.signal(releaseInboxSignal);
         const result = await inbox.result();
         expect(result).toMatchObject({ received: 1, unclaimedCount: 1 });
         expect(result.claimedBy).toBeUndefined();

@@ -56,8 +56,8 @@ describe('activationJob (dev server, simulator, real workers)', () => {
       const skipped = await handle.query(jobReportQuery, { offset: 0, limit: 100 });
       const request = temporal.client.workflow.getHandle<typeof activationRequest>(result.requests[0]!.workflowId);
       const inRequest = await request.query(requestReportQuery, { offset: 0, limit: 100 });
-      await recordHistory(jobId, 'job-mixed');
-      await recordHistory(result.requests[0]!.workflowId, 'request-polled');
+      await recordHistory(jobId, 'job-mixed-claims');
+      await recordHistory(result.requests[0]!.workflowId, 'request-polled-claims-inbox');
       return { result, report: [...skipped, ...inRequest] };
     });
 
@@ -147,9 +147,9 @@ describe('activationJob (dev server, simulator, real workers)', () => {
           ],
         });
         const result = await handle.result();
-        await recordHistory(jobId, 'job-storm');
+        await recordHistory(jobId, 'job-storm-lost-answer');
         const unknown = result.requests.find((r) => !r.requestIdKnown);
-        if (unknown) await recordHistory(unknown.workflowId, 'request-unknown-id');
+        if (unknown) await recordHistory(unknown.workflowId, 'request-lost-answer-polled');
         return result;
       });
       expect(result.counts).toMatchObject({ total: 6, activated: 6, pending: 0 });

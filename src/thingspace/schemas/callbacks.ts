@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { statusOutcome, type StatusOutcome } from '../../activation/outcomes.js';
+import { statusOutcome, type StatusOutcome } from './status.js';
 import { ResponseDeviceIdSchema } from './common.js';
 import type { DeviceKey } from './device-key.js';
 import { deviceKey, deviceKeys } from './device-key.js';

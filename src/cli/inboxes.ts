@@ -1,0 +1,61 @@
+/**
+ * `thingspace-activation inboxes`: the callbacks waiting in request inboxes — ones that came before their request
+ * workflow, and ones no request of ours claims (other tools' requests on the same account), which are let go after
+ * the inbox's time to live. See README "Never twice, nothing lost".
+ */
+import { Command } from 'commander';
+import type { Client } from '@temporalio/client';
+import { inboxQuery, type InboxView } from '../workflows/inbox.js';
+import { OPEN_INBOXES_QUERY } from '../workflows/inbox-id.js';
+import { openContext, webUiLink } from './context.js';
+
+export interface InboxListing extends Omit<InboxView, 'devices'> {
+  workflowId: string;
+  startedAt: string;
+  devices: number;
+}
+
+export async function listInboxes(client: Client, limit = 200): Promise<InboxListing[]> {
+  const listed: InboxListing[] = [];
+  for await (const execution of client.workflow.list({ query: OPEN_INBOXES_QUERY })) {
+    if (listed.length >= limit) break;
+    const view = await client.workflow
+      .getHandle(execution.workflowId)
+      .query(inboxQuery)
+      .catch(() => undefined);
+    if (!view) continue;
+    const { devices, ...rest } = view;
+    listed.push({
+      ...rest,
+      workflowId: execution.workflowId,
+      startedAt: execution.startTime.toISOString(),
+      devices: devices.length,
+    });
+  }
+  return listed;
+}
+
+export function inboxesCommand(): Command {
+  return new Command('inboxes')
+    .description('list callbacks waiting for a request workflow (early ones, and ones no request of ours claims)')
+    .option('--json', 'print JSON')
+    .option('--limit <n>', 'at most this many inboxes', (v) => Number.parseInt(v, 10), 200)
+    .action(async (flags: { json?: boolean; limit: number }) => {
+      const context = await openContext();
+      try {
+        const inboxes = await listInboxes(context.client, flags.limit);
+        if (flags.json) return console.log(JSON.stringify(inboxes, null, 2));
+        if (inboxes.length === 0)
+          return console.log('No open inboxes: every callback received has reached its request.');
+        for (const inbox of inboxes) {
+          const state = inbox.claimedBy ? `forwarding to ${inbox.claimedBy}` : 'unclaimed';
+          console.log(
+            `${inbox.requestId}  ${state}  ${inbox.received} callbacks (${inbox.held} held) for ${inbox.devices} devices, ` +
+              `since ${inbox.startedAt}  ${webUiLink(inbox.workflowId)}`,
+          );
+        }
+      } finally {
+        await context.close();
+      }
+    });
+}
