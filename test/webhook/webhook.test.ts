@@ -20,6 +20,7 @@ import {
   testDevice,
   type RunningWebhook,
 } from './fixtures.js';
+import { temporalSignalTarget, type SendResult, type SignalTarget } from '../../src/webhook/temporal-target.js';
 import { ACCOUNT, expected, expectedTest, signalledRecords, startRequest } from './temporal-helpers.js';
 
 const CARRIER = '/callbacks/carrier-service';
@@ -35,19 +36,56 @@ afterAll(async () => {
   await temporal.close();
 });
 
+/** The real Temporal target, reporting each answer it gives so a test can wait for one instead of sleeping. */
+function observedTarget() {
+  const real = temporalSignalTarget(temporal.client, 5_000);
+  const answers: { requestId: string; result: SendResult }[] = [];
+  let waiters: { ready: () => boolean; wake: () => void }[] = [];
+  const target: SignalTarget = {
+    async send(requestId, records) {
+      const result = await real.send(requestId, records);
+      answers.push({ requestId, result });
+      for (const waiter of waiters.filter((w) => w.ready())) waiter.wake();
+      waiters = waiters.filter((w) => !w.ready());
+      return result;
+    },
+    ready: () => real.ready(),
+  };
+  /** Resolves once Temporal has answered `not_found` to `times` batches of `requestId`. */
+  const notFound = (times: number, requestId: string) => {
+    const ready = () => answers.filter((a) => a.result === 'not_found' && a.requestId === requestId).length >= times;
+    return ready() ? Promise.resolve() : new Promise<void>((wake) => waiters.push({ ready, wake }));
+  };
+  return { target, notFound };
+}
+
+/** Resolves once the webhook has handed `count` callbacks to its batcher. */
+function submitted(hook: RunningWebhook, count: number): Promise<void> {
+  const { batcher } = hook.webhook;
+  const submit = batcher.submit.bind(batcher);
+  let seen = 0;
+  return new Promise((resolve) => {
+    batcher.submit = (...args) => {
+      const delivery = submit(...args);
+      if (++seen === count) resolve();
+      return delivery;
+    };
+  });
+}
+
 async function withWebhook<R>(
   settings: Parameters<typeof startWebhook>[1],
   fn: (hook: RunningWebhook) => Promise<R>,
+  target?: SignalTarget,
+  now?: () => number,
 ): Promise<R> {
-  const hook = await startWebhook({ client: temporal.client }, settings);
+  const hook = await startWebhook(target ? { target } : { client: temporal.client }, settings, now);
   try {
     return await fn(hook);
   } finally {
     await hook.close();
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Callbacks the workflow accounted for in any way: every acknowledged signalled callback must be among them. */
 const accountedFor = (c: { applied: number; duplicates: number; unknown: number; late: number }) =>
@@ -67,67 +105,72 @@ describe('webhook → Temporal', () => {
       callbackConcurrency: 8,
     });
     const taskQueue = uniqueTaskQueue('webhook');
+    const observed = observedTarget();
     try {
-      await withWebhook({ batchWindowMs: 30, notFoundRetryMs: 15_000 }, async (hook) => {
-        // Registered through the CLI's code path: the callbacks below pass the credential check only if it
-        // registered the right URLs and the pair the webhook expects.
-        await registerCallbacks(fixture.thingspace, { url: hook.url, credentials: LISTENER, accountName: ACCOUNT });
-        await withWorker(taskQueue, async () => {
-          const { requestId } = await fixture.thingspace.activate({
-            devices: devices.map((d) => ({ deviceIds: d.deviceIds.filter((id) => id.kind !== 'eid') })),
-            servicePlan: '4G-IoT-1GB',
-            mdnZipCode: '98801',
-          });
-          // Callbacks start ~25 ms after the activate response: a workflow started later makes them wait.
-          await sleep(600);
-          const handle = await startRequest(
-            temporal,
-            taskQueue,
-            requestId,
-            devices.map((d) => expected(d.deviceIds, d.type === 'NB-IoT')),
-          );
-          handles.push(handle);
-          const result = await handle.result();
-          await fixture.sim.admin.settled();
+      await withWebhook(
+        { batchWindowMs: 30, notFoundRetryMs: 15_000 },
+        async (hook) => {
+          // Registered through the CLI's code path: the callbacks below pass the credential check only if it
+          // registered the right URLs and the pair the webhook expects.
+          await registerCallbacks(fixture.thingspace, { url: hook.url, credentials: LISTENER, accountName: ACCOUNT });
+          await withWorker(taskQueue, async () => {
+            const { requestId } = await fixture.thingspace.activate({
+              devices: devices.map((d) => ({ deviceIds: d.deviceIds.filter((id) => id.kind !== 'eid') })),
+              servicePlan: '4G-IoT-1GB',
+              mdnZipCode: '98801',
+            });
+            // The workflow starts only once a batch of callbacks has found none: they must wait for it.
+            await observed.notFound(1, requestId);
+            const handle = await startRequest(
+              temporal,
+              taskQueue,
+              requestId,
+              devices.map((d) => expected(d.deviceIds, d.type === 'NB-IoT')),
+            );
+            handles.push(handle);
+            const result = await handle.result();
+            await fixture.sim.admin.settled();
 
-          const truth = fixture.sim.admin.request(requestId)!;
-          const failed = truth.devices.filter((d) => d.result !== 'Success').length;
-          expect(result.counts).toEqual({
-            total: 28,
-            activated: 28 - failed - 1,
-            failed: failed + 1, // the NB-IoT device whose NIDD configuration failed
-            skipped: 0,
-            unresolved: 0,
-            pending: 0,
-          });
-          const report = await handle.query(requestReportQuery, { offset: 0, limit: 100 });
-          expect(report.every((r) => r.source === 'callback')).toBe(true);
-          expect(report.find((r) => r.key === expected(devices[26]!.deviceIds).key)).toMatchObject({
-            outcome: 'failed',
-            nidd: 'failed',
-          });
+            const truth = fixture.sim.admin.request(requestId)!;
+            const failed = truth.devices.filter((d) => d.result !== 'Success').length;
+            expect(result.counts).toEqual({
+              total: 28,
+              activated: 28 - failed - 1,
+              failed: failed + 1, // the NB-IoT device whose NIDD configuration failed
+              skipped: 0,
+              unresolved: 0,
+              pending: 0,
+            });
+            const report = await handle.query(requestReportQuery, { offset: 0, limit: 100 });
+            expect(report.every((r) => r.source === 'callback')).toBe(true);
+            expect(report.find((r) => r.key === expected(devices[26]!.deviceIds).key)).toMatchObject({
+              outcome: 'failed',
+              nidd: 'failed',
+            });
 
-          const progress = await handle.query(requestProgressQuery);
-          const signalled = await metricValue(hook.webhook, 'webhook_callbacks_acknowledged_total', {
-            outcome: 'signalled',
+            const progress = await handle.query(requestProgressQuery);
+            const signalled = await metricValue(hook.webhook, 'webhook_callbacks_acknowledged_total', {
+              outcome: 'signalled',
+            });
+            const closed = await metricValue(hook.webhook, 'webhook_callbacks_acknowledged_total', {
+              outcome: 'workflow_closed',
+            });
+            // The invariant: every callback answered 2xx after a signal is accounted for in the workflow.
+            expect(accountedFor(progress.callbacks)).toBe(signalled);
+            expect(progress.callbacks.applied).toBe(28 + 3); // carrier for all, NIDD for the 3 NB-IoT devices
+            expect(progress.callbacks.duplicates).toBeGreaterThan(0);
+            expect(signalled + closed).toBe(fixture.sim.admin.callbackStats().acknowledged);
+            // Fewer signals than callbacks: they were batched.
+            expect(progress.callbacks.signals).toBeLessThan(signalled);
+            // The race was real: some batches found no workflow and waited for it.
+            const notFound = (await hook.webhook.metrics.signalSeconds.get()).values.find(
+              (v) => v.metricName === 'webhook_signal_duration_seconds_count' && v.labels.result === 'not_found',
+            );
+            expect(notFound?.value ?? 0).toBeGreaterThan(0);
           });
-          const closed = await metricValue(hook.webhook, 'webhook_callbacks_acknowledged_total', {
-            outcome: 'workflow_closed',
-          });
-          // The invariant: every callback answered 2xx after a signal is accounted for in the workflow.
-          expect(accountedFor(progress.callbacks)).toBe(signalled);
-          expect(progress.callbacks.applied).toBe(28 + 3); // carrier for all, NIDD for the 3 NB-IoT devices
-          expect(progress.callbacks.duplicates).toBeGreaterThan(0);
-          expect(signalled + closed).toBe(fixture.sim.admin.callbackStats().acknowledged);
-          // Fewer signals than callbacks: they were batched.
-          expect(progress.callbacks.signals).toBeLessThan(signalled);
-          // The race was real: some batches found no workflow and waited for it.
-          const notFound = (await hook.webhook.metrics.signalSeconds.get()).values.find(
-            (v) => v.metricName === 'webhook_signal_duration_seconds_count' && v.labels.result === 'not_found',
-          );
-          expect(notFound?.value ?? 0).toBeGreaterThan(0);
-        });
-      });
+        },
+        observed.target,
+      );
     } finally {
       await fixture.close();
     }
@@ -135,28 +178,40 @@ describe('webhook → Temporal', () => {
 
   it('holds a callback until its workflow appears, and answers 503 when it never does', async () => {
     const taskQueue = uniqueTaskQueue('webhook');
-    await withWebhook({ batchWindowMs: 10, notFoundRetryMs: 3_000 }, (hook) =>
-      withWorker(taskQueue, async () => {
-        const requestId = `early-${Date.now()}`;
-        const device = testDevice(1);
-        let answeredAt = 0;
-        const answer = hook.post(CARRIER, carrierBody(requestId, device)).finally(() => (answeredAt = Date.now()));
-        await sleep(800);
-        expect(answeredAt).toBe(0);
-        const startingAt = Date.now();
-        const handle = await startRequest(temporal, taskQueue, requestId, [expectedTest(device)]);
-        handles.push(handle);
-        expect(await answer).toEqual({ status: 200, body: { result: 'signalled' } });
-        expect(answeredAt).toBeGreaterThanOrEqual(startingAt);
-        expect((await handle.result()).counts.activated).toBe(1);
+    const observed = observedTarget();
+    // The batcher's clock runs with real time but can be pushed past the not-found wait instead of sitting it out.
+    let ahead = 0;
+    const now = () => Date.now() + ahead;
+    const notFoundRetryMs = 60_000;
+    await withWebhook(
+      { batchWindowMs: 10, notFoundRetryMs },
+      (hook) =>
+        withWorker(taskQueue, async () => {
+          const requestId = `early-${Date.now()}`;
+          const device = testDevice(1);
+          let answered = false;
+          const answer = hook.post(CARRIER, carrierBody(requestId, device)).finally(() => (answered = true));
+          // Tried twice and found no workflow: the callback is being held, not answered.
+          await observed.notFound(2, requestId);
+          expect(answered).toBe(false);
+          const handle = await startRequest(temporal, taskQueue, requestId, [expectedTest(device)]);
+          handles.push(handle);
+          expect(await answer).toEqual({ status: 200, body: { result: 'signalled' } });
+          expect((await handle.result()).counts.activated).toBe(1);
 
-        const never = Date.now();
-        const orphan = await hook.post(NIDD, niddBody(`never-${Date.now()}`, device));
-        expect(orphan.status).toBe(503);
-        expect(orphan.body).toMatchObject({ error: 'workflow_not_found' });
-        expect(Date.now() - never).toBeGreaterThanOrEqual(3_000);
-        expect(Date.now() - never).toBeLessThan(6_000);
-      }),
+          const orphanId = `never-${Date.now()}`;
+          let orphanAnswered = false;
+          const orphan = hook.post(NIDD, niddBody(orphanId, device)).finally(() => (orphanAnswered = true));
+          await observed.notFound(2, orphanId);
+          expect(orphanAnswered).toBe(false);
+          // Past the wait on the batcher's clock: the next attempt gives up (real time has not passed 60 s).
+          ahead += notFoundRetryMs;
+          const refused = await orphan;
+          expect(refused.status).toBe(503);
+          expect(refused.body).toMatchObject({ error: 'workflow_not_found' });
+        }),
+      observed.target,
+      now,
     );
   });
 
@@ -276,8 +331,10 @@ describe('webhook → Temporal', () => {
       const devices = [10, 11, 12].map(testDevice);
       const handle = await startRequest(temporal, taskQueue, requestId, devices.map(expectedTest));
       handles.push(handle);
+      const waiting = submitted(hook, 3);
       const answers = devices.map((d) => hook.post(CARRIER, carrierBody(requestId, d)));
-      while (hook.webhook.batcher.pending < 3) await sleep(10);
+      await waiting;
+      expect(hook.webhook.batcher.pending).toBe(3);
       const started = Date.now();
       await hook.close();
       expect((await Promise.all(answers)).map((a) => a.status)).toEqual([200, 200, 200]);
