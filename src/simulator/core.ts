@@ -24,8 +24,13 @@ export interface SimCore {
   accounts: Set<string>;
 }
 
-export function createCore(seed: SimulatorSeed, config: SimulatorConfig, log: FastifyBaseLogger): SimCore {
-  const ctx: SimContext = { config, random: createRandom(config.randomSeed), log, now: () => Date.now() };
+export function createCore(
+  seed: SimulatorSeed,
+  config: SimulatorConfig,
+  log: FastifyBaseLogger,
+  now: () => number = Date.now,
+): SimCore {
+  const ctx: SimContext = { config, random: createRandom(config.randomSeed), log, now };
   const devices = new DeviceStore(ctx);
   for (const device of seed.devices) devices.add(device);
   const registrations = new RegistrationStore();

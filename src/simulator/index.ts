@@ -24,6 +24,8 @@ export interface SimulatorOptions {
   /** Accounts, credentials and devices; a generated 100-device account when absent. */
   seed?: SimulatorSeed;
   config?: ConfigPatch;
+  /** The clock behind token and session lifetimes and timestamps (Date.now by default); tests move their own. */
+  now?: () => number;
 }
 
 export interface RunningSimulator {
@@ -40,7 +42,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const config = mergeConfig(defaultConfig, options.config);
   const seed = options.seed ?? generateSeed({ count: 100, seed: config.randomSeed });
   const app = createApp(config.logLevel);
-  const core = createCore(seed, config, app.log);
+  const core = createCore(seed, config, app.log, options.now);
   const admin = new SimulatorAdmin(core);
   await app.register(apiRoutes(core), { prefix: '/api' });
   await app.register(async (scope) => adminRoutes(scope, admin, config.adminToken), { prefix: '/admin' });
