@@ -36,7 +36,7 @@ beforeAll(async () => {
     startTimeSkipping(),
     startActivationFixture([activeWithoutCallback, neverActivated, quiet]),
   ]);
-}, 60_000);
+}, 180_000); // the first run on a machine fetches the test server from Maven Central (about 40 s measured)
 afterAll(async () => {
   await Promise.all([env?.teardown(), fixture?.close()]);
 });
