@@ -32,8 +32,10 @@ export interface ActivationFixture {
 export async function startActivationFixture(
   devices: SeedDevice[],
   config: ConfigPatch = {},
+  options: { now?: () => number } = {},
 ): Promise<ActivationFixture> {
   const sim = await startSimulator({
+    ...options,
     seed: {
       apps: [DEFAULT_APP],
       users: [{ ...DEFAULT_USER, accountNames: [DEFAULT_ACCOUNT] }],
