@@ -1,12 +1,12 @@
 /**
- * checkDevices and recheckDevices on their own (MockActivityEnvironment), against the simulator over HTTP. The
+ * checkDevices, recheckDevices and pollDevices on their own (MockActivityEnvironment), against the simulator over HTTP. The
  * never-resend rule: after an ambiguous activate, a device counts as submitted when its state left the activatable
  * ones or its history shows an activation since the send — and only the others may be sent again.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities/index.js';
-import type { DeviceRef } from '../../src/activities/types.js';
+import type { DeviceRef, PollDevicesResult } from '../../src/activities/types.js';
 import type { SeedDevice } from '../../src/simulator/index.js';
 import { deviceKey } from '../../src/thingspace/schemas/device-key.js';
 import {
@@ -86,5 +86,27 @@ describe('recheckDevices (the never-resend rule)', () => {
       submittedAt: later,
     });
     expect(result).toEqual({ submitted: [] });
+  });
+});
+
+describe('pollDevices', () => {
+  it('settles the active as activated and those with a failed activation since the send as failed', async () => {
+    const env = new MockActivityEnvironment();
+    const devices = [active, failedAfterSend, untouched, failedBeforeSend].map(ref);
+    // MockActivityEnvironment.run does not infer the result type from the function.
+    const { settled } = (await env.run(activities.pollDevices, {
+      accountName: DEFAULT_ACCOUNT,
+      devices,
+      submittedAt,
+    })) as PollDevicesResult;
+    expect(settled).toEqual([
+      expect.objectContaining({ key: ref(active).key, outcome: 'activated', state: 'active' }),
+      {
+        key: ref(failedAfterSend).key,
+        outcome: 'failed',
+        assignedIds: [],
+        reason: expect.stringMatching(/\(from history\): Device not eligible for plan$/),
+      },
+    ]);
   });
 });
