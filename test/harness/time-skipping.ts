@@ -5,7 +5,8 @@
  *
  * What this server cannot do (measured, /work/notes/timeskip.md): list or count workflows (visibility is
  * UNIMPLEMENTED), or take custom search attributes that are not registered — and a workflow task failing on one
- * stalls time for the whole environment, so they are registered here before anything runs.
+ * stalls time for the whole environment, so they are registered here before anything runs. Nor does it tell a
+ * parent that its child was terminated: the parent waits until its default 10-year timeout.
  */
 import proto from '@temporalio/proto';
 import type { SearchAttributeType } from '@temporalio/common';
