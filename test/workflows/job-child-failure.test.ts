@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ChildWorkflowFailure, TerminatedFailure } from '@temporalio/common';
-import type { temporal as proto } from '@temporalio/proto';
 import { activationJob } from '../../src/workflows/job.js';
 import { jobRequest, seedDevice, startActivationFixture, type ActivationFixture } from '../harness/activation.js';
+import { nextChildStarted } from '../harness/history-wait.js';
 import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
 
 let temporal: TestTemporal;
@@ -21,26 +21,6 @@ afterAll(async () => {
   await Promise.all([temporal?.close(), fixture?.close()]);
 });
 
-/** The first history event of `workflowId` matching `predicate`, waiting for it with the server's long poll. */
-async function nextEvent(
-  workflowId: string,
-  predicate: (event: proto.api.history.v1.IHistoryEvent) => boolean,
-): Promise<proto.api.history.v1.IHistoryEvent> {
-  let nextPageToken: Uint8Array | undefined;
-  for (;;) {
-    const page = await temporal.client.workflowService.getWorkflowExecutionHistory({
-      namespace: temporal.namespace,
-      execution: { workflowId },
-      waitNewEvent: true,
-      ...(nextPageToken && { nextPageToken }),
-    });
-    const found = page.history?.events?.find(predicate);
-    if (found) return found;
-    if (!page.nextPageToken?.length) throw new Error(`${workflowId} closed without the awaited event`);
-    nextPageToken = page.nextPageToken;
-  }
-}
-
 describe('activationJob when a request workflow fails', () => {
   it('fails the job with the child failure (here: the request workflow terminated)', async () => {
     const taskQueue = uniqueTaskQueue('job-child');
@@ -52,8 +32,7 @@ describe('activationJob when a request workflow fails', () => {
         // No callbacks are registered: the request waits for them, long enough to be terminated while waiting.
         args: [jobRequest(jobId, seeds, { callbackTimeout: '10 minutes' })],
       });
-      const started = await nextEvent(jobId, (event) => Boolean(event.childWorkflowExecutionStartedEventAttributes));
-      const childId = started.childWorkflowExecutionStartedEventAttributes!.workflowExecution!.workflowId!;
+      const childId = await nextChildStarted(temporal, jobId);
       await temporal.client.workflow.getHandle(childId).terminate('test: the request fails');
       return handle.result().then(
         () => undefined,
