@@ -30,8 +30,9 @@ export function createCore(
   config: SimulatorConfig,
   log: FastifyBaseLogger,
   scheduler: SimScheduler = realScheduler,
+  now: () => number = Date.now,
 ): SimCore {
-  const ctx: SimContext = { config, random: createRandom(config.randomSeed), log, now: () => Date.now(), scheduler };
+  const ctx: SimContext = { config, random: createRandom(config.randomSeed), log, now, scheduler };
   const devices = new DeviceStore(ctx);
   for (const device of seed.devices) devices.add(device);
   const registrations = new RegistrationStore();

@@ -41,6 +41,8 @@ export interface SimulatorOptions {
    * tests pass a ManualScheduler and advance virtual time instead of waiting.
    */
   scheduler?: SimScheduler;
+  /** The clock behind token and session lifetimes and timestamps (Date.now by default); tests move their own. */
+  now?: () => number;
 }
 
 export interface RunningSimulator {
@@ -62,7 +64,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const seed = options.seed ?? generateSeed({ count: 100, seed: config.randomSeed });
   const app = createApp(config.logLevel);
   const scheduler = options.scheduler ?? realScheduler;
-  const core = createCore(seed, config, app.log, scheduler);
+  const core = createCore(seed, config, app.log, scheduler, options.now);
   const admin = new SimulatorAdmin(core);
   await app.register(apiRoutes(core), { prefix: '/api' });
   await app.register(async (scope) => adminRoutes(scope, admin, config.adminToken), { prefix: '/admin' });

@@ -28,6 +28,8 @@ export type WebhookOptions = {
   defaultMetrics?: boolean;
   /** Where the JSON log lines go (stdout by default); tests read them. */
   logStream?: Writable;
+  /** The batcher's clock (Date.now by default): tests move it past a deadline instead of waiting it out. */
+  now?: () => number;
 } & (
   | { /** Must use the product's dataConverter. Not closed by the webhook: its owner closes it. */ client: Client }
   | { /** A stand-in for Temporal (tests of the HTTP layer). */ target: SignalTarget }
@@ -83,7 +85,7 @@ export async function createWebhook(options: WebhookOptions): Promise<Webhook> {
     trustProxy: s.trustedProxyHops ? (_address: string, hop: number) => hop < (s.trustedProxyHops ?? 0) : false,
   });
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
-  const batcher = new SignalBatcher(target, batch, metrics, app.log);
+  const batcher = new SignalBatcher(target, batch, metrics, app.log, options.now);
   let closing: Promise<void> | undefined;
 
   // In memory, per instance and per client IP: the webhook is stateless, so N instances behind a load balancer allow

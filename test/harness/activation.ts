@@ -33,7 +33,7 @@ export interface ActivationFixture {
 export async function startActivationFixture(
   devices: SeedDevice[],
   config: ConfigPatch = {},
-  options: { scheduler?: SimScheduler } = {},
+  options: { scheduler?: SimScheduler; now?: () => number } = {},
 ): Promise<ActivationFixture> {
   const sim = await startSimulator({
     ...options,

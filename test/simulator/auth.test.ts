@@ -2,6 +2,12 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { ErrorCodes } from '../../src/simulator/index.js';
 import { DEFAULT_USER, http, login, openSession, token, type ApiSession } from './helpers.js';
 
+/** The simulator's clock, moved only by the test: lifetimes are checked at their exact edges, without waiting. */
+function manualClock() {
+  let now = Date.now();
+  return { now: () => now, advance: (ms: number) => void (now += ms) };
+}
+
 describe('simulator auth', () => {
   let api: ApiSession | undefined;
   afterEach(async () => {
@@ -78,21 +84,25 @@ describe('simulator auth', () => {
   });
 
   it('expires an idle session with SessionToken.Expired and keeps a used one alive', async () => {
-    api = await openSession({ config: { sessionIdleTimeoutMs: 300 } });
+    const clock = manualClock();
+    api = await openSession({ config: { sessionIdleTimeoutMs: 300 }, now: clock.now });
+    // Used every 300 ms (idle for exactly the timeout, not more): the session stays alive well past 300 ms.
     for (let i = 0; i < 4; i++) {
-      await new Promise((r) => setTimeout(r, 150));
+      clock.advance(300);
       expect((await api.post('/m2m/v1/devices/actions/list', { maxNumberOfDevices: 1 })).statusCode).toBe(202);
     }
-    await new Promise((r) => setTimeout(r, 450));
+    clock.advance(301);
     const expired = await api.post('/m2m/v1/devices/actions/list', {});
     expect(expired.statusCode).toBe(400);
     expect(expired.body).toMatchObject({ errorCode: 'UnifiedWebService.REQUEST_FAILED.SessionToken.Expired' });
   });
 
   it('expires a session at its absolute lifetime even when used', async () => {
-    api = await openSession({ config: { sessionMaxLifetimeMs: 400 } });
+    const clock = manualClock();
+    api = await openSession({ config: { sessionMaxLifetimeMs: 400 }, now: clock.now });
+    clock.advance(400);
     expect((await api.post('/m2m/v1/devices/actions/list', {})).statusCode).toBe(200);
-    await new Promise((r) => setTimeout(r, 500));
+    clock.advance(1);
     const expired = await api.post('/m2m/v1/devices/actions/list', {});
     expect(expired.body).toMatchObject({ errorCode: ErrorCodes.sessionExpired });
   });

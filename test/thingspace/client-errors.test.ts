@@ -233,9 +233,14 @@ describe('client error paths (hand-made responses over real HTTP)', () => {
       'activate: invalid request: devices[0].deviceIds[0].id: imei must be 1-16 decimal digits',
     );
     expect(fake?.calls).toHaveLength(0);
-    await expect(client.requestStatus('r', { accountName: undefined }))
-      .resolves.toBeDefined()
-      .catch(() => undefined);
+
+    // An account-scoped call with no account given and no default configured is refused the same way.
+    const withoutAccount = new ThingSpaceClient({ baseUrl: fake!.baseUrl, ...FAKE_SECRETS }, { logger });
+    const missing = await failure(withoutAccount.requestStatus('r', { accountName: undefined }));
+    expect(missing).toBeInstanceOf(ThingSpaceValidationError);
+    expect(missing.message).toBe('request status: accountName is required (no default configured)');
+    expect(missing.retryable).toBe(false);
+    expect(fake?.calls).toHaveLength(0);
   });
 });
 

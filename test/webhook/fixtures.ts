@@ -79,6 +79,7 @@ export interface RunningWebhook {
 export async function startWebhook(
   backend: { client: Client } | { target: SignalTarget },
   settings: Partial<WebhookOptions['settings']> = {},
+  now?: () => number,
 ): Promise<RunningWebhook> {
   const logs: string[] = [];
   const logStream = new Writable({
@@ -92,6 +93,7 @@ export async function startWebhook(
     defaultMetrics: false,
     logStream,
     ...backend,
+    ...(now && { now }),
   });
   await webhook.app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(webhook.app.server.address() as AddressInfo).port}`;

@@ -66,7 +66,27 @@ async function withWebhook<R>(
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves once the webhook has handed `count` callbacks to its batcher. */
+function submitted(hook: RunningWebhook, count: number): Promise<void> {
+  const { batcher } = hook.webhook;
+  const submit = batcher.submit.bind(batcher);
+  let seen = 0;
+  return new Promise((resolve) => {
+    batcher.submit = (...args) => {
+      const delivery = submit(...args);
+      if (++seen === count) resolve();
+      return delivery;
+    };
+  });
+}
+
+/** Resolves once the webhook has acknowledged `count` callbacks of `outcome` (its own metric). */
+async function acknowledged(hook: RunningWebhook, outcome: string, count: number): Promise<void> {
+  for (;;) {
+    if ((await metricValue(hook.webhook, 'webhook_callbacks_acknowledged_total', { outcome })) >= count) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 
 /** Callbacks the workflow accounted for in any way: every acknowledged signalled callback must be among them. */
 const accountedFor = (c: { applied: number; duplicates: number; unknown: number; late: number }) =>
@@ -97,8 +117,8 @@ describe('webhook → Temporal', () => {
             servicePlan: '4G-IoT-1GB',
             mdnZipCode: '98801',
           });
-          // Callbacks start ~25 ms after the activate response: a workflow started later makes them wait.
-          await sleep(600);
+          // The workflow starts only once callbacks have come and found none: they wait in its inbox.
+          await acknowledged(hook, 'inboxed', 1);
           const handle = await startRequest(
             temporal,
             taskQueue,
@@ -336,8 +356,10 @@ describe('webhook → Temporal', () => {
       const devices = [10, 11, 12].map(testDevice);
       const handle = await startRequest(temporal, taskQueue, requestId, devices.map(expectedTest));
       handles.push(handle);
+      const waiting = submitted(hook, 3);
       const answers = devices.map((d) => hook.post(CARRIER, carrierBody(requestId, d)));
-      while (hook.webhook.batcher.pending < 3) await sleep(10);
+      await waiting;
+      expect(hook.webhook.batcher.pending).toBe(3);
       const started = Date.now();
       await hook.close();
       expect((await Promise.all(answers)).map((a) => a.status)).toEqual([200, 200, 200]);

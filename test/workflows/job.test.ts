@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { INVALID_JOB_REQUEST } from '../../src/activities/validate-job.js';
-import { activationJob, jobProgressQuery, jobReportQuery } from '../../src/workflows/job.js';
+import { activationJob, jobReportQuery } from '../../src/workflows/job.js';
 import type { activationRequest } from '../../src/workflows/request.js';
 import { requestReportQuery } from '../../src/workflows/request.js';
 import {
@@ -15,6 +15,7 @@ import {
 import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
 import { ActivationClient } from '../../src/client.js';
 import { recordHistory } from '../harness/histories.js';
+import { nextChildStarted, nextEvent } from '../harness/history-wait.js';
 
 let temporal: TestTemporal;
 beforeAll(async () => {
@@ -203,12 +204,9 @@ describe('activationJob (dev server, simulator, real workers)', () => {
         const started = await activation.startJob(
           jobRequest(jobId, devices, { ...FAST_POLLING, callbackTimeout: '3 seconds' }),
         );
-        // Stop the workers once the request workflow is waiting for callbacks.
-        for (;;) {
-          const progress = await started.handle.query(jobProgressQuery);
-          if (progress.phase === 'awaiting-requests') break;
-          await new Promise((r) => setTimeout(r, 100));
-        }
+        // Stop the workers once the request workflow is waiting for callbacks (its callback timer is set).
+        const requestWorkflowId = await nextChildStarted(temporal, jobId);
+        await nextEvent(temporal, requestWorkflowId, (event) => Boolean(event.timerStartedEventAttributes));
         return started;
       });
       expect((await handle.describe()).status.name).toBe('RUNNING');
@@ -246,10 +244,7 @@ describe('activationJob (dev server, simulator, real workers)', () => {
           const { handle } = await activation.startJob(
             jobRequest(jobId, devices, { ...FAST_POLLING, maxDevicesPerRequest: 2 }),
           );
-          for (;;) {
-            if ((await handle.query(jobProgressQuery)).requests.length > 0) break;
-            await new Promise((r) => setTimeout(r, 50));
-          }
+          await nextChildStarted(temporal, jobId);
           await activation.cancel(jobId);
           return handle.result();
         },

@@ -10,6 +10,7 @@ import {
 } from '../../src/workflows/request.js';
 import { DEFAULT_ACCOUNT, startActivationFixture } from '../harness/activation.js';
 import { recordHistory } from '../harness/histories.js';
+import { nextEvent } from '../harness/history-wait.js';
 import {
   connectTestClient,
   uniqueTaskQueue,
@@ -186,12 +187,13 @@ describe('activationRequest workflow (real dev server and worker)', () => {
         if (n % 20 === 0) await handle.signal(callbacksSignal, [success(imei, `50900${n}`)]);
       }
       // The run that took those signals has handed over to a new one (runs share the workflow ID).
-      let description = await handle.describe();
-      for (let attempt = 0; attempt < 100 && description.runId === handle.firstExecutionRunId; attempt++) {
-        await new Promise((r) => setTimeout(r, 100));
-        description = await handle.describe();
-      }
-      expect(description.runId).not.toBe(handle.firstExecutionRunId);
+      await nextEvent(
+        temporal,
+        handle.workflowId,
+        (event) => Boolean(event.workflowExecutionContinuedAsNewEventAttributes),
+        handle.firstExecutionRunId,
+      );
+      expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId);
       await handle.signal(callbacksSignal, [success(many.at(-1)!.deviceIds[0]!.id, '5090059')]);
       return handle.result();
     });

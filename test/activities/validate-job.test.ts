@@ -1,0 +1,37 @@
+/** validateJobRequest on its own: the refusal every caller gets, in any language, before anything is sent. */
+import { describe, expect, it } from '@jest/globals';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../src/activities/index.js';
+import { INVALID_JOB_REQUEST } from '../../src/activities/validate-job.js';
+import type { ThingSpaceClient } from '../../src/thingspace/client.js';
+import { jobRequest, seedDevice } from '../harness/activation.js';
+
+// Validation never calls ThingSpace: a client that would throw if used proves it.
+const { validateJobRequest } = createActivities(
+  new Proxy({} as ThingSpaceClient, {
+    get: () => {
+      throw new Error('validateJobRequest must not call ThingSpace');
+    },
+  }),
+);
+
+describe('validateJobRequest', () => {
+  it('accepts a valid job and counts its devices', async () => {
+    const request = jobRequest('job-valid', [seedDevice(1), seedDevice(2)]);
+    expect(await new MockActivityEnvironment().run(validateJobRequest, request)).toEqual({ devices: 2 });
+  });
+
+  it('refuses an invalid job for good, naming each field and rule', async () => {
+    const request = { ...jobRequest('job-invalid', [seedDevice(1)]), accountName: '' };
+    request.devices[0]!.deviceIds[0]!.id = '12345678901234567';
+    const error = await new MockActivityEnvironment().run(validateJobRequest, request).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    const failure = error as ApplicationFailure;
+    expect(failure).toMatchObject({ type: INVALID_JOB_REQUEST, nonRetryable: true });
+    expect(failure.message).toMatch(/^Invalid job request: /);
+    expect(failure.message).toMatch(/accountName/);
+    expect(failure.message).toMatch(/devices\[0\]\.deviceIds\[0\]\.id: imei must be 1-16 decimal digits/);
+    expect(failure.details?.[0]).toEqual(expect.arrayContaining([expect.objectContaining({ path: ['accountName'] })]));
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * The job workflow's refused and retries-exhausted paths, on virtual time (Temporal's time-skipping
+ * test server) with real activities against the simulator: twenty 429s with their backoff take a quarter of an hour
+ * of workflow time and well under a minute of real time.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { SeedDevice } from '../../src/simulator/index.js';
+import { activationJob } from '../../src/workflows/job.js';
+import { jobRequest, seedDevice, startActivationFixture, type ActivationFixture } from '../harness/activation.js';
+import { uniqueTaskQueue } from '../harness/temporal.js';
+import { startTimeSkipping, withTimeSkippingWorkers } from '../harness/time-skipping.js';
+
+const seeds = Array.from({ length: 6 }, (_, n) => seedDevice(400 + n));
+let env: TestWorkflowEnvironment;
+let fixture: ActivationFixture;
+
+beforeAll(async () => {
+  [env, fixture] = await Promise.all([startTimeSkipping(), startActivationFixture(seeds)]);
+}, 180_000); // the first run on a machine fetches the test server from Maven Central
+afterEach(() => {
+  fixture.sim.admin.clearFaults();
+});
+afterAll(async () => {
+  await Promise.all([env?.teardown(), fixture?.close()]);
+});
+
+function startJob(taskQueue: string, name: string, devices: SeedDevice[], maxDevicesPerRequest?: number) {
+  const jobId = `vt-job-${name}-${Date.now()}`;
+  return env.client.workflow.start(activationJob, {
+    taskQueue,
+    workflowId: jobId,
+    args: [jobRequest(jobId, devices, maxDevicesPerRequest ? { maxDevicesPerRequest } : undefined)],
+  });
+}
+
+const submissions = () => fixture.sim.admin.submissions().totalSubmissions;
+
+describe('activationJob on virtual time', () => {
+  it('reports every device of a refused activate as failed with the refusal, and starts no request', async () => {
+    const taskQueue = uniqueTaskQueue('vtime-job');
+    const { maxDevicesPerActivate } = fixture.sim.admin.getConfig();
+    fixture.sim.admin.setConfig({ maxDevicesPerActivate: 1 });
+    const before = submissions();
+    try {
+      const result = await withTimeSkippingWorkers(env, taskQueue, fixture.thingspace, async () => {
+        const handle = await startJob(taskQueue, 'refused', seeds.slice(0, 2), 2);
+        return handle.result();
+      });
+      expect(result.phase).toBe('done');
+      expect(result.counts).toMatchObject({ total: 2, failed: 2, activated: 0, pending: 0 });
+      expect(result.requests).toEqual([]);
+      expect(result.notActivated.map((r) => r.reason)).toEqual([
+        expect.stringMatching(/^activate refused \(.+\): .*at most 1 devices/),
+        expect.stringMatching(/^activate refused \(.+\): .*at most 1 devices/),
+      ]);
+      expect(submissions()).toBe(before);
+    } finally {
+      fixture.sim.admin.setConfig({ maxDevicesPerActivate });
+    }
+  });
+
+  it('gives up after 20 attempts refused with 429, backing off between them, and never submits', async () => {
+    const taskQueue = uniqueTaskQueue('vtime-job');
+    fixture.sim.admin.scheduleFault({ kind: '429', route: 'activate', count: 20 });
+    const before = submissions();
+    const { handle, result } = await withTimeSkippingWorkers(env, taskQueue, fixture.thingspace, async () => {
+      const handle = await startJob(taskQueue, 'exhausted', seeds.slice(2, 3));
+      return { handle, result: await handle.result() };
+    });
+    expect(result.counts).toMatchObject({ total: 1, failed: 1, pending: 0 });
+    expect(result.notActivated[0]?.reason).toMatch(/^activate not accepted after 20 attempts: /);
+    expect(result.requests).toEqual([]);
+    expect(submissions()).toBe(before);
+    expect(fixture.sim.admin.scheduledFaults()).toEqual([]);
+
+    const events = (await handle.fetchHistory()).events ?? [];
+    const attempts = events.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'submitActivation',
+    );
+    expect(attempts).toHaveLength(20);
+    // Backoff 1, 2, 4 … 32 s, then 60 s: at least 843 s of workflow time between the first and last attempt.
+    const seconds = (e: (typeof events)[number]) => Number(e.eventTime?.seconds ?? 0);
+    expect(seconds(attempts.at(-1)!) - seconds(attempts[0]!)).toBeGreaterThanOrEqual(843);
+  });
+});
