@@ -22,13 +22,14 @@ export type WebhookOptions = {
    * reach (WEBHOOK_INTERNAL_PORT), instead of next to the callbacks.
    */
   internalListener?: boolean;
-  /** Clock of the failed-credential limit (tests). */
-  now?: () => number;
   /** Process metrics (event loop, heap …) on /metrics; off in tests that start many webhooks. */
   defaultMetrics?: boolean;
   /** Where the JSON log lines go (stdout by default); tests read them. */
   logStream?: Writable;
-  /** The batcher's clock (Date.now by default): tests move it past a deadline instead of waiting it out. */
+  /**
+   * The clock of the batcher and of the failed-credential limit (Date.now by default): tests move it past a
+   * deadline instead of waiting it out.
+   */
   now?: () => number;
 } & (
   | { /** Must use the product's dataConverter. Not closed by the webhook: its owner closes it. */ client: Client }

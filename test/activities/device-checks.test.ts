@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import type { Client } from '@temporalio/client';
 import { createActivities } from '../../src/activities/index.js';
 import type { DeviceRef, PollDevicesResult } from '../../src/activities/types.js';
 import type { SeedDevice } from '../../src/simulator/index.js';
@@ -34,6 +35,12 @@ const notInAccount = seedDevice(7);
 let clock = Date.now() - 3 * HOUR;
 let fixture: ActivationFixture;
 let activities: ReturnType<typeof createActivities>;
+/** These activities never reach other workflows: a client that throws if used proves it. */
+const unusedTemporal = new Proxy({} as Client, {
+  get: () => {
+    throw new Error('these activities must not use the Temporal client');
+  },
+});
 let submittedAt: string;
 
 beforeAll(async () => {
@@ -42,7 +49,7 @@ beforeAll(async () => {
     {},
     { now: () => clock },
   );
-  activities = createActivities(fixture.thingspace);
+  activities = createActivities(fixture.thingspace, unusedTemporal);
   const activate = async (seed: SeedDevice) => {
     await fixture.thingspace.activate({ devices: [{ deviceIds: seed.deviceIds }], ...ACTIVATION });
     await fixture.sim.admin.settled();

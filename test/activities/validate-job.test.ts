@@ -2,19 +2,20 @@
 import { describe, expect, it } from '@jest/globals';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import type { Client } from '@temporalio/client';
 import { createActivities } from '../../src/activities/index.js';
 import { INVALID_JOB_REQUEST } from '../../src/activities/validate-job.js';
 import type { ThingSpaceClient } from '../../src/thingspace/client.js';
 import { jobRequest, seedDevice } from '../harness/activation.js';
 
-// Validation never calls ThingSpace: a client that would throw if used proves it.
-const { validateJobRequest } = createActivities(
-  new Proxy({} as ThingSpaceClient, {
+/** Validation never calls ThingSpace nor Temporal: clients that would throw if used prove it. */
+const unused = <T extends object>(what: string) =>
+  new Proxy({} as T, {
     get: () => {
-      throw new Error('validateJobRequest must not call ThingSpace');
+      throw new Error(`validateJobRequest must not use ${what}`);
     },
-  }),
-);
+  });
+const { validateJobRequest } = createActivities(unused<ThingSpaceClient>('ThingSpace'), unused<Client>('Temporal'));
 
 describe('validateJobRequest', () => {
   it('accepts a valid job and counts its devices', async () => {

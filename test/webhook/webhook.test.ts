@@ -84,7 +84,7 @@ function submitted(hook: RunningWebhook, count: number): Promise<void> {
 async function acknowledged(hook: RunningWebhook, outcome: string, count: number): Promise<void> {
   for (;;) {
     if ((await metricValue(hook.webhook, 'webhook_callbacks_acknowledged_total', { outcome })) >= count) return;
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
