@@ -1,12 +1,13 @@
 /**
  * The `thingspace-activation` command line. Each subcommand lives in its own module and is mounted here, so that
- * activate, status, report and cancel can be added beside register-callbacks.
+ * activate, status, report, cancel and retry can be added beside register-callbacks.
  */
 import { Command, CommanderError } from 'commander';
 import { processIo, type CliIo } from './io.js';
 import { activateCommand } from './activate.js';
 import { cancelCommand, reportCommand, statusCommand } from './jobs.js';
 import { registerCallbacksCommand } from './register-callbacks.js';
+import { retryCommand } from './retry.js';
 
 export function createProgram(io: CliIo = processIo): Command {
   const program = new Command('thingspace-activation')
@@ -18,6 +19,7 @@ export function createProgram(io: CliIo = processIo): Command {
   program.addCommand(statusCommand());
   program.addCommand(reportCommand());
   program.addCommand(cancelCommand());
+  program.addCommand(retryCommand());
   program.addCommand(registerCallbacksCommand(io));
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;
