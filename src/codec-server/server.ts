@@ -18,8 +18,11 @@ type JsonPayload = z.infer<typeof JsonPayloadSchema>;
 
 export interface CodecServerOptions {
   codecs: PayloadCodec[];
-  /** Required: decoded payloads hold personal data. */
-  authToken: string;
+  /**
+   * The bearer token callers must present: decoded payloads hold personal data. Undefined only for a local
+   * development server bound to loopback, whose Web UI has no login to pass a token from (see main.ts).
+   */
+  authToken: string | undefined;
   /** Origins allowed to call from a browser, e.g. the Web UI's http://localhost:8233. */
   corsOrigins: string[];
   logger?: boolean;
@@ -47,14 +50,15 @@ export async function createCodecServer(options: CodecServerOptions): Promise<Fa
     allowedHeaders: ['Content-Type', 'Authorization', 'X-Namespace'],
     credentials: true,
   });
-  const expected = digest(`Bearer ${options.authToken}`);
-
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.method === 'OPTIONS') return;
-    if (!timingSafeEqual(digest(request.headers.authorization ?? ''), expected)) {
-      await reply.code(401).send({ error: 'a valid bearer token is required' });
-    }
-  });
+  if (options.authToken !== undefined) {
+    const expected = digest(`Bearer ${options.authToken}`);
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.method === 'OPTIONS') return;
+      if (!timingSafeEqual(digest(request.headers.authorization ?? ''), expected)) {
+        await reply.code(401).send({ error: 'a valid bearer token is required' });
+      }
+    });
+  }
 
   const route = (path: '/encode' | '/decode') =>
     app.post(path, async (request, reply) => {
