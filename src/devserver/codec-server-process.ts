@@ -12,13 +12,14 @@ export interface LocalCodecServer {
 }
 
 export async function startLocalCodecServer(
-  options: { port: number; uiPort: number } & StartOptions,
+  options: { port: number; uiPort: number; env?: NodeJS.ProcessEnv } & StartOptions,
 ): Promise<LocalCodecServer> {
-  const { port, uiPort, ...start } = options;
+  const { port, uiPort, env, ...start } = options;
   const codec = startProcess(
     'codec-server',
     'src/codec-server/main.ts',
     {
+      ...env,
       CODEC_SERVER_HOST: '127.0.0.1',
       CODEC_SERVER_PORT: String(port),
       CODEC_LOCAL_WITHOUT_TOKEN: 'true',
