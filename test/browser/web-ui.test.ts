@@ -1,20 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { ActivationClient } from '../../src/client.js';
 import { startLocalCodecServer, type LocalCodecServer } from '../../src/devserver/codec-server-process.js';
 import { freePort, startDevServer, type DevServer } from '../../src/devserver/dev-server.js';
 import { dataConverterFromEnv } from '../../src/temporal/data-converter.js';
+import { launchChromium } from '../harness/chromium.js';
 import { jobRequest, seedDevice, startActivationFixture, type ActivationFixture } from '../harness/activation.js';
 import { uniqueTaskQueue, withActivationWorkers } from '../harness/temporal.js';
-
-const SCREENSHOTS = process.env.SCREENSHOT_DIR;
-// Debian's package (`apt-get install chromium`); playwright-core never downloads a browser.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 // Encryption on: every payload the Web UI receives is sealed (and gzipped first above 4 KB), so what it shows as
 // JSON it can only have got through the codec server.
@@ -36,22 +30,7 @@ beforeAll(async () => {
   codec = await startLocalCodecServer({ port: await freePort(), uiPort, env: encryption });
   server = await startDevServer({ uiPort, extraArgs: ['--ui-codec-endpoint', codec.endpoint] });
   fixture = await startActivationFixture(seeds);
-  // A fresh profile each run (playwright passes it as --user-data-dir).
-  browser = await chromium.launchPersistentContext(await mkdtemp(join(tmpdir(), 'chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1400, height: 1000 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
@@ -98,10 +77,6 @@ describe('the Web UI of a dev server started with the codec endpoint', () => {
         /Result\s[\s⌄]*\{\s*"jobId": "web-ui-\d+",\s*"phase": "done",\s*"counts": \{\s*"total": 60,\s*"activated": 59,\s*"failed": 1/,
       );
       expect(text).not.toMatch(/binary\/encrypted|binary\/gzip|"encoding"/);
-      if (SCREENSHOTS) {
-        await mkdir(SCREENSHOTS, { recursive: true });
-        await page.screenshot({ path: join(SCREENSHOTS, 'web-ui-job.png') });
-      }
 
       // The control: without the codec server the same page shows the sealed payloads, base64, and no device.
       await codec.process.kill();
