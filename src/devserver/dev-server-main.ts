@@ -48,7 +48,7 @@ async function main() {
       log: createWriteStream(logFile, { flags: 'a' }),
     });
     endpoint = codec.endpoint;
-    console.log(`Codec server for the Web UI: ${endpoint} (log: ${logFile})`);
+    console.log(`Codec server at ${endpoint}, for the Web UI (log: ${logFile})`);
   }
   try {
     server = await startDevServer({
