@@ -31,7 +31,7 @@ beforeAll(async () => {
   server = await startDevServer({ uiPort, extraArgs: ['--ui-codec-endpoint', codec.endpoint] });
   fixture = await startActivationFixture(seeds);
   browser = await launchChromium();
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -91,5 +91,5 @@ describe('the Web UI of a dev server started with the codec endpoint', () => {
     } finally {
       await connection.close();
     }
-  }, 120_000);
+  }, 240_000);
 });
