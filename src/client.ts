@@ -2,7 +2,13 @@
  * The typed client for other TypeScript services: start a job (the job key is the workflow ID, so starting the same
  * key again returns the existing job), follow it, fetch the full per-device report page by page, cancel it.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { JobRequestSchema, type JobRequestInput } from './activation/job.js';
 import type { JobProgress, JobResult } from './activation/job-result.js';
 import type { DeviceReport } from './activation/model.js';
@@ -15,6 +21,19 @@ import {
   type activationRequest,
 } from './workflows/request.js';
 import { DEFAULT_TASK_QUEUE } from './task-queues.js';
+import { DeviceCount } from './search-attributes.js';
+import {
+  canonicalOutcomes,
+  devicesToRetry,
+  RETRYABLE_OUTCOMES,
+  RetryMemoSchema,
+  RetryOutcomesSchema,
+  RetryRefusedError,
+  retryJobId,
+  type RetryOutcome,
+} from './retry.js';
+
+export { RETRYABLE_OUTCOMES, RetryRefusedError, type RetryOutcome };
 
 export class InvalidJobRequestError extends Error {
   override name = 'InvalidJobRequestError';
@@ -32,6 +51,20 @@ export interface StartedJob {
   started: boolean;
 }
 
+export interface RetryOptions {
+  /** Which devices to retry, by the outcome the first job gave them (default: failed, unresolved, unconfirmed). */
+  outcomes?: readonly RetryOutcome[];
+}
+
+export interface StartedRetry extends StartedJob {
+  jobId: string;
+  /** Devices in the retry job. */
+  devices: number;
+}
+
+/** Retries of one job, one per choice of outcomes; more than this is a loop, not an operator. */
+const MAX_RETRIES_PER_JOB = 100;
+
 export class ActivationClient {
   constructor(
     private readonly client: Client,
@@ -39,7 +72,7 @@ export class ActivationClient {
   ) {}
 
   /** Validates before sending anything; a bad request is refused with every field and rule it breaks. */
-  async startJob(request: JobRequestInput): Promise<StartedJob> {
+  async startJob(request: JobRequestInput, memo?: Record<string, unknown>): Promise<StartedJob> {
     const parsed = JobRequestSchema.safeParse(request);
     if (!parsed.success) {
       throw new InvalidJobRequestError(
@@ -54,6 +87,7 @@ export class ActivationClient {
         // Temporal's default lets a closed workflow's ID start again; a finished job run twice would activate twice.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [request],
+        ...(memo && { memo }),
       });
       return { handle, started: true };
     } catch (err) {
@@ -97,6 +131,70 @@ export class ActivationClient {
 
   result(jobId: string): Promise<JobResult> {
     return this.job(jobId).result();
+  }
+
+  /**
+   * Starts a job for the devices a finished job ended with one of `outcomes`, with its account, settings and
+   * options; memo `retryOf` names the first job. The ID is `<jobId>-retry-<n>`: asking again for the same outcomes
+   * returns the retry already made (`started: false`) instead of running it twice. Refused (RetryRefusedError) for
+   * a job still running or one that failed, and when no device has those outcomes.
+   */
+  async retry(jobId: string, options: RetryOptions = {}): Promise<StartedRetry> {
+    const parsed = RetryOutcomesSchema.safeParse(options.outcomes ?? [...RETRYABLE_OUTCOMES]);
+    if (!parsed.success) throw new RetryRefusedError(`Invalid retry: ${formatZodError(parsed.error, 5)}`);
+    const outcomes = canonicalOutcomes(parsed.data);
+
+    const description = await this.job(jobId).describe();
+    if (description.type !== activationJob.name) throw new RetryRefusedError(`${jobId} is not an activation job`);
+    if (description.status.name !== 'COMPLETED') {
+      throw new RetryRefusedError(
+        description.status.name === 'RUNNING'
+          ? `Job ${jobId} has not finished yet; retry it once it is done (thingspace-activation status ${jobId}).`
+          : `Job ${jobId} ended ${description.status.name.toLowerCase()}, without a report to retry from.`,
+      );
+    }
+
+    let id: string | undefined;
+    for (let n = 1; n <= MAX_RETRIES_PER_JOB && !id; n++) {
+      const candidate = retryJobId(jobId, n);
+      const existing = await this.job(candidate)
+        .describe()
+        .catch((err: unknown) => {
+          if (err instanceof WorkflowNotFoundError) return undefined;
+          throw err;
+        });
+      if (!existing) id = candidate;
+      else {
+        const memo = RetryMemoSchema.safeParse(existing.memo);
+        const same = memo.success && memo.data.retryOf === jobId && memo.data.retryOutcomes.join() === outcomes.join();
+        if (same) {
+          const devices = existing.typedSearchAttributes.get(DeviceCount) ?? 0;
+          return { handle: this.job(candidate), started: false, jobId: candidate, devices };
+        }
+      }
+    }
+    if (!id) throw new RetryRefusedError(`Job ${jobId} has been retried ${MAX_RETRIES_PER_JOB} times already.`);
+
+    const original = await this.request(jobId);
+    const devices = await devicesToRetry(original, this.report(jobId), outcomes);
+    if (devices.length === 0)
+      throw new RetryRefusedError(`Job ${jobId} has no ${outcomes.join(' or ')} device to retry; nothing was started.`);
+    const { jobId: _first, ...same } = original;
+    const started = await this.startJob(
+      { ...same, jobId: id, devices },
+      {
+        retryOf: jobId,
+        retryOutcomes: outcomes,
+      },
+    );
+    return { ...started, jobId: id, devices: devices.length };
+  }
+
+  /** The request a job was started with, read from its first history event. */
+  async request(jobId: string): Promise<JobRequestInput> {
+    const history = await this.job(jobId).fetchHistory();
+    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+    return decodeFromPayloadsAtIndex<JobRequestInput>(this.client.options.loadedDataConverter, 0, input);
   }
 
   /** Stops new submissions; what was already submitted is still followed by its request workflows. */

@@ -104,7 +104,8 @@ export function activateCommand(): Command {
         console.log(`Web UI: ${webUiLink(request.jobId)}`);
         if (flags.wait) {
           await followJob(context.activation, request.jobId);
-          printSummary(await context.activation.result(request.jobId));
+          const result = await context.activation.result(request.jobId);
+          await printSummary(result, context.activation.report(request.jobId));
         }
       } finally {
         await context.close();

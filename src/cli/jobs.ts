@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import type { DeviceReport } from '../activation/model.js';
 import { openContext, webUiLink } from './context.js';
+import { formatGroups, tallyReport } from './outcome-groups.js';
 
 const COLUMNS = [
   'key',
@@ -60,6 +61,12 @@ export function statusCommand(): Command {
         console.log(
           `  ${counts.total} devices: ${counts.activated} activated, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.unresolved} unresolved, ${counts.pending} pending`,
         );
+        // Whatever needs acting on first: failures, then unconfirmed, unresolved and skipped, by reason.
+        const groups = (await tallyReport(activation.report(jobId), 0)).groups();
+        if (groups.length > 0) {
+          console.log('  Not activated, by reason (failures first):');
+          for (const line of formatGroups(groups, '    ')) console.log(line);
+        }
         for (const r of progress.requests)
           console.log(`  request ${r.requestId}: ${r.devices} devices${r.counts ? ' (done)' : ''}`);
         console.log(`  Web UI: ${webUiLink(jobId)}`);

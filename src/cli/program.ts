@@ -1,6 +1,6 @@
 /**
  * The `thingspace-activation` command line. Each subcommand lives in its own module and is mounted here, so that
- * activate, status, report and cancel can be added beside register-callbacks.
+ * activate, status, report, cancel and retry can be added beside register-callbacks.
  */
 import { Command, CommanderError } from 'commander';
 import { processIo, type CliIo } from './io.js';
@@ -9,6 +9,7 @@ import { inboxesCommand } from './inboxes.js';
 import { cancelCommand, reportCommand, statusCommand } from './jobs.js';
 import { loginGuardCommand } from './login-guard.js';
 import { registerCallbacksCommand } from './register-callbacks.js';
+import { retryCommand } from './retry.js';
 
 export function createProgram(io: CliIo = processIo): Command {
   const program = new Command('thingspace-activation')
@@ -20,6 +21,7 @@ export function createProgram(io: CliIo = processIo): Command {
   program.addCommand(statusCommand());
   program.addCommand(reportCommand());
   program.addCommand(cancelCommand());
+  program.addCommand(retryCommand());
   program.addCommand(registerCallbacksCommand(io));
   program.addCommand(loginGuardCommand(io));
   program.addCommand(inboxesCommand());

@@ -1,7 +1,16 @@
 import type { JobResult } from '../activation/job-result.js';
+import type { DeviceReport } from '../activation/model.js';
 import { webUiLink } from './context.js';
+import { formatGroups, OutcomeTally, tallyReport } from './outcome-groups.js';
 
-export function printSummary(result: JobResult): void {
+const DEVICES_LISTED = 20;
+
+/**
+ * The end-of-job summary: counts, what is left to act on grouped by outcome and reason (failures first), and the
+ * first devices not activated. The job's result holds only its first 100 such devices, so when it was cut short
+ * the groups come from `fullReport` (the paged report), or they would undercount.
+ */
+export async function printSummary(result: JobResult, fullReport?: AsyncIterable<DeviceReport[]>): Promise<void> {
   const { counts } = result;
   console.log(`\nJob ${result.jobId}: ${result.phase}`);
   console.log(
@@ -10,14 +19,17 @@ export function printSummary(result: JobResult): void {
   console.log(
     `  ${result.requests.length} ThingSpace request(s): ${result.requests.map((r) => r.requestId).join(', ') || '—'}`,
   );
-  if (result.notActivated.length > 0) {
-    console.log(`  Not activated${result.notActivatedTruncated ? ' (first ones)' : ''}:`);
-    // Failures first: they are what someone has to act on.
-    const order = { failed: 0, unconfirmed: 1, unresolved: 2, skipped: 3, activated: 4 };
-    const shown = [...result.notActivated].sort((a, b) => order[a.outcome] - order[b.outcome]).slice(0, 20);
-    for (const device of shown) {
-      console.log(`    ${device.key}  ${device.outcome}  ${device.reason ?? ''}`);
-    }
+  const tally =
+    result.notActivatedTruncated && fullReport
+      ? await tallyReport(fullReport, DEVICES_LISTED)
+      : new OutcomeTally(DEVICES_LISTED).add(result.notActivated);
+  const groups = tally.groups();
+  if (groups.length > 0) {
+    console.log('  Not activated, by reason (failures first):');
+    for (const line of formatGroups(groups, '    ')) console.log(line);
+    const shown = tally.firstDevices(DEVICES_LISTED);
+    console.log(`  Not activated (first ${shown.length}, failures first):`);
+    for (const device of shown) console.log(`    ${device.key}  ${device.outcome}  ${device.reason ?? ''}`);
   }
   console.log(`  Full report: thingspace-activation report ${result.jobId}`);
   console.log(`  Web UI: ${webUiLink(result.jobId)}`);

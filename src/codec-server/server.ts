@@ -18,8 +18,11 @@ type JsonPayload = z.infer<typeof JsonPayloadSchema>;
 
 export interface CodecServerOptions {
   codecs: PayloadCodec[];
-  /** Required: decoded payloads hold personal data. */
-  authToken: string;
+  /**
+   * The bearer token callers must present: decoded payloads hold personal data. Undefined only for a local
+   * development server bound to loopback, whose Web UI has no login to pass a token from (see main.ts).
+   */
+  authToken: string | undefined;
   /** Origins allowed to call from a browser, e.g. the Web UI's http://localhost:8233. */
   corsOrigins: string[];
   logger?: boolean;
@@ -45,7 +48,6 @@ export async function createCodecServer(options: CodecServerOptions): Promise<Fa
     allowedHeaders: ['Content-Type', 'Authorization', 'X-Namespace'],
     credentials: true,
   });
-  const authorized = bearerCheck(options.authToken);
 
   // Codec errors name key ids and sizes; callers learn only that the payloads did not decode (400: they sent data
   // no configured key opens, damaged or oversized data) or that something else failed (500). The log keeps the
@@ -62,12 +64,15 @@ export async function createCodecServer(options: CodecServerOptions): Promise<Fa
     return reply.code(500).send({ error: 'internal error' });
   });
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.method === 'OPTIONS') return;
-    if (!authorized(request.headers.authorization)) {
-      await reply.code(401).send({ error: 'a valid bearer token is required' });
-    }
-  });
+  if (options.authToken !== undefined) {
+    const authorized = bearerCheck(options.authToken);
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.method === 'OPTIONS') return;
+      if (!authorized(request.headers.authorization)) {
+        await reply.code(401).send({ error: 'a valid bearer token is required' });
+      }
+    });
+  }
 
   const route = (path: '/encode' | '/decode') =>
     app.post(path, async (request, reply) => {

@@ -1,11 +1,15 @@
 /**
  * `npm run dev:server`: a local Temporal server for development. Workflows survive restarts in a SQLite file.
  * Settings: TEMPORAL_DEV_IP (127.0.0.1), TEMPORAL_DEV_PORT (7233), TEMPORAL_DEV_UI_PORT (8233),
- * TEMPORAL_DEV_DB_FILE (.data/temporal.sqlite), TEMPORAL_DEV_UI_CODEC_ENDPOINT (the codec server's URL, so the Web UI
- * shows encrypted payloads decoded to those who hold its token).
+ * TEMPORAL_DEV_DB_FILE (.data/temporal.sqlite), TEMPORAL_DEV_CODEC_PORT (8888).
+ * The Web UI shows gzipped and encrypted payloads decoded: a local codec server (src/codec-server) starts beside
+ * the dev server on TEMPORAL_DEV_CODEC_PORT, unless TEMPORAL_DEV_UI_CODEC_ENDPOINT names another one to use.
  */
-import { resolve } from 'node:path';
-import { DevServerStartError, startDevServer } from './dev-server.js';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { startLocalCodecServer, type LocalCodecServer } from './codec-server-process.js';
+import { DevServerStartError, startDevServer, type DevServer } from './dev-server.js';
 
 function portSetting(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -18,31 +22,57 @@ function portSetting(name: string, fallback: number): number {
 }
 
 async function main() {
-  const server = await startDevServer({
-    ip: process.env.TEMPORAL_DEV_IP ?? '127.0.0.1',
-    port: portSetting('TEMPORAL_DEV_PORT', 7233),
-    uiPort: portSetting('TEMPORAL_DEV_UI_PORT', 8233),
-    dbFile: resolve(process.env.TEMPORAL_DEV_DB_FILE ?? '.data/temporal.sqlite'),
-    startTimeoutMs: 120_000,
-    extraArgs: process.env.TEMPORAL_DEV_UI_CODEC_ENDPOINT
-      ? ['--ui-codec-endpoint', process.env.TEMPORAL_DEV_UI_CODEC_ENDPOINT]
-      : [],
-    log: (line) => console.log(line),
-  });
-  console.log(`Temporal dev server ready: gRPC ${server.address}, namespace ${server.namespace}`);
-  console.log(`Web UI: ${server.uiUrl}`);
-  console.log('Press Ctrl+C to stop.');
-
+  const uiPort = portSetting('TEMPORAL_DEV_UI_PORT', 8233);
+  const dbFile = resolve(process.env.TEMPORAL_DEV_DB_FILE ?? '.data/temporal.sqlite');
+  let codec: LocalCodecServer | undefined;
+  let server: DevServer | undefined;
   let stopping = false;
-  const stop = async () => {
+  const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    console.log('Stopping the Temporal dev server…');
-    await server.stop();
-    process.exit(0);
+    console.log('Stopping the Temporal dev server and the codec server…');
+    await server?.stop();
+    await codec?.process.kill('SIGTERM');
+    process.exit(code);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  let endpoint = process.env.TEMPORAL_DEV_UI_CODEC_ENDPOINT;
+  if (!endpoint) {
+    const logFile = join(dirname(dbFile), 'codec-server.log');
+    await mkdir(dirname(logFile), { recursive: true });
+    codec = await startLocalCodecServer({
+      port: portSetting('TEMPORAL_DEV_CODEC_PORT', 8888),
+      uiPort,
+      log: createWriteStream(logFile, { flags: 'a' }),
+    });
+    endpoint = codec.endpoint;
+    console.log(`Codec server at ${endpoint}, for the Web UI (log: ${logFile})`);
+  }
+  try {
+    server = await startDevServer({
+      ip: process.env.TEMPORAL_DEV_IP ?? '127.0.0.1',
+      port: portSetting('TEMPORAL_DEV_PORT', 7233),
+      uiPort,
+      dbFile,
+      startTimeoutMs: 120_000,
+      extraArgs: ['--ui-codec-endpoint', endpoint],
+      log: (line) => console.log(line),
+    });
+  } catch (err) {
+    await codec?.process.kill('SIGTERM');
+    throw err;
+  }
+  console.log(`Temporal dev server ready: gRPC ${server.address}, namespace ${server.namespace}`);
+  console.log(`Web UI: ${server.uiUrl} (payloads decoded through ${endpoint})`);
+  console.log('Press Ctrl+C to stop.');
+  // The codec server gone means an unreadable Web UI: say so rather than serve on silently.
+  codec?.process.child.once('exit', (code) => {
+    if (stopping) return;
+    console.error(`The codec server exited (${code}); stopping.`);
+    void stop(1);
+  });
 }
 
 main().catch((err: unknown) => {

@@ -12,10 +12,18 @@ import { EncryptionCodec, encryptionKeysFromEnv } from './encryption-codec.js';
 
 /** Also given to bundleWorkflowCode wherever a workflow bundle is prebuilt, so workflow failures are encoded too. */
 export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.cjs', import.meta.url));
+/**
+ * Without encryption, payloads stay plain JSON up to Temporal's payload warning size, so the Web UI shows a job's
+ * devices and result as they are even without the codec server; only what would trip the warning is gzipped.
+ */
+export const PLAIN_COMPRESSION_MIN_BYTES = 512 * 1024;
+/** Encrypted payloads are unreadable anyway: gzip them early, as it saves history space and costs nothing. */
+export const ENCRYPTED_COMPRESSION_MIN_BYTES = 4 * 1024;
 
 export function payloadCodecsFromEnv(env: NodeJS.ProcessEnv = process.env): PayloadCodec[] {
   const keys = encryptionKeysFromEnv(env, (path) => readFileSync(path, 'utf8'));
-  return [new CompressionCodec(), ...(keys ? [new EncryptionCodec(keys)] : [])];
+  if (!keys) return [new CompressionCodec(PLAIN_COMPRESSION_MIN_BYTES)];
+  return [new CompressionCodec(ENCRYPTED_COMPRESSION_MIN_BYTES), new EncryptionCodec(keys)];
 }
 
 export function dataConverterFromEnv(env: NodeJS.ProcessEnv = process.env): DataConverter {

@@ -1,32 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { DEFAULT_ACCOUNT, seedDevice, startActivationFixture, type ActivationFixture } from '../harness/activation.js';
+import { cli, cliEnv as env } from '../harness/cli.js';
 import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as a user would, as a child process. */
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/starter.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, ...env } },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 let temporal: TestTemporal;
 let fixture: ActivationFixture;
@@ -128,6 +107,8 @@ describe('the CLI (child process, dev server, simulator, worker)', () => {
       expect(jobId).toMatch(/^activation-[0-9a-f]{20}$/);
       expect(first.stdout).toContain(`Web UI: http://localhost:8233/namespaces/default/workflows/${jobId}`);
       expect(first.stdout).toContain('12 devices: 10 activated, 1 failed, 1 skipped, 0 unresolved');
+      // What is left, grouped by outcome and reason, failures first.
+      expect(first.stdout).toMatch(/failed 1:\n +1 {2}[^\n]*Bad SIM\n +skipped 1:\n +1 {2}already active\n/);
 
       const again = await cli(args, env(taskQueue));
       expect(again.code).toBe(0);
@@ -144,14 +125,7 @@ describe('the CLI (child process, dev server, simulator, worker)', () => {
 
       const status = await cli(['status', jobId!], env(taskQueue));
       expect(status.stdout).toContain(`Job ${jobId}: done`);
+      expect(status.stdout).toMatch(/failed 1:\n +1 {2}[^\n]*Bad SIM\n +skipped 1:\n +1 {2}already active\n/);
     });
   }, 120_000);
 });
-
-function env(taskQueue = 'cli-unused'): NodeJS.ProcessEnv {
-  return {
-    TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
-    TEMPORAL_NAMESPACE: process.env.TEMPORAL_TEST_NAMESPACE,
-    TASK_QUEUE: taskQueue,
-  };
-}

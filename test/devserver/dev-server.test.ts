@@ -1,11 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { freePort, startDevServer } from '../../src/devserver/dev-server.js';
+import { CompressionCodec } from '../../src/temporal/compression-codec.js';
+import { alive, descendants } from '../harness/process-tree.js';
 import { ThingSpaceAccount } from '../../src/search-attributes.js';
 
 /** Starts `npm run dev:server` as a user would and resolves once it prints its Web UI address. */
@@ -35,18 +39,44 @@ describe('npm run dev:server', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'dev-server-'));
     const port = await freePort();
     const uiPort = await freePort();
+    const codecPort = await freePort();
     const env = {
       TEMPORAL_DEV_PORT: String(port),
       TEMPORAL_DEV_UI_PORT: String(uiPort),
+      TEMPORAL_DEV_CODEC_PORT: String(codecPort),
       TEMPORAL_DEV_DB_FILE: join(dataDir, 'temporal.sqlite'),
     };
     const workflowId = `dev-server-test-${Date.now()}`;
 
-    let { child } = await runDevServerScript(env);
+    let { child, output } = await runDevServerScript(env);
     try {
       const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
       expect(ui.status).toBe(200);
       expect(await ui.text()).toMatch(/<html/i);
+
+      // The Web UI is given the codec server it started, which decodes a gzipped payload for it.
+      const endpoint = `http://127.0.0.1:${codecPort}`;
+      expect(output.join('')).toContain(`Web UI: http://127.0.0.1:${uiPort} (payloads decoded through ${endpoint})`);
+      const settings = (await (await fetch(`http://127.0.0.1:${uiPort}/api/v1/settings`)).json()) as {
+        Codec?: { Endpoint?: string };
+      };
+      expect(settings.Codec?.Endpoint).toBe(endpoint);
+      const [gzipped] = await new CompressionCodec(0).encode([defaultPayloadConverter.toPayload({ imei: '1' })]);
+      const decoded = await fetch(`${endpoint}/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: `http://localhost:${uiPort}` },
+        body: JSON.stringify({
+          payloads: [
+            {
+              metadata: { encoding: Buffer.from(gzipped!.metadata!.encoding!).toString('base64') },
+              data: Buffer.from(gzipped!.data!).toString('base64'),
+            },
+          ],
+        }),
+      });
+      expect(decoded.headers.get('access-control-allow-origin')).toBe(`http://localhost:${uiPort}`);
+      const body = (await decoded.json()) as { payloads: { data: string }[] };
+      expect(Buffer.from(body.payloads[0]!.data, 'base64').toString()).toBe('{"imei":"1"}');
 
       const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
       const client = new Client({ connection });
@@ -68,7 +98,7 @@ describe('npm run dev:server', () => {
       await stop(child);
     }
 
-    ({ child } = await runDevServerScript(env));
+    ({ child, output } = await runDevServerScript(env));
     try {
       const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
       const description = await new Client({ connection }).workflow.getHandle(workflowId).describe();
@@ -78,6 +108,42 @@ describe('npm run dev:server', () => {
       await stop(child);
     }
   }, 120_000);
+});
+
+describe('npm run dev:server on SIGTERM', () => {
+  it('stops the dev server and its codec server when npm alone is killed', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'dev-server-'));
+    const { child } = await runDevServerScript({
+      TEMPORAL_DEV_PORT: String(await freePort()),
+      TEMPORAL_DEV_UI_PORT: String(await freePort()),
+      TEMPORAL_DEV_CODEC_PORT: String(await freePort()),
+      TEMPORAL_DEV_DB_FILE: join(dataDir, 'temporal.sqlite'),
+    });
+    const started = descendants(child.pid!);
+    try {
+      expect(started.filter((p) => /temporal server start-dev .*--ui-codec-endpoint/.test(p.cmdline))).toHaveLength(1);
+      expect(started.filter((p) => /src\/codec-server\/main\.ts/.test(p.cmdline))).toHaveLength(1);
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      process.kill(child.pid!, 'SIGTERM'); // npm only, not its process group
+      await exited;
+      expect(started.filter((p) => alive(p.pid)).map((p) => p.cmdline)).toEqual([]);
+    } finally {
+      for (const p of started) if (alive(p.pid)) process.kill(p.pid, 'SIGKILL');
+    }
+  }, 120_000);
+
+  it('refuses a codec server without a token on a non-loopback address', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/codec-server/main.ts'], {
+      env: { ...process.env, CODEC_LOCAL_WITHOUT_TOKEN: 'true', CODEC_SERVER_HOST: '0.0.0.0', CODEC_SERVER_PORT: '0' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'CODEC_LOCAL_WITHOUT_TOKEN=true needs CODEC_SERVER_HOST to be a loopback address, got "0.0.0.0"',
+    );
+  });
 });
 
 describe('startDevServer failures name their cause', () => {

@@ -78,13 +78,20 @@ export async function withActivationWorkers<R>(
   taskQueue: string,
   thingspace: ThingSpaceClient,
   fn: () => Promise<R>,
-  options: { activateRequestsPerMinute?: number; dataConverter?: DataConverter; client?: Client } = {},
+  options: {
+    activateRequestsPerMinute?: number;
+    dataConverter?: DataConverter;
+    client?: Client;
+    /** Another dev server than the run's (e.g. one with a Web UI). */
+    server?: { address: string; namespace: string };
+  } = {},
 ): Promise<R> {
-  const connection = await NativeConnection.connect({ address: setting('TEMPORAL_TEST_ADDRESS') });
+  const address = options.server?.address ?? setting('TEMPORAL_TEST_ADDRESS');
+  const connection = await NativeConnection.connect({ address });
   try {
     const workers = await createWorkers({
       connection,
-      namespace: setting('TEMPORAL_TEST_NAMESPACE'),
+      namespace: options.server?.namespace ?? setting('TEMPORAL_TEST_NAMESPACE'),
       taskQueue,
       thingspace,
       workflowBundle: { codePath: setting('TEMPORAL_TEST_WORKFLOW_BUNDLE') },

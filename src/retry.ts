@@ -1,0 +1,50 @@
+/**
+ * Retrying what a finished job left over: the devices it ended failed, unresolved or unconfirmed become a new job
+ * with the same account, activation settings and options, linked to the first through its memo. The new job checks
+ * device states as any job does, so a device activated in the meantime is skipped rather than activated twice.
+ */
+import { z } from 'zod';
+import type { JobRequestInput } from './activation/job.js';
+import type { DeviceReport } from './activation/model.js';
+import { deviceKey } from './thingspace/schemas/device-key.js';
+
+/** Outcomes a retry may pick; `unconfirmed` is an activate answer lost with no sign that ThingSpace acted. */
+export const RETRYABLE_OUTCOMES = ['failed', 'unresolved', 'unconfirmed'] as const;
+export const RetryOutcomesSchema = z
+  .array(z.enum(RETRYABLE_OUTCOMES, { error: `outcomes may only be ${RETRYABLE_OUTCOMES.join(', ')}` }))
+  .min(1, { error: 'outcomes must name at least one of failed, unresolved, unconfirmed' });
+export type RetryOutcome = (typeof RETRYABLE_OUTCOMES)[number];
+
+/** The memo of a retry job: which job it retries and for which outcomes (how "the same retry" is recognised). */
+export const RetryMemoSchema = z.object({ retryOf: z.string(), retryOutcomes: z.array(z.string()) });
+export type RetryMemo = z.infer<typeof RetryMemoSchema>;
+
+/** Why a retry was not started: the job is not finished, or has nothing to retry. */
+export class RetryRefusedError extends Error {
+  override name = 'RetryRefusedError';
+}
+
+/** Retry job IDs: `<jobId>-retry-1`, `-retry-2` …; the number grows only for a different choice of outcomes. */
+export function retryJobId(jobId: string, n: number): string {
+  return `${jobId}-retry-${n}`;
+}
+
+/** The same outcomes in one order, so `failed,unresolved` and `unresolved,failed` are one and the same retry. */
+export function canonicalOutcomes(outcomes: readonly string[]): string[] {
+  return RETRYABLE_OUTCOMES.filter((o) => outcomes.includes(o));
+}
+
+/**
+ * The first job's devices (as it was asked, nbIot and ipAddress included) whose reported outcome is among
+ * `outcomes`, in the first job's order.
+ */
+export async function devicesToRetry(
+  original: JobRequestInput,
+  report: AsyncIterable<DeviceReport[]>,
+  outcomes: readonly string[],
+): Promise<JobRequestInput['devices']> {
+  const wanted = new Set<string>();
+  for await (const page of report)
+    for (const device of page) if (outcomes.includes(device.outcome)) wanted.add(device.key);
+  return original.devices.filter((device) => wanted.has(deviceKey(device.deviceIds) ?? ''));
+}
