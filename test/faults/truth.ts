@@ -3,7 +3,7 @@
  * every device was submitted for activation at most once (exactly once when it was ready).
  */
 import type { DeviceReport } from '../../src/activation/model.js';
-import type { RunningSimulator } from '../../src/simulator/index.js';
+import type { DeviceTruth, RunningSimulator } from '../../src/simulator/index.js';
 import { deviceKey } from '../../src/thingspace/schemas/device-key.js';
 
 export interface TruthCheck {
@@ -13,7 +13,12 @@ export interface TruthCheck {
 }
 
 export function checkAgainstTruth(sim: RunningSimulator, report: DeviceReport[]): TruthCheck {
-  const truth = new Map(sim.admin.devices({}).map((d) => [deviceKey(d.deviceIds), d]));
+  return checkAgainstDevices(sim.admin.devices({}), report);
+}
+
+/** The same check against the simulator's device records as its admin API returns them (GET /admin/devices). */
+export function checkAgainstDevices(devices: DeviceTruth[], report: DeviceReport[]): TruthCheck {
+  const truth = new Map(devices.map((d) => [deviceKey(d.deviceIds), d]));
   const wrong: string[] = [];
   let duplicates = 0;
   for (const row of report) {
@@ -38,4 +43,14 @@ export function checkAgainstTruth(sim: RunningSimulator, report: DeviceReport[])
     if (row.outcome === 'skipped' && device.submissions > 0) wrong.push(`${row.key}: skipped but submitted`);
   }
   return { devices: report.length, wrong, duplicates };
+}
+
+/** Devices whose CarrierService callback the webhook acknowledged but whose outcome did not come from a callback. */
+export function lostCallbacks(devices: DeviceTruth[], report: DeviceReport[]): string[] {
+  const rows = new Map(report.map((row) => [row.key, row]));
+  return devices
+    .filter(
+      (d) => d.callbacks.CarrierService?.acknowledged && rows.get(deviceKey(d.deviceIds) ?? '')?.source !== 'callback',
+    )
+    .map((d) => deviceKey(d.deviceIds) ?? '');
 }
