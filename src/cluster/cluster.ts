@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { freePort } from '../devserver/dev-server.js';
 import { runLogged } from '../devserver/go-binaries.js';
 import type { ConfigPatch, SimulatorSeed } from '../simulator/index.js';
 import { DEFAULT_ACCOUNT, DEFAULT_APP, DEFAULT_USER } from '../simulator/index.js';
@@ -18,11 +17,12 @@ import { READY, registerCallbacksArgs, simulatorProcess, webhookProcess, workerP
 import { obtainTemporalServer, TEMPORAL_SERVER_VERSION } from './binaries.js';
 import { startLoadBalancer, type LoadBalancer } from './load-balancer.js';
 import { registerNamespace, waitForNamespace } from './namespace.js';
+import { PortAllocator } from './ports.js';
 import { postgresOsUser, preparePostgres, startPostgres } from './postgres.js';
 import type { Supervised } from './supervised.js';
 import { TEMPORAL_SERVICES, writeTemporalConfigs, type ServicePorts, type TemporalService } from './temporal-config.js';
 import { setUpTemporalSchema } from './temporal-schema.js';
-import { temporalServices } from './temporal-services.js';
+import { TEMPORAL_LISTENING, temporalServices } from './temporal-services.js';
 
 export interface ClusterOptions {
   /** Where logs go; kept after stop. */
@@ -61,13 +61,6 @@ export interface Cluster {
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Distinct free ports (two calls to freePort may otherwise return the same one). */
-async function freePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
-  return [...ports];
-}
-
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const log = options.log ?? (() => {});
   const namespace = options.namespace ?? 'default';
@@ -90,14 +83,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
 
   try {
-    const webhookCount = options.webhooks ?? 2;
-    const free = await freePorts(3 + TEMPORAL_SERVICES.length * 3 + 1 + webhookCount);
-    const take = () => free.shift() as number;
-    const [pgPort, simPort, lbPort] = [take(), take(), take()];
+    const allocate = new PortAllocator();
+    const [pgPort, simPort, lbPort] = [await allocate.any(), await allocate.any(), await allocate.any()];
     const ports = {} as Record<TemporalService, ServicePorts>;
-    for (const service of TEMPORAL_SERVICES) ports[service] = { grpc: take(), membership: take(), metrics: take() };
-    ports.frontend.http = take();
-    const webhookPorts = Array.from({ length: webhookCount }, take);
+    for (const service of TEMPORAL_SERVICES) {
+      ports[service] = { grpc: await allocate.any(), membership: await allocate.low(), metrics: await allocate.any() };
+    }
+    ports.frontend.http = await allocate.any();
+    const webhookPorts: number[] = [];
+    for (let i = 0; i < (options.webhooks ?? 2); i++) webhookPorts.push(await allocate.any());
 
     const pgPassword = randomBytes(18).toString('base64url');
     log(`Starting PostgreSQL on 127.0.0.1:${pgPort}${(await postgresOsUser()) ? ' as user postgres' : ''}`);
@@ -127,6 +121,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     for (const service of TEMPORAL_SERVICES) {
       started.push(temporal[service]);
       temporal[service].start();
+      // The first process writes the cluster metadata to a fresh database; started together, the others race it to
+      // the same row and exit on the duplicate key.
+      if (service === 'frontend') await temporal.frontend.waitFor(TEMPORAL_LISTENING, 120_000);
     }
     const address = `127.0.0.1:${ports.frontend.grpc}`;
     // Bundled once here rather than by each worker at each (re)start.
@@ -135,8 +132,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
     });
     log(`Registering namespace ${namespace} and the search attributes`);
-    await registerNamespace({ address, namespace });
-    await waitForNamespace(address, namespace);
+    const anyServiceExits = Promise.race(TEMPORAL_SERVICES.map((service) => temporal[service].failOnExit()));
+    anyServiceExits.catch(() => {});
+    await Promise.race([
+      (async () => {
+        await registerNamespace({ address, namespace });
+        await waitForNamespace(address, namespace);
+      })(),
+      anyServiceExits,
+    ]);
     const bundlePath = join(dir, 'workflow-bundle.js');
     await writeFile(bundlePath, (await bundling).code);
 
@@ -169,7 +173,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
     log(`Starting ${webhookPorts.length} webhooks behind a load balancer on 127.0.0.1:${lbPort}`);
     const webhooks = webhookPorts.map((port, i) =>
-      webhookProcess(i + 1, port, { ...temporalEnv, ...callbackEnv, WEBHOOK_LOG_LEVEL: 'warn' }, logDir),
+      webhookProcess(i + 1, port, { ...temporalEnv, ...callbackEnv }, logDir),
     );
     for (const webhook of webhooks) {
       started.push(webhook);

@@ -46,8 +46,11 @@ export class Supervised {
   }
 
   /** The last lines of output, for error messages. */
-  lastLines(n = 20): string {
-    return this.tail.slice(-n).join('\n');
+  lastLines(n = 8): string {
+    return this.tail
+      .slice(-n)
+      .map((line) => (line.length > 400 ? `${line.slice(0, 400)}…` : line))
+      .join('\n');
   }
 
   start(): void {
@@ -86,6 +89,14 @@ export class Supervised {
         this.tail.push(`could not run ${this.spec.command}: ${err.message}`);
         resolve();
       });
+    });
+  }
+
+  /** Rejects when this run exits (for start-up: a process that dies must fail the start at once). */
+  failOnExit(): Promise<never> {
+    const run = this.run;
+    return this.exited.then(() => {
+      throw new Error(`${this.name} exited${run === this.run ? '' : ' (an earlier run)'}:\n${this.lastLines()}`);
     });
   }
 

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { Supervised } from './supervised.js';
 import { TEMPORAL_SERVICES, type TemporalService } from './temporal-config.js';
 
+/** Logged once a service has its cluster metadata and listens for gRPC. */
+export const TEMPORAL_LISTENING = /Created gRPC listener/;
+
 export function temporalServices(options: {
   server: string;
   root: string;
