@@ -17,12 +17,13 @@ import { startCluster, type Cluster } from '../../src/cluster/cluster.js';
 import type { Supervised } from '../../src/cluster/supervised.js';
 import { DEFAULT_ACCOUNT, DEFAULT_APP, DEFAULT_USER, type SeedDevice } from '../../src/simulator/index.js';
 import { createRandom, type Random } from '../../src/simulator/rng.js';
+import { dataConverter } from '../../src/temporal/connection.js';
 import { jobRequest, nbIotDevice, seedDevice } from '../harness/activation.js';
 import { checkAgainstDevices, lostCallbacks } from '../faults/truth.js';
 import { SimulatorAdminClient } from './admin.js';
 
 const DEVICES = Number(process.env.CLUSTER_DEVICES ?? 3_000);
-const ROUNDS = Number(process.env.CLUSTER_ROUNDS ?? 1);
+const ROUNDS = Number(process.env.CLUSTER_ROUNDS ?? 2);
 const SEED = Number(process.env.CLUSTER_FAULT_SEED ?? Date.now() % 1_000_000);
 const FAULTS = ['history SIGKILL', 'postgresql restart', 'worker SIGKILL', 'webhook SIGKILL'] as const;
 type Fault = (typeof FAULTS)[number];
@@ -71,7 +72,7 @@ beforeAll(async () => {
   });
   console.log(`cluster started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   connection = await Connection.connect({ address: cluster.address });
-  client = new Client({ connection, namespace: cluster.namespace });
+  client = new Client({ connection, namespace: cluster.namespace, dataConverter });
   admin = new SimulatorAdminClient(cluster.simulatorAdmin.url, cluster.simulatorAdmin.token);
 }, 600_000);
 
