@@ -48,10 +48,16 @@ async function main() {
   const workers = count('workers', values.workers, 1, 8);
   const webhooks = count('webhooks', values.webhooks, 1, 8);
   const logDir = resolve(values['log-dir']);
-  const exit = (signal: NodeJS.Signals) => {
+  const exit = (signal: string) => {
     void stop(signal).then(() => process.exit(0));
   };
   process.on('SIGINT', exit).on('SIGTERM', exit);
+  // `npm run cluster` does not pass SIGTERM on: npm dies and we are re-parented. Seeing that, stop as if told to,
+  // rather than leave the cluster running with no one to stop it.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) exit('npm exited');
+  }, 500).unref();
 
   const started = Date.now();
   cluster = startCluster({

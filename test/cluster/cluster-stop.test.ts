@@ -8,6 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -72,12 +73,18 @@ async function runAndStop(stopWith: 'SIGTERM' | 'Ctrl+C') {
   if (stopWith === 'SIGTERM') process.kill(child.pid!, 'SIGTERM');
   else process.kill(-child.pid!, 'SIGINT');
   const code = await exited;
-  const stopMs = Date.now() - started;
-
+  // npm may exit before the cluster has finished stopping: wait (bounded) for the processes it ran to end.
   const pids = before.map((p) => p.pid);
-  const alive = (await processTable()).filter((p) => pids.includes(p.pid) || p.command.includes(logDir));
+  const left = async () => (await processTable()).filter((p) => pids.includes(p.pid) || p.command.includes(logDir));
+  const deadline = Date.now() + 60_000;
+  let alive = await left();
+  while (alive.length > 0 && Date.now() < deadline) {
+    await sleep(250);
+    alive = await left();
+  }
+  const stopMs = Date.now() - started;
   console.log(
-    `${stopWith}: ${before.length} processes stopped in ${stopMs} ms, exit code ${code}, left: ${alive.length}`,
+    `${stopWith}: ${before.length} processes stopped in ${stopMs} ms, npm exit code ${code}, left: ${alive.length}`,
   );
   expect(alive).toEqual([]);
   expect(output.join('')).toMatch(/Cluster stopped/);
