@@ -18,7 +18,7 @@ import { obtainTemporalServer, TEMPORAL_SERVER_VERSION } from './binaries.js';
 import { startLoadBalancer, type LoadBalancer } from './load-balancer.js';
 import { registerNamespace, waitForNamespace } from './namespace.js';
 import { PortAllocator } from './ports.js';
-import { postgresOsUser, preparePostgres, startPostgres } from './postgres.js';
+import { POSTGRES_READY, postgresOsUser, preparePostgres, startPostgres } from './postgres.js';
 import type { Supervised } from './supervised.js';
 import { TEMPORAL_SERVICES, writeTemporalConfigs, type ServicePorts, type TemporalService } from './temporal-config.js';
 import { setUpTemporalSchema } from './temporal-schema.js';
@@ -54,7 +54,7 @@ export interface Cluster {
   simulator: Supervised;
   /** Process table for people: name, pid, address. */
   describe(): { name: string; pid: number | undefined; where: string }[];
-  /** Starts a stopped or killed process again, waiting until it is ready (for ours: its ready line). */
+  /** Starts a stopped or killed process again and waits for its ready line (Temporal: listening again). */
   restart(process: Supervised): Promise<void>;
   stop(): Promise<void>;
 }
@@ -209,14 +209,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       () => {},
     );
 
-    const readyPattern = (p: Supervised) =>
-      workers.includes(p)
-        ? READY.worker
-        : webhooks.includes(p)
-          ? READY.webhook
-          : p === simulator
-            ? READY.simulator
-            : undefined;
+    const readyPattern = (p: Supervised): RegExp => {
+      if (p === postgres) return POSTGRES_READY;
+      if (workers.includes(p)) return READY.worker;
+      if (webhooks.includes(p)) return READY.webhook;
+      if (p === simulator) return READY.simulator;
+      return TEMPORAL_LISTENING;
+    };
     return {
       address,
       namespace,
@@ -247,9 +246,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       ],
       async restart(p) {
         p.start();
-        if (p === postgres) return p.waitFor(/database system is ready to accept connections/);
-        const ready = readyPattern(p);
-        if (ready) await p.waitFor(ready, 120_000);
+        await p.waitFor(readyPattern(p), 120_000);
       },
       stop,
     };
