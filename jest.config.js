@@ -7,8 +7,11 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The fault suite kills processes and takes minutes: `npm run test:faults` runs it on its own.
-  testPathIgnorePatterns: process.env.FAULT_SUITE ? ['/node_modules/'] : ['/node_modules/', '/test/faults/'],
+  // The fault suite kills processes and takes minutes: `npm run test:faults` runs it on its own. The cluster
+  // suite starts its own Temporal cluster: `npm run test:cluster` (jest.cluster.config.js) runs it.
+  testPathIgnorePatterns: process.env.FAULT_SUITE
+    ? ['/node_modules/', '/test/cluster/']
+    : ['/node_modules/', '/test/faults/', '/test/cluster/'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {

@@ -5,12 +5,9 @@
  * → the SDK's own download at server start (needs internet). Machines without internet but with the Go module
  * proxy take the `go install` route once; later runs reuse the cached binary.
  */
-import { spawn } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { cacheRoot, findOnPath, goInstallInto, isExecutable } from './go-binaries.js';
 
 /** Later tags carry a `replace` directive in go.mod, which `go install pkg@version` refuses. */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -30,66 +27,12 @@ export class TemporalCliUnavailableError extends Error {
 }
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base =
-    env.TEMPORAL_CLI_CACHE_DIR ??
-    join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'thingspace-activation', 'temporal-cli');
-  return join(base, TEMPORAL_CLI_VERSION);
+  return join(cacheRoot('temporal-cli', env.TEMPORAL_CLI_CACHE_DIR, env), TEMPORAL_CLI_VERSION);
 }
 
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-async function findOnPath(command: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, command);
-    if (await isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const output: string[] = [];
-    const collect = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) {
-        output.push(line);
-        log(`  ${line}`);
-      }
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolve()
-        : reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${output.slice(-5).join(' | ')}`)),
-    );
-  });
-}
-
-async function goInstall(goPath: string, target: string, env: NodeJS.ProcessEnv, log: (line: string) => void) {
-  const dir = cacheDir(env);
-  // A private GOBIN per attempt, renamed into place, so concurrent builders never see a half-written binary.
-  const gobin = await mkdtemp(join(dir, '.build-'));
-  try {
-    log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install (a few minutes the first time)…`);
-    await run(
-      goPath,
-      ['install', `${GO_PACKAGE}@${TEMPORAL_CLI_VERSION}`],
-      { ...env, GOBIN: gobin, CGO_ENABLED: '0' },
-      log,
-    );
-    await rename(join(gobin, 'temporal'), target);
-  } finally {
-    await rm(gobin, { recursive: true, force: true });
-  }
+async function goInstall(goPath: string, env: NodeJS.ProcessEnv, log: (line: string) => void) {
+  log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install (a few minutes the first time)…`);
+  await goInstallInto(goPath, [GO_PACKAGE], TEMPORAL_CLI_VERSION, cacheDir(env), env, log);
 }
 
 export async function obtainTemporalCli(options: ObtainOptions = {}): Promise<TemporalCli> {
@@ -119,8 +62,7 @@ export async function obtainTemporalCli(options: ObtainOptions = {}): Promise<Te
 
   const go = await findOnPath('go', env);
   if (go) {
-    await mkdir(cacheDir(env), { recursive: true });
-    await goInstall(go, cached, env, log);
+    await goInstall(go, env, log);
     log(`Temporal CLI: ${cached} (built with go install)`);
     return { kind: 'binary', path: cached, source: 'go install' };
   }

@@ -4,7 +4,7 @@
  * callback the simulator saw acknowledged is reflected in the report.
  */
 import type { DeviceReport } from '../../src/activation/model.js';
-import type { RunningSimulator } from '../../src/simulator/index.js';
+import type { DeviceTruth, RunningSimulator } from '../../src/simulator/index.js';
 import { deviceKey } from '../../src/thingspace/schemas/device-key.js';
 
 export interface TruthCheck {
@@ -22,7 +22,12 @@ function notSubmittedOk(row: DeviceReport): boolean {
 }
 
 export function checkAgainstTruth(sim: RunningSimulator, report: DeviceReport[]): TruthCheck {
-  const truth = new Map(sim.admin.devices({}).map((d) => [deviceKey(d.deviceIds), d]));
+  return checkAgainstDevices(sim.admin.devices({}), report);
+}
+
+/** The same check against the simulator's device records as its admin API returns them (GET /admin/devices). */
+export function checkAgainstDevices(devices: DeviceTruth[], report: DeviceReport[]): TruthCheck {
+  const truth = new Map(devices.map((d) => [deviceKey(d.deviceIds), d]));
   const wrong: string[] = [];
   const callbacksLost: string[] = [];
   let duplicates = 0;
@@ -56,4 +61,14 @@ export function checkAgainstTruth(sim: RunningSimulator, report: DeviceReport[])
     }
   }
   return { devices: report.length, wrong, duplicates, callbacksLost };
+}
+
+/** Devices whose CarrierService callback the webhook acknowledged but whose outcome did not come from a callback. */
+export function lostCallbacks(devices: DeviceTruth[], report: DeviceReport[]): string[] {
+  const rows = new Map(report.map((row) => [row.key, row]));
+  return devices
+    .filter(
+      (d) => d.callbacks.CarrierService?.acknowledged && rows.get(deviceKey(d.deviceIds) ?? '')?.source !== 'callback',
+    )
+    .map((d) => deviceKey(d.deviceIds) ?? '');
 }
