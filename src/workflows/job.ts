@@ -73,7 +73,12 @@ function cancelRequested(): boolean {
   return CancellationScope.current().consideredCancelled;
 }
 
-const describeError = (err: unknown) => (err instanceof Error ? err.message : String(err));
+/** The message and its causes (a child's failure says "Child Workflow execution failed"; its cause says why). */
+function describeError(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error && parts.length < 4; e = e.cause) parts.push(e.message);
+  return parts.join(': ') || String(err);
+}
 
 export async function activationJob(input: JobRequestInput): Promise<JobResult> {
   const { taskQueue } = workflowInfo();

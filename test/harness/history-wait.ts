@@ -29,8 +29,16 @@ export async function nextEvent(
   }
 }
 
-/** The workflow ID of the next child workflow `workflowId` starts. */
-export async function nextChildStarted(temporal: Pick<TestTemporal, 'client' | 'namespace'>, workflowId: string) {
-  const event = await nextEvent(temporal, workflowId, (e) => Boolean(e.childWorkflowExecutionStartedEventAttributes));
-  return event.childWorkflowExecutionStartedEventAttributes!.workflowExecution!.workflowId!;
+/** The workflow ID of the first child workflow `workflowId` starts, other than `except`. */
+export async function nextChildStarted(
+  temporal: Pick<TestTemporal, 'client' | 'namespace'>,
+  workflowId: string,
+  except?: string,
+) {
+  const childId = (e: HistoryEvent) => e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId;
+  const event = await nextEvent(temporal, workflowId, (e) => {
+    const id = childId(e);
+    return id !== undefined && id !== null && id !== except;
+  });
+  return childId(event)!;
 }

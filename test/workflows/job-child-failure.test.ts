@@ -4,9 +4,8 @@
  * test waits for the child through a long poll on the job's history, not by sleeping.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { WorkflowFailedError } from '@temporalio/client';
-import { ChildWorkflowFailure, TerminatedFailure } from '@temporalio/common';
 import { activationJob } from '../../src/workflows/job.js';
+import { callbacksSignal } from '../../src/workflows/request.js';
 import { jobRequest, seedDevice, startActivationFixture, type ActivationFixture } from '../harness/activation.js';
 import { nextChildStarted } from '../harness/history-wait.js';
 import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
@@ -22,26 +21,41 @@ afterAll(async () => {
 });
 
 describe('activationJob when a request workflow fails', () => {
-  it('fails the job with the child failure (here: the request workflow terminated)', async () => {
+  it('reports its devices unresolved with the reason, and completes with everyone else’s results', async () => {
     const taskQueue = uniqueTaskQueue('job-child');
     const jobId = `job-child-failed-${Date.now()}`;
-    const error = await withActivationWorkers(taskQueue, fixture.thingspace, async () => {
+    const result = await withActivationWorkers(taskQueue, fixture.thingspace, async () => {
       const handle = await temporal.client.workflow.start(activationJob, {
         taskQueue,
         workflowId: jobId,
-        // No callbacks are registered: the request waits for them, long enough to be terminated while waiting.
-        args: [jobRequest(jobId, seeds, { callbackTimeout: '10 minutes' })],
+        // One device per request; no callbacks are registered, so each request waits, long enough for the first
+        // one to be terminated while waiting. The second one polls and settles.
+        args: [
+          jobRequest(jobId, seeds, {
+            maxDevicesPerRequest: 1,
+            callbackTimeout: '10 minutes',
+          }),
+        ],
       });
       const childId = await nextChildStarted(temporal, jobId);
       await temporal.client.workflow.getHandle(childId).terminate('test: the request fails');
-      return handle.result().then(
-        () => undefined,
-        (err: unknown) => err,
-      );
+      const second = await nextChildStarted(temporal, jobId, childId);
+      await temporal.client.workflow.getHandle(second).signal(callbacksSignal, [
+        {
+          service: 'CarrierService',
+          deviceIds: seeds[1]!.deviceIds,
+          success: true,
+          status: 'Success',
+          assignedIds: [],
+        },
+      ]);
+      return handle.result();
     });
-    expect(error).toBeInstanceOf(WorkflowFailedError);
-    const cause = (error as WorkflowFailedError).cause;
-    expect(cause).toBeInstanceOf(ChildWorkflowFailure);
-    expect(cause?.cause).toBeInstanceOf(TerminatedFailure);
+    expect(result.phase).toBe('done');
+    expect(result.counts).toMatchObject({ total: 2, activated: 1, unresolved: 1, pending: 0 });
+    expect(result.requests.find((r) => r.failure)?.failure).toMatch(/terminated/i);
+    expect(result.notActivated).toEqual([
+      expect.objectContaining({ outcome: 'unresolved', reason: expect.stringMatching(/^request workflow .* ended: /) }),
+    ]);
   });
 });

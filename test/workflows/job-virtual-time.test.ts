@@ -69,7 +69,7 @@ describe('activationJob on virtual time', () => {
       return { handle, result: await handle.result() };
     });
     expect(result.counts).toMatchObject({ total: 1, failed: 1, pending: 0 });
-    expect(result.notActivated[0]?.reason).toMatch(/^activate not accepted after 20 attempts: /);
+    expect(result.notActivated[0]?.reason).toMatch(/^not submitted: ThingSpace refused the request 20 times; last: /);
     expect(result.requests).toEqual([]);
     expect(submissions()).toBe(before);
     expect(fixture.sim.admin.scheduledFaults()).toEqual([]);
