@@ -7,6 +7,12 @@ export function printSummary(result: JobResult): void {
   console.log(
     `  ${counts.total} devices: ${counts.activated} activated, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.unresolved} unresolved, ${counts.unconfirmed} unconfirmed`,
   );
+  if (result.selection) {
+    const { resolved, excludedNbIot, alsoListed } = result.selection;
+    console.log(
+      `  selection: ${resolved} devices (${alsoListed} of them also listed), ${excludedNbIot} NB-IoT devices left out`,
+    );
+  }
   console.log(
     `  ${result.requests.length} ThingSpace request(s): ${result.requests.map((r) => r.requestId).join(', ') || '—'}`,
   );
