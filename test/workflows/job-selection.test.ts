@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JobRequestInput } from '../../src/activation/job.js';
+import { SELECTION_DEVICES_PER_CALL } from '../../src/activation/job-limits.js';
 import type { JobResult } from '../../src/activation/job-result.js';
 import type { DeviceReport } from '../../src/activation/model.js';
 import { INVALID_JOB_REQUEST } from '../../src/activities/validate-job.js';
 import { ActivationClient, InvalidJobRequestError } from '../../src/client.js';
 import type { SeedDevice } from '../../src/simulator/index.js';
-import { ACTIVATION, DEFAULT_ACCOUNT, jobDevice, startActivationFixture } from '../harness/activation.js';
+import { ACTIVATION, DEFAULT_ACCOUNT, jobDevice, seedDevice, startActivationFixture } from '../harness/activation.js';
 import { hasFields, inGroup, matching, selectionDevice, selectionSeed } from '../harness/selection-seed.js';
 import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
 
@@ -147,6 +148,43 @@ describe('activationJob with a selection (dev server, simulator, real workers)',
     expect(run.report.filter((r) => r.key === imeiKey(selectionDevice(byIccidOnly!)))).toHaveLength(0);
     expect(run.report).toHaveLength(fourG.length + 1);
   });
+
+  it('a group larger than one resolveSelection call: resolved in several calls, every device in the job once', async () => {
+    const SIZE = 5_300;
+    // Mostly active devices: the job checks all of them but submits only the few ready ones.
+    const seeds = Array.from({ length: SIZE }, (_, n) =>
+      seedDevice(60_000 + n, { groupNames: ['Big'], state: n % 1_000 === 0 ? 'pre-active' : 'active' }),
+    );
+    const fixture = await startActivationFixture([...seeds, ...selectionSeed(20, 0)], { listPageSize: 2_000 });
+    try {
+      const taskQueue = uniqueTaskQueue('job-selection');
+      const jobId = `job-selection-big-${Date.now()}`;
+      const activation = new ActivationClient(temporal.client, taskQueue);
+      const { result, resolveCalls } = await withActivationWorkers(taskQueue, fixture.thingspace, async () => {
+        const { handle } = await activation.startJob({
+          jobId,
+          accountName: DEFAULT_ACCOUNT,
+          activation: ACTIVATION,
+          options: FAST_POLLING,
+          selection: { groupName: 'Big' },
+        });
+        const result = await handle.result();
+        const { events } = await handle.fetchHistory();
+        const resolveCalls = (events ?? []).filter(
+          (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'resolveSelection',
+        ).length;
+        return { result, resolveCalls };
+      });
+      expect(resolveCalls).toBe(Math.ceil(SIZE / SELECTION_DEVICES_PER_CALL));
+      expect(resolveCalls).toBeGreaterThan(1);
+      expect(result.selection).toMatchObject({ resolved: SIZE, alsoListed: 0, excludedNbIot: 0 });
+      expect(result.counts).toMatchObject({ total: SIZE, activated: 6, skipped: SIZE - 6, pending: 0 });
+      const submissions = fixture.sim.admin.submissions();
+      expect(submissions).toMatchObject({ totalSubmissions: 6, resubmitted: [] });
+    } finally {
+      await fixture.close();
+    }
+  }, 120_000);
 
   it('a group with no device in the account: the job ends with nothing to do and submits nothing', async () => {
     const run = await runJob({ selection: { groupName: 'No Such Group' } });
