@@ -150,11 +150,11 @@ export function activateCommand(): Command {
     .option('--carrier-ip-pool-name <pool>', 'private IP pool, required with ipAddress')
     .option(
       '--group <name>',
-      'also activate every 4G device of this device group (resolved when the job starts; a device also in the file is activated once)',
+      'activate the 4G devices of this device group, with or without a file (resolved when the job starts; a device also in the file is activated once)',
     )
     .option(
       '--custom-field <key=value>',
-      'also activate the devices with this custom-field value, e.g. CustomField2=SuperVend; repeat to require several (with --group: devices of the group that match)',
+      'activate the devices with this custom-field value, e.g. CustomField2=SuperVend; repeat to require several values (with --group: the devices of the group that have them)',
       collect,
     )
     .option('--include-nb-iot', 'with --group / --custom-field: include NB-IoT devices (left out by default)')
