@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import type { DeviceReport } from '../activation/model.js';
 import { openContext, webUiLink } from './context.js';
+import { selectionLine } from './summary.js';
 
 const COLUMNS = [
   'key',
@@ -60,6 +61,7 @@ export function statusCommand(): Command {
         console.log(
           `  ${counts.total} devices: ${counts.activated} activated, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.unresolved} unresolved, ${counts.pending} pending`,
         );
+        if (progress.selection) console.log(selectionLine(progress.selection));
         for (const r of progress.requests)
           console.log(`  request ${r.requestId}: ${r.devices} devices${r.counts ? ' (done)' : ''}`);
         console.log(`  Web UI: ${webUiLink(jobId)}`);

@@ -1,5 +1,10 @@
-import type { JobResult } from '../activation/job-result.js';
+import type { JobResult, JobSelectionSummary } from '../activation/job-result.js';
 import { webUiLink } from './context.js';
+
+/** What a group / custom-field selection came to, for the summary and `status`. */
+export function selectionLine({ resolved, excludedNbIot, alsoListed }: JobSelectionSummary): string {
+  return `  selection: ${resolved} devices (${alsoListed} of them also listed), ${excludedNbIot} NB-IoT devices left out`;
+}
 
 export function printSummary(result: JobResult): void {
   const { counts } = result;
@@ -7,12 +12,7 @@ export function printSummary(result: JobResult): void {
   console.log(
     `  ${counts.total} devices: ${counts.activated} activated, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.unresolved} unresolved, ${counts.unconfirmed} unconfirmed`,
   );
-  if (result.selection) {
-    const { resolved, excludedNbIot, alsoListed } = result.selection;
-    console.log(
-      `  selection: ${resolved} devices (${alsoListed} of them also listed), ${excludedNbIot} NB-IoT devices left out`,
-    );
-  }
+  if (result.selection) console.log(selectionLine(result.selection));
   console.log(
     `  ${result.requests.length} ThingSpace request(s): ${result.requests.map((r) => r.requestId).join(', ') || '—'}`,
   );
