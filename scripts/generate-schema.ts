@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { z } from 'zod';
-import { JobRequestSchema } from '../src/activation/job.js';
+import { JobRequestSchema, JobSelectionSchema } from '../src/activation/job.js';
 import { DEFAULT_TASK_QUEUE } from '../src/task-queues.js';
 import { DEVICE_ID_KINDS, DeviceIdKindSchema } from '../src/thingspace/schemas/common.js';
 
@@ -23,7 +23,10 @@ const DESCRIPTION = [
   'Generated from JobRequestSchema (src/activation/job.ts) by `npm run schema:generate`.',
   'The worker also enforces rules JSON Schema does not express here: identifier formats per kind',
   '(e.g. imei 1-16 digits), no identifier kind twice in a device, no device twice in a job, carrierIpPoolName',
-  'whenever a device has an ipAddress, leadId and primaryPlaceOfUse not together, no custom field key twice.',
+  'whenever a device has an ipAddress, leadId and primaryPlaceOfUse not together, no custom field key twice',
+  '(in activation and in selection). A job names `devices`, a `selection` (a device group and/or custom-field',
+  'values, resolved when the job starts; NB-IoT devices left out unless includeNbIot), or both: a device in both',
+  'is activated once.',
 ].join(' ');
 
 /**
@@ -36,12 +39,19 @@ function caseInsensitiveKindPattern(): string {
   return `^\\s*(?:${DEVICE_ID_KINDS.map(anyCase).join('|')})\\s*$`;
 }
 
+const eitherOf = (...names: string[]) => names.map((name) => ({ properties: { [name]: true }, required: [name] }));
+
 export function jobRequestJsonSchema(): Record<string, unknown> {
   const generated = z.toJSONSchema(JobRequestSchema, {
     // What callers send, before defaults and transforms: the output side is what the workflow holds.
     io: 'input',
     override: ({ zodSchema, jsonSchema }) => {
       if (zodSchema === DeviceIdKindSchema) jsonSchema.pattern = caseInsensitiveKindPattern();
+      // Rules between fields that JSON Schema can say: a job names devices, a selection, or both; a selection
+      // names a group, custom fields, or both. (`properties` repeated as `true` so strict validators such as
+      // ajv's strictRequired accept a `required` inside `anyOf`.)
+      if (zodSchema === JobRequestSchema) jsonSchema.anyOf = eitherOf('devices', 'selection');
+      if (zodSchema === JobSelectionSchema) jsonSchema.anyOf = eitherOf('groupName', 'customFields');
     },
   });
   const { $schema, ...body } = generated;

@@ -179,7 +179,8 @@ export class ActivationClient {
     const devices = await devicesToRetry(original, this.report(jobId), outcomes);
     if (devices.length === 0)
       throw new RetryRefusedError(`Job ${jobId} has no ${outcomes.join(' or ')} device to retry; nothing was started.`);
-    const { jobId: _first, ...same } = original;
+    // The retry names its devices: a selection would resolve the whole group again.
+    const { jobId: _first, selection: _selection, ...same } = original;
     const started = await this.startJob(
       { ...same, jobId: id, devices },
       {

@@ -42,9 +42,15 @@ export async function devicesToRetry(
   original: JobRequestInput,
   report: AsyncIterable<DeviceReport[]>,
   outcomes: readonly string[],
-): Promise<JobRequestInput['devices']> {
-  const wanted = new Set<string>();
+): Promise<NonNullable<JobRequestInput['devices']>> {
+  // Devices the job was given keep their settings (IP address, NB-IoT); ones a group or custom-field selection
+  // resolved come from the report, which names them by their identifiers.
+  const listed = new Map((original.devices ?? []).map((device) => [deviceKey(device.deviceIds) ?? '', device]));
+  const devices: NonNullable<JobRequestInput['devices']> = [];
   for await (const page of report)
-    for (const device of page) if (outcomes.includes(device.outcome)) wanted.add(device.key);
-  return original.devices.filter((device) => wanted.has(deviceKey(device.deviceIds) ?? ''));
+    for (const row of page) {
+      if (!outcomes.includes(row.outcome)) continue;
+      devices.push(listed.get(row.key) ?? { deviceIds: row.deviceIds });
+    }
+  return devices;
 }

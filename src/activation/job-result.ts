@@ -1,7 +1,8 @@
 /** What the job workflow reports; plain types (the job's output is produced by our own code, not parsed). */
 import type { DeviceReport, OutcomeCounts } from './model.js';
 
-export type JobPhase = 'validating' | 'checking' | 'submitting' | 'awaiting-requests' | 'done' | 'cancelled';
+export type JobPhase =
+  'validating' | 'resolving' | 'checking' | 'submitting' | 'awaiting-requests' | 'done' | 'cancelled';
 
 export interface JobRequestSummary {
   requestId: string;
@@ -20,11 +21,24 @@ export interface JobRequestSummary {
   failure?: string;
 }
 
+/** What a job's group / custom-field selection came to; absent for jobs without one. */
+export interface JobSelectionSummary {
+  /** Devices the selection resolved to (so far, while `phase` is `resolving`), listed ones included. */
+  resolved: number;
+  /** Matching NB-IoT devices left out (ThingSpace's group activation is for 4G devices; see `includeNbIot`). */
+  excludedNbIot: number;
+  /** Resolved devices that were in `devices` too: activated once, as listed. */
+  alsoListed: number;
+  /** List calls the resolution made. */
+  listCalls: number;
+}
+
 export interface JobProgress {
   jobId: string;
   phase: JobPhase;
   counts: OutcomeCounts;
   requests: JobRequestSummary[];
+  selection?: JobSelectionSummary;
 }
 
 /** Small whatever the job's size: counts, the requests, and the first devices not activated. */

@@ -13,10 +13,11 @@ import {
   MAX_DEVICES_PER_ACTIVATE,
   reportDuplicateDevices,
 } from '../thingspace/schemas/activate.js';
+import { CustomFieldSchema } from '../thingspace/schemas/common.js';
+import { MAX_DEVICES_PER_JOB } from './job-limits.js';
 import { DurationSchema } from './model.js';
 
-/** Jobs beyond this are better split by the caller; it keeps one job's history well inside Temporal's limits. */
-export const MAX_DEVICES_PER_JOB = 50_000;
+export { MAX_DEVICES_PER_JOB };
 
 export const JobDeviceSchema = z
   .strictObject({
@@ -55,6 +56,40 @@ export const JobOptionsSchema = z.strictObject({
 });
 export type JobOptions = z.infer<typeof JobOptionsSchema>;
 
+/**
+ * Devices chosen by ThingSpace's own list filters instead of (or besides) a list: a device group and/or custom-field
+ * values (every pair must match). A nested object rather than top-level fields because `activation.groupName` and
+ * `activation.customFields` already exist and mean something else (what ThingSpace sets on the devices it
+ * activates); `selection.groupName` only chooses devices. The job resolves the selection when it starts, then
+ * checks, activates and reports those devices like listed ones.
+ */
+export const JobSelectionSchema = z
+  .strictObject({
+    groupName: z.string().min(1, { error: 'groupName must not be empty' }).optional(),
+    customFields: z.array(CustomFieldSchema).min(1, { error: 'customFields must not be empty' }).optional(),
+    /** ThingSpace's group activation covers 4G devices: NB-IoT devices are left out (and counted) unless set. */
+    includeNbIot: z.boolean().optional(),
+  })
+  .superRefine((selection, ctx) => {
+    if (selection.groupName === undefined && selection.customFields === undefined) {
+      // Without either the selection would be the whole account: too easy to do by mistake.
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'selection must name groupName and/or customFields (a selection never means the whole account)',
+      });
+    }
+    const seen = new Set<string>();
+    selection.customFields?.forEach((field, i) => {
+      // Filters are AND-ed: the same key twice with two values matches nothing, once with one value is enough.
+      if (seen.has(field.key)) {
+        ctx.addIssue({ code: 'custom', path: ['customFields', i, 'key'], message: `${field.key} appears twice` });
+      }
+      seen.add(field.key);
+    });
+  });
+export type JobSelection = z.infer<typeof JobSelectionSchema>;
+
 export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
 
 export const JobRequestSchema = z
@@ -68,12 +103,24 @@ export const JobRequestSchema = z
     devices: z
       .array(JobDeviceSchema)
       .min(1, { error: 'devices must contain at least 1 device' })
-      .max(MAX_DEVICES_PER_JOB, { error: `devices must contain at most ${MAX_DEVICES_PER_JOB} devices` }),
+      .max(MAX_DEVICES_PER_JOB, { error: `devices must contain at most ${MAX_DEVICES_PER_JOB} devices` })
+      .optional(),
+    /** Devices chosen by group and/or custom fields; with `devices` too, a device in both is activated once. */
+    selection: JobSelectionSchema.optional(),
     options: JobOptionsSchema.optional(),
   })
   .superRefine((job, ctx) => {
-    ipPoolRule(job.activation.carrierIpPoolName, job.devices, ctx, ['activation', 'carrierIpPoolName']);
-    reportDuplicateDevices(job.devices, ctx);
+    if (job.devices === undefined && job.selection === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['devices'],
+        message:
+          'devices or selection is required: list the devices, or name selection.groupName / selection.customFields',
+      });
+    }
+    const devices = job.devices ?? [];
+    ipPoolRule(job.activation.carrierIpPoolName, devices, ctx, ['activation', 'carrierIpPoolName']);
+    reportDuplicateDevices(devices, ctx);
   });
 export type JobRequest = z.infer<typeof JobRequestSchema>;
 export type JobRequestInput = z.input<typeof JobRequestSchema>;

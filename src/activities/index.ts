@@ -11,6 +11,7 @@ import { withThingSpaceFailures } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
 import { pollDevices } from './poll-devices.js';
 import { recheckDevices } from './recheck-devices.js';
+import { resolveSelection, type ResolveSelectionInput } from './resolve-selection.js';
 import { submitActivation } from './submit-activation.js';
 import type {
   CheckDevicesInput,
@@ -31,6 +32,7 @@ export function createActivities(client: ThingSpaceClient, temporal: Client) {
     checkDevices: (input: CheckDevicesInput) => readOnly(() => checkDevices(client, input)),
     recheckDevices: (input: RecheckDevicesInput) => readOnly(() => recheckDevices(client, input)),
     pollDevices: (input: PollDevicesInput) => readOnly(() => pollDevices(client, input)),
+    resolveSelection: (input: ResolveSelectionInput) => readOnly(() => resolveSelection(client, input)),
   };
 }
 

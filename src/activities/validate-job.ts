@@ -17,5 +17,5 @@ export async function validateJobRequest(input: unknown): Promise<{ devices: num
       parsed.error.issues.slice(0, 100).map(({ path, message }) => ({ path: path.map(String), message })),
     );
   }
-  return { devices: parsed.data.devices.length };
+  return { devices: parsed.data.devices?.length ?? 0 };
 }

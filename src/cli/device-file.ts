@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import type { JobRequestInput } from '../activation/job.js';
 import { DEVICE_ID_KINDS } from '../thingspace/schemas/common.js';
 
-export type JobDeviceInput = JobRequestInput['devices'][number];
+export type JobDeviceInput = NonNullable<JobRequestInput['devices']>[number];
 
 /** `line` and `column` for CSV; JSON problems name the item's path in the message instead. */
 export interface Problem {

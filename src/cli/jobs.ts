@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import type { DeviceReport } from '../activation/model.js';
 import { openContext, webUiLink } from './context.js';
+import { selectionLine } from './summary.js';
 import { formatGroups, tallyReport } from './outcome-groups.js';
 
 const COLUMNS = [
@@ -61,6 +62,7 @@ export function statusCommand(): Command {
         console.log(
           `  ${counts.total} devices: ${counts.activated} activated, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.unresolved} unresolved, ${counts.pending} pending`,
         );
+        if (progress.selection) console.log(selectionLine(progress.selection));
         // Whatever needs acting on first: failures, then unconfirmed, unresolved and skipped, by reason.
         const groups = (await tallyReport(activation.report(jobId), 0)).groups();
         if (groups.length > 0) {

@@ -24,6 +24,8 @@ export async function followJob(activation: ActivationClient, jobId: string, int
   while (!finished) {
     await Promise.race([done, new Promise((r) => setTimeout(r, intervalMs))]);
     const progress = await activation.liveProgress(jobId);
+    // A group / custom-field job knows its devices only once the selection is resolved.
+    if (progress.counts.total !== bar.getTotal()) bar.setTotal(progress.counts.total);
     bar.update(progress.counts.total - progress.counts.pending, payload(progress));
   }
   bar.stop();

@@ -1,7 +1,12 @@
-import type { JobResult } from '../activation/job-result.js';
+import type { JobResult, JobSelectionSummary } from '../activation/job-result.js';
 import type { DeviceReport } from '../activation/model.js';
 import { webUiLink } from './context.js';
 import { formatGroups, OutcomeTally, tallyReport } from './outcome-groups.js';
+
+/** What a group / custom-field selection came to, for the summary and `status`. */
+export function selectionLine({ resolved, excludedNbIot, alsoListed }: JobSelectionSummary): string {
+  return `  selection: ${resolved} devices (${alsoListed} of them also listed), ${excludedNbIot} NB-IoT devices left out`;
+}
 
 const DEVICES_LISTED = 20;
 
@@ -16,6 +21,7 @@ export async function printSummary(result: JobResult, fullReport?: AsyncIterable
   console.log(
     `  ${counts.total} devices: ${counts.activated} activated, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.unresolved} unresolved, ${counts.unconfirmed} unconfirmed`,
   );
+  if (result.selection) console.log(selectionLine(result.selection));
   console.log(
     `  ${result.requests.length} ThingSpace request(s): ${result.requests.map((r) => r.requestId).join(', ') || '—'}`,
   );

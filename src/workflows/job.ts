@@ -25,7 +25,13 @@ import {
 } from '@temporalio/workflow';
 import type { JobRequestInput } from '../activation/job.js';
 import type { DeviceReport, ReportPageRequest, RequestResult } from '../activation/model.js';
-import type { JobPhase, JobProgress, JobRequestSummary, JobResult } from '../activation/job-result.js';
+import type {
+  JobPhase,
+  JobProgress,
+  JobRequestSummary,
+  JobResult,
+  JobSelectionSummary,
+} from '../activation/job-result.js';
 import { HEARTBEAT_TIMEOUT } from '../activation/activity-timing.js';
 import type { Activities, SubmitActivities } from '../activities/index.js';
 import type { SubmitActivationResult } from '../activities/types.js';
@@ -40,6 +46,7 @@ import {
 import { submitTaskQueue } from '../task-queues.js';
 import { MAX_DEVICES_PER_ACTIVATE } from '../thingspace/schemas/limits.js';
 import { JobLedger } from './job-ledger.js';
+import { resolveJobSelection, type JobDeviceInput } from './job-selection.js';
 import {
   activationRequest,
   DEFAULT_CALLBACK_TIMEOUT,
@@ -62,7 +69,7 @@ const { validateJobRequest } = proxyLocalActivities<Activities>({
   retry: { maximumAttempts: 3 },
 });
 
-const { checkDevices, recheckDevices, claimDevices, releaseDevices } = proxyActivities<Activities>({
+const { checkDevices, recheckDevices, claimDevices, releaseDevices, resolveSelection } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
@@ -91,8 +98,13 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
     retry: { maximumAttempts: 1 },
   });
 
-  const ledger = new JobLedger(input.devices);
-  const { refs } = ledger;
+  // The listed devices; a selection adds its devices once resolved (then the ledger is built afresh, before any check).
+  let devices: JobDeviceInput[] = input.devices ?? [];
+  let ledger = new JobLedger(devices);
+  let { refs } = ledger;
+  const selection: JobSelectionSummary | undefined = input.selection
+    ? { resolved: 0, excludedNbIot: 0, alsoListed: 0, listCalls: 0 }
+    : undefined;
   let phase: JobPhase = 'validating';
   const children: Promise<void>[] = [];
   let cancelled = false;
@@ -106,6 +118,7 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
     phase,
     counts: ledger.counts(),
     requests: ledger.requests,
+    ...(selection && { selection: { ...selection } }),
   });
 
   setHandler(jobProgressQuery, progress);
@@ -144,7 +157,7 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
           requestId,
           accountName: input.accountName,
           submittedAt,
-          devices: indexes.map((i) => ({ ...refs[i]!, ...(input.devices[i]?.nbIot && { nbIot: true }) })),
+          devices: indexes.map((i) => ({ ...refs[i]!, ...(devices[i]?.nbIot && { nbIot: true }) })),
           callbackTimeout: options.callbackTimeout ?? undefined,
           ...(answerLost && { answerLost: true }),
           ...requestOptions,
@@ -172,7 +185,7 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
           accountName: input.accountName,
           settings: input.activation,
           devices: pending.map((i) => {
-            const { nbIot: _nbIot, ...device } = input.devices[i]!;
+            const { nbIot: _nbIot, ...device } = devices[i]!;
             return device;
           }),
         }).catch((err: unknown): SubmitActivationResult => ({
@@ -250,7 +263,7 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
               requestId: syntheticId,
               accountName: input.accountName,
               submittedAt,
-              devices: accepted.map((i) => ({ ...refs[i]!, ...(input.devices[i]?.nbIot && { nbIot: true }) })),
+              devices: accepted.map((i) => ({ ...refs[i]!, ...(devices[i]?.nbIot && { nbIot: true }) })),
               callbackTimeout: 0,
               ...requestOptions,
             },
@@ -271,6 +284,14 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
 
   const claims = { used: false, until: 0 };
   try {
+    // Only jobs with a selection take this branch: jobs without one issue exactly the commands they always did.
+    if (input.selection && selection) {
+      enterPhase('resolving');
+      devices = await resolveJobSelection(input.accountName, input.selection, devices, resolveSelection, selection);
+      ledger = new JobLedger(devices);
+      refs = ledger.refs;
+      upsertSearchAttributes([{ key: DeviceCount, value: refs.length }]);
+    }
     enterPhase('checking');
     const check = await checkDevices({ accountName: input.accountName, devices: refs });
     ledger.settle(check.alreadyActive, { outcome: 'skipped', reason: 'already active', state: 'active' });

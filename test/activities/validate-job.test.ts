@@ -25,7 +25,7 @@ describe('validateJobRequest', () => {
 
   it('refuses an invalid job for good, naming each field and rule', async () => {
     const request = { ...jobRequest('job-invalid', [seedDevice(1)]), accountName: '' };
-    request.devices[0]!.deviceIds[0]!.id = '12345678901234567';
+    request.devices![0]!.deviceIds[0]!.id = '12345678901234567';
     const error = await new MockActivityEnvironment().run(validateJobRequest, request).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(ApplicationFailure);
     const failure = error as ApplicationFailure;

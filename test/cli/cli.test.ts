@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { DEFAULT_ACCOUNT, seedDevice, startActivationFixture, type ActivationFixture } from '../harness/activation.js';
 import { cli, cliEnv as env } from '../harness/cli.js';
+import { hasFields, inGroup, matching, selectionDevice, selectionSeed } from '../harness/selection-seed.js';
 import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
 
 let temporal: TestTemporal;
@@ -127,5 +128,119 @@ describe('the CLI (child process, dev server, simulator, worker)', () => {
       expect(status.stdout).toContain(`Job ${jobId}: done`);
       expect(status.stdout).toMatch(/failed 1:\n +1 {2}[^\n]*Bad SIM\n +skipped 1:\n +1 {2}already active\n/);
     });
+  }, 120_000);
+});
+
+describe('the CLI with --group / --custom-field (child process, dev server, simulator, worker)', () => {
+  const SELECTION_COUNT = 40;
+  const READY = new Set(['pre-active', 'preactive', 'deactive']);
+  const ready = (numbers: number[]) =>
+    numbers.filter((n) => {
+      const seed = selectionDevice(n);
+      return seed.type !== 'NB-IoT' && READY.has(seed.state ?? 'pre-active');
+    });
+  const submittedImeis = (local: ActivationFixture) =>
+    local.sim.admin
+      .submissions()
+      .devices.map((d) => d.deviceIds.find((id) => id.kind.toLowerCase() === 'imei')!.id)
+      .sort();
+  const imeis = (numbers: number[]) => numbers.map((n) => selectionDevice(n).deviceIds[0]!.id).sort();
+  const fast = ['--callback-timeout', '1 second', '--poll-interval', '500 milliseconds', '--wait'];
+  const settings = ['--account', DEFAULT_ACCOUNT, '--service-plan', '4G-IoT-1GB', '--mdn-zip-code', '98801'];
+
+  it('shows the selection flags in the help', async () => {
+    const help = await cli(['activate', '--help'], env());
+    expect(help.code).toBe(0);
+    // Commander wraps the help to the terminal's width.
+    const text = help.stdout.replace(/\s+/g, ' ');
+    expect(text).toContain('activate [options] [file]');
+    expect(text).toContain('--group <name> activate the 4G devices of this device group, with or without a file');
+    expect(text).toContain('--custom-field <key=value> activate the devices with this custom-field value');
+    expect(text).toContain('--include-nb-iot with --group / --custom-field: include NB-IoT devices');
+    expect(text).toContain('--group-name <name> device group ThingSpace puts the activated devices in');
+  });
+
+  it('refuses a missing or bad selection, naming the flag, and starts nothing', async () => {
+    const runs = await Promise.all(
+      [
+        [],
+        ['--custom-field', 'CustomField1'],
+        ['--custom-field', 'Colour=Blue', '--group', ''],
+        ['--include-nb-iot'],
+        ['--group', '4G West', '--custom-field', 'CustomField1=Blue', '--custom-field', 'CustomField1=Red'],
+      ].map((flags) => cli(['activate', ...settings, '--job-id', `cli-sel-bad-${Date.now()}`, ...flags], env())),
+    );
+    for (const run of runs) expect(run.code).not.toBe(0);
+    const [none, noEquals, badKeyAndGroup, nbIotAlone, twice] = runs.map((run) => run.stderr);
+    expect(none).toContain('no devices named: give a device file, --group <name> and/or --custom-field KEY=VALUE');
+    expect(noEquals).toContain('--custom-field "CustomField1": expected KEY=VALUE, e.g. CustomField2=SuperVend');
+    expect(badKeyAndGroup).toContain('nothing was started');
+    expect(badKeyAndGroup).toContain('--group: groupName must not be empty');
+    expect(badKeyAndGroup).toContain('--custom-field Colour=Blue: key must be one of CustomField1');
+    expect(nbIotAlone).toContain('--include-nb-iot needs --group or --custom-field');
+    expect(twice).toContain('--custom-field CustomField1=Red: CustomField1 appears twice');
+  });
+
+  it('activates a group filtered by a custom field, without a device file', async () => {
+    const local = await startActivationFixture(selectionSeed(SELECTION_COUNT, 10));
+    try {
+      const taskQueue = uniqueTaskQueue('cli-sel');
+      const selected = matching(
+        SELECTION_COUNT,
+        (seed) => inGroup('4G West')(seed) && hasFields([{ key: 'CustomField1', value: 'Blue' }])(seed),
+      );
+      const fourG = selected.filter((n) => selectionDevice(n).type !== 'NB-IoT');
+      const run = await withActivationWorkers(taskQueue, local.thingspace, () =>
+        cli(
+          ['activate', ...settings, '--group', '4G West', '--custom-field', 'CustomField1=Blue', ...fast],
+          env(taskQueue),
+        ),
+      );
+      expect(run.stderr).not.toMatch(/error/i);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(
+        /Started job activation-[0-9a-f]{20} \(group "4G West" \+ CustomField1=Blue; the selection is resolved when the job starts\)/,
+      );
+      const activated = ready(selected).length;
+      expect(run.stdout).toContain(
+        `${fourG.length} devices: ${activated} activated, 0 failed, ${fourG.length - activated} skipped`,
+      );
+      expect(run.stdout).toContain(
+        `selection: ${fourG.length} devices (0 of them also listed), ${selected.length - fourG.length} NB-IoT devices left out`,
+      );
+      expect(submittedImeis(local)).toEqual(imeis(ready(selected)));
+    } finally {
+      await local.close();
+    }
+  }, 120_000);
+
+  it('activates a device file and a group that overlap, each device once', async () => {
+    const local = await startActivationFixture(selectionSeed(SELECTION_COUNT, 10));
+    try {
+      const taskQueue = uniqueTaskQueue('cli-sel');
+      const group = matching(SELECTION_COUNT, inGroup('4G East'));
+      const outside = ready(matching(SELECTION_COUNT, (seed) => !inGroup('4G East')(seed)));
+      const listed = [ready(group)[0]!, ready(group)[1]!, outside[0]!];
+      const file = join(dir, 'selection.csv');
+      const line = (n: number) =>
+        selectionDevice(n)
+          .deviceIds.slice(0, 2)
+          .map((d) => d.id)
+          .join(',');
+      await writeFile(file, ['IMEI,ICCID', ...listed.map(line)].join('\n') + '\n');
+      const run = await withActivationWorkers(taskQueue, local.thingspace, () =>
+        cli(['activate', file, ...settings, '--group', '4G East', ...fast], env(taskQueue)),
+      );
+      expect(run.stderr).not.toMatch(/error/i);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('(3 devices + group "4G East"; the selection is resolved when the job starts)');
+      const fourG = group.filter((n) => selectionDevice(n).type !== 'NB-IoT');
+      expect(run.stdout).toContain(`${fourG.length + 1} devices: ${ready(group).length + 1} activated`);
+      expect(run.stdout).toContain(`selection: ${fourG.length} devices (2 of them also listed)`);
+      expect(submittedImeis(local)).toEqual(imeis([...ready(group), outside[0]!]));
+      expect(local.sim.admin.submissions().resubmitted).toEqual([]);
+    } finally {
+      await local.close();
+    }
   }, 120_000);
 });

@@ -53,7 +53,7 @@ describe('retrying what a finished job left over', () => {
       expect(run.stdout).toContain(`Started job ${jobId}-retry-1 (2 devices failed or unresolved or unconfirmed`);
 
       const retry = await activation.request(`${jobId}-retry-1`);
-      expect(retry.devices.map((d) => deviceKey(d.deviceIds))).toEqual(failedKeys);
+      expect(retry.devices?.map((d) => deviceKey(d.deviceIds))).toEqual(failedKeys);
       // Same account, settings and options as the first job.
       expect(retry.activation).toEqual({ servicePlan: '4G-IoT-1GB', mdnZipCode: '98801', groupName: 'retry-group' });
       expect(retry.options).toEqual(FAST);

@@ -43,6 +43,13 @@ describe('job request JSON Schema', () => {
       (job) => void ((job.activation as Record<string, unknown>).publicIpRestriction = 'open'),
     ],
     ['a non-positive callbackTimeout', (job) => void (job.options = { callbackTimeout: 0 })],
+    ['neither devices nor a selection', (job) => void delete job.devices],
+    ['an empty selection', (job) => void (job.selection = {})],
+    [
+      'a selection by an unknown custom field',
+      (job) => void (job.selection = { customFields: [{ key: 'Colour', value: 'Blue' }] }),
+    ],
+    ['a selection with an unknown field', (job) => void (job.selection = { groupName: 'West', state: 'preactive' })],
   ];
 
   it.each(cases)('rejects %s, as the zod schema does', async (_name, spoil) => {
@@ -51,6 +58,24 @@ describe('job request JSON Schema', () => {
     spoil(job);
     expect(validate(job)).toBe(false);
     expect(JobRequestSchema.safeParse(job).success).toBe(false);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['a group', { groupName: '4G West' }],
+    ['custom fields', { customFields: [{ key: 'CustomField2', value: 'SuperVend' }] }],
+    [
+      'both, NB-IoT included',
+      { groupName: '4G West', customFields: [{ key: 'CustomField1', value: 'Blue' }], includeNbIot: true },
+    ],
+  ])('accepts a selection by %s without devices, and with them, as the zod schema does', async (_name, selection) => {
+    const validate = await compiledSchema();
+    const job = await example();
+    const withDevices = { ...job, selection };
+    delete job.devices;
+    for (const candidate of [{ ...job, selection }, withDevices]) {
+      expect(validate(candidate) ? 'valid' : validate.errors).toBe('valid');
+      expect(JobRequestSchema.safeParse(candidate).error).toBeUndefined();
+    }
   });
 
   it('accepts identifier kinds in any case, as the zod schema does', async () => {

@@ -76,7 +76,7 @@ export function nbIotDevice(n: number, extra: Partial<SeedDevice> = {}): SeedDev
   };
 }
 
-export function jobDevice(seed: SeedDevice): JobRequestInput['devices'][number] {
+export function jobDevice(seed: SeedDevice): NonNullable<JobRequestInput['devices']>[number] {
   return { deviceIds: seed.deviceIds, ...(seed.type === 'NB-IoT' && { nbIot: true }) };
 }
 

@@ -436,7 +436,7 @@ describe('JobRequestSchema (property)', () => {
           if (!result.success) throw new Error(describeCase(c, `refused: ${formatZodError(result.error)}`));
           valid++;
           // Kinds come out normalised whatever case they came in.
-          for (const d of result.data.devices)
+          for (const d of result.data.devices ?? [])
             for (const id of d.deviceIds) expect(id.kind).toBe(id.kind.toLowerCase());
           return;
         }
