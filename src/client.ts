@@ -12,6 +12,7 @@ import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-w
 import { JobRequestSchema, type JobRequestInput } from './activation/job.js';
 import type { JobProgress, JobResult } from './activation/job-result.js';
 import type { DeviceReport } from './activation/model.js';
+import { addCounts } from './activation/outcomes.js';
 import { formatZodError } from './thingspace/schemas/format.js';
 import { activationJob, jobProgressQuery, jobReportQuery } from './workflows/job.js';
 import {
@@ -113,17 +114,13 @@ export class ActivationClient {
     const counts = { ...progress.counts };
     await Promise.all(
       progress.requests
-        .filter((request) => !request.counts)
+        .filter((request) => !request.counts && !request.failure)
         .map(async ({ workflowId }) => {
           const live = await this.client.workflow
             .getHandle<typeof activationRequest>(workflowId)
             .query(requestProgressQuery)
             .catch(() => undefined);
-          if (!live) return;
-          for (const outcome of ['activated', 'failed', 'skipped', 'unresolved'] as const) {
-            counts[outcome] += live.counts[outcome];
-            counts.pending -= live.counts[outcome];
-          }
+          if (live) addCounts(counts, live.counts);
         }),
     );
     return { ...progress, counts };
@@ -214,7 +211,8 @@ export class ActivationClient {
     const job = this.job(jobId);
     yield* pages((offset) => job.query(jobReportQuery, { offset, limit }), limit);
     const { requests } = await job.query(jobProgressQuery);
-    for (const { workflowId } of requests) {
+    // A request workflow that failed or was terminated is reported by the job itself (its devices: unresolved).
+    for (const { workflowId } of requests.filter((r) => !r.failure)) {
       const request = this.client.workflow.getHandle<typeof activationRequest>(workflowId);
       yield* pages((offset) => request.query(requestReportQuery, { offset, limit }), limit);
     }

@@ -19,6 +19,7 @@ const COLUMNS = [
   'state',
   'servicePlan',
   'nidd',
+  'niddReason',
 ] as const;
 
 function flatten(device: DeviceReport): Record<(typeof COLUMNS)[number], string> {
@@ -36,6 +37,7 @@ function flatten(device: DeviceReport): Record<(typeof COLUMNS)[number], string>
     state: device.state ?? '',
     servicePlan: device.servicePlan ?? '',
     nidd: device.nidd ?? '',
+    niddReason: device.niddReason ?? '',
   };
 }
 
