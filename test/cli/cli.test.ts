@@ -120,7 +120,7 @@ describe('the CLI (child process, dev server, simulator, worker)', () => {
       const report = await cli(['report', jobId!, '--format', 'csv', '--output', out], env(taskQueue));
       expect(report.code).toBe(0);
       const lines = (await readFile(out, 'utf8')).trim().split('\n');
-      expect(lines[0]).toBe('key,outcome,reason,mdn,msisdn,imsi,iccid,ipAddress,state,servicePlan,nidd');
+      expect(lines[0]).toBe('key,outcome,reason,mdn,msisdn,imsi,iccid,ipAddress,state,servicePlan,nidd,niddReason');
       expect(lines).toHaveLength(13);
       expect(lines.filter((l) => l.includes(',activated,'))).toHaveLength(10);
 
