@@ -96,6 +96,13 @@ async function fullReport(activation: ActivationClient, jobId: string): Promise<
   return report;
 }
 
+/** The three promises, against the simulator's record: no wrong outcome, nothing sent twice, no callback lost. */
+function expectTruth(check: ReturnType<typeof checkAgainstTruth>) {
+  expect(check.wrong).toEqual([]);
+  expect(check.duplicates).toBe(0);
+  expect(check.callbacksLost).toEqual([]);
+}
+
 function line(fault: string, trials: string, report: DeviceReport[], check: ReturnType<typeof checkAgainstTruth>) {
   console.log(
     `fault: ${fault}, trials ${trials}, devices checked ${report.length}, devices wrong ${check.wrong.length}, ` +
@@ -160,9 +167,7 @@ describe('fault: the answer to a 10,000-device activate is lost; activations tak
       const recorded = new Set(fixture.sim.admin.devices({}).map((d) => d.callbacks.CarrierService?.requestId));
       expect([...recorded]).toEqual([lost.adoptedRequestId]);
       expect(report).toHaveLength(10_000);
-      expect(check.wrong).toEqual([]);
-      expect(check.duplicates).toBe(0);
-      expect(check.callbacksLost).toEqual([]);
+      expectTruth(check);
       expect(fixture.sim.admin.submissions().resubmitted).toEqual([]);
       expect(report.filter((r) => r.source !== 'callback')).toEqual([]);
       expect(result.counts.unconfirmed + result.counts.unresolved).toBe(0);
@@ -278,9 +283,7 @@ describe('fault: rate limits answered as 400s with an unknown code, and a login 
       const check = checkAgainstTruth(fixture.sim, report);
       line('rate limit as HTTP 400 + login 503s before sending', '6 requests', report, check);
       expect(result.counts).toMatchObject({ total: 600, activated: 600, failed: 0 });
-      expect(check.wrong).toEqual([]);
-      expect(check.duplicates).toBe(0);
-      expect(check.callbacksLost).toEqual([]);
+      expectTruth(check);
     } finally {
       await stack.close();
     }
@@ -409,9 +412,7 @@ describe('fault: callbacks before the activate answer, and while no worker runs 
       expect(second.requests[0]?.requestIdKnown).toBe(false); // the answer was lost with the worker
       expect(report).toHaveLength(200);
       expect(report.filter((r) => r.source !== 'callback')).toEqual([]);
-      expect(check.wrong).toEqual([]);
-      expect(check.duplicates).toBe(0);
-      expect(check.callbacksLost).toEqual([]);
+      expectTruth(check);
     } finally {
       await stack.close();
     }

@@ -3,15 +3,14 @@
  * simulator delivers callbacks over HTTP in the first test, the others post crafted callbacks.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { freePort } from '../../src/devserver/dev-server.js';
 import { dataConverter } from '../../src/temporal/connection.js';
 import { registerCallbacks } from '../../src/cli/register-callbacks.js';
 import { ActivationPhase } from '../../src/search-attributes.js';
-import type { callbackInbox} from '../../src/workflows/inbox.js';
+import type { callbackInbox } from '../../src/workflows/inbox.js';
 import { inboxQuery, inboxWorkflowId, releaseInboxSignal } from '../../src/workflows/inbox.js';
+import { cli, cliEnv } from '../harness/cli.js';
 import { recordHistory } from '../harness/histories.js';
 import { requestProgressQuery, requestReportQuery } from '../../src/workflows/request.js';
 import { nbIotDevice, seedDevice, startActivationFixture } from '../harness/activation.js';
@@ -27,20 +26,6 @@ import {
   type RunningWebhook,
 } from './fixtures.js';
 import { ACCOUNT, expected, expectedTest, signalledRecords, startRequest } from './temporal-helpers.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Runs the CLI as a user would, as a child process. */
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/starter.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, ...env } },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 const CARRIER = '/callbacks/carrier-service';
 const NIDD = '/callbacks/nidd-service';
@@ -222,10 +207,7 @@ describe('webhook → Temporal', () => {
         expect(view.devices).toHaveLength(1);
         expect((await inbox.describe()).searchAttributes[ActivationPhase.name]).toEqual(['inbox-unclaimed']);
         // The operator's view: the CLI lists it, as a child process.
-        const listed = await runCli(['inboxes', '--json'], {
-          TEMPORAL_ADDRESS: temporal.address,
-          TEMPORAL_NAMESPACE: temporal.namespace,
-        });
+        const listed = await cli(['inboxes', '--json'], cliEnv(taskQueue));
         expect(listed.code).toBe(0);
         expect(JSON.parse(listed.stdout)).toEqual(
           expect.arrayContaining([expect.objectContaining({ requestId, received: 1, held: 1, devices: 1 })]),
