@@ -43,14 +43,15 @@ export async function devicesToRetry(
   report: AsyncIterable<DeviceReport[]>,
   outcomes: readonly string[],
 ): Promise<NonNullable<JobRequestInput['devices']>> {
-  // Devices the job was given keep their settings (IP address, NB-IoT); ones a group or custom-field selection
-  // resolved come from the report, which names them by their identifiers.
-  const listed = new Map((original.devices ?? []).map((device) => [deviceKey(device.deviceIds) ?? '', device]));
+  // Devices the job was given keep their settings (IP address, NB-IoT) and their order; ones a group or
+  // custom-field selection resolved come from the report, which names them by their identifiers, after them.
+  const wanted = new Map<string, DeviceReport>();
+  for await (const page of report) for (const row of page) if (outcomes.includes(row.outcome)) wanted.set(row.key, row);
   const devices: NonNullable<JobRequestInput['devices']> = [];
-  for await (const page of report)
-    for (const row of page) {
-      if (!outcomes.includes(row.outcome)) continue;
-      devices.push(listed.get(row.key) ?? { deviceIds: row.deviceIds });
-    }
+  for (const device of original.devices ?? []) {
+    const key = deviceKey(device.deviceIds) ?? '';
+    if (wanted.delete(key)) devices.push(device);
+  }
+  for (const row of wanted.values()) devices.push({ deviceIds: row.deviceIds });
   return devices;
 }

@@ -26,11 +26,10 @@ export type WebhookOptions = {
   defaultMetrics?: boolean;
   /** Where the JSON log lines go (stdout by default); tests read them. */
   logStream?: Writable;
-  /**
-   * The clock of the batcher and of the failed-credential limit (Date.now by default): tests move it past a
-   * deadline instead of waiting it out.
-   */
+  /** The batcher's clock (Date.now by default): tests move it past a deadline instead of waiting it out. */
   now?: () => number;
+  /** The clock of the failed-credential limit (Date.now by default), apart so tests can move one alone. */
+  authNow?: () => number;
 } & (
   | { /** Must use the product's dataConverter. Not closed by the webhook: its owner closes it. */ client: Client }
   | { /** A stand-in for Temporal (tests of the HTTP layer). */ target: SignalTarget }
@@ -127,7 +126,7 @@ export async function createWebhook(options: WebhookOptions): Promise<Webhook> {
   const isClosing = () => closing !== undefined;
   registerCallbackRoutes(app, {
     check: credentialCheck(s.credentials),
-    failures: failureLimiter({ max: s.authFailuresPerMinute ?? 10, ...(options.now && { now: options.now }) }),
+    failures: failureLimiter({ max: s.authFailuresPerMinute ?? 10, ...(options.authNow && { now: options.authNow }) }),
     batcher,
     target,
     metrics,

@@ -22,6 +22,7 @@ describe('webhook settings', () => {
       rateLimitPerMinute: 60_000,
       authFailuresPerMinute: 10,
       logLevel: 'info',
+      taskQueue: 'thingspace-activation',
     });
   });
 

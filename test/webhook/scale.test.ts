@@ -58,7 +58,9 @@ describe('webhook at the size of a full request', () => {
         expect(failed).toBeGreaterThan(0);
         expect(result.counts).toMatchObject({ total: DEVICES, activated: DEVICES - failed, failed, pending: 0 });
         const progress = await handle.query(requestProgressQuery);
-        expect(progress.callbacks).toMatchObject({ applied: DEVICES, duplicates: 0, unknown: 0 });
+        expect(progress.callbacks).toMatchObject({ applied: DEVICES, unknown: 0 });
+        // A duplicate is a resend: a signal that Temporal took but answered too late for the webhook (503, resent).
+        expect(progress.callbacks.duplicates).toBeLessThanOrEqual(fixture.sim.admin.callbackStats().failedSends);
         expect(progress.callbacks.signals).toBeLessThanOrEqual(50);
         expect(await metricValue(hook.webhook, 'webhook_callbacks_acknowledged_total', { outcome: 'signalled' })).toBe(
           DEVICES,

@@ -43,7 +43,7 @@ afterEach(async () => {
 
 async function start(
   settings: Partial<WebhookOptions['settings']> = {},
-  extra: Pick<WebhookOptions, 'now' | 'internalListener'> = {},
+  extra: Pick<WebhookOptions, 'authNow' | 'internalListener'> = {},
 ): Promise<Running> {
   const logs: string[] = [];
   const { Writable } = await import('node:stream');
@@ -125,7 +125,7 @@ describe('failed credential checks per client', () => {
 
   it('answers 429 without checking once a client failed 10 times in its minute, then lets it try again', async () => {
     let now = 1_000_000;
-    const hook = await start({}, { now: () => now });
+    const hook = await start({}, { authNow: () => now });
     const statuses: number[] = [];
     for (let n = 0; n < 10; n++) statuses.push((await hook.post(wrong(n))).status);
     expect(statuses).toEqual(Array(10).fill(401));

@@ -63,8 +63,8 @@ describe('a small job with mixed outcomes, settled by callbacks through the webh
     expect(at(801)).toMatchObject({ outcome: 'activated', source: 'callback' });
     expect(at(802)).toMatchObject({ outcome: 'failed', source: 'callback', reason: 'Invalid ICCID' });
     expect(at(803)).toMatchObject({ outcome: 'activated', nidd: 'success', source: 'callback' });
-    expect(at(804)).toMatchObject({ outcome: 'failed', nidd: 'failed' });
-    expect(at(804)?.reason).toContain('Not CatM or NBIoT Device');
+    // The line is active (and billed); only its NIDD configuration failed: activated, NIDD failed beside it.
+    expect(at(804)).toMatchObject({ outcome: 'activated', nidd: 'failed', niddReason: 'Not CatM or NBIoT Device' });
     expect(at(805)).toMatchObject({ outcome: 'skipped', reason: 'already active' });
     expect(at(806)).toMatchObject({ outcome: 'skipped', reason: 'not in account' });
     expect(at(807)).toMatchObject({ outcome: 'skipped', reason: 'ineligible state: suspend' });

@@ -58,7 +58,7 @@ describe('activationJob on virtual time', () => {
     } finally {
       fixture.sim.admin.setConfig({ maxDevicesPerActivate });
     }
-  });
+  }, 240_000); // virtual hours, but each of the 20 rounds is real work on a loaded machine
 
   it('gives up after 20 attempts refused with 429, backing off between them, and never submits', async () => {
     const taskQueue = uniqueTaskQueue('vtime-job');
@@ -82,5 +82,5 @@ describe('activationJob on virtual time', () => {
     // Backoff 1, 2, 4 … 32 s, then 60 s: at least 843 s of workflow time between the first and last attempt.
     const seconds = (e: (typeof events)[number]) => Number(e.eventTime?.seconds ?? 0);
     expect(seconds(attempts.at(-1)!) - seconds(attempts[0]!)).toBeGreaterThanOrEqual(843);
-  });
+  }, 240_000); // virtual hours, but each of the 20 rounds is real work on a loaded machine
 });
