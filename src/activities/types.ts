@@ -8,8 +8,6 @@ export interface DeviceRef {
   deviceIds: DeviceId[];
 }
 
-export type Classification = 'ready' | 'already-active' | 'not-in-account' | 'ineligible';
-
 export interface CheckDevicesInput {
   accountName: string;
   devices: DeviceRef[];
