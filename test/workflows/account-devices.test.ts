@@ -9,7 +9,8 @@ import {
   deviceClaimsQuery,
   type AccountDevicesInput,
 } from '../../src/workflows/account-devices.js';
-import { createWorkers, runWorkersUntil } from '../../src/workers.js';
+import { createWorkers } from '../../src/workers.js';
+import { runWorkersUntil } from '../harness/workers.js';
 import { startActivationFixture } from '../harness/activation.js';
 import { connectTestClient, uniqueTaskQueue, withWorker, type TestTemporal } from '../harness/temporal.js';
 
