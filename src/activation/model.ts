@@ -4,12 +4,13 @@
  * imports only the types (`import type`), so zod never enters the workflow bundle.
  */
 import { z } from 'zod';
+import type { DeviceId } from '../thingspace/schemas/device-key.js';
 import type { Outcome, OutcomeCounts } from './outcomes.js';
 
 export type { Outcome, OutcomeCounts } from './outcomes.js';
 
-export const DeviceIdSchema = z.object({ kind: z.string().min(1), id: z.string().min(1) });
-export type DeviceId = z.infer<typeof DeviceIdSchema>;
+/** A device identifier in a callback record: any kind, neither part empty. */
+export const RecordDeviceIdSchema = z.object({ kind: z.string().min(1), id: z.string().min(1) });
 
 export const CallbackServiceSchema = z.enum(['CarrierService', 'NiddService']);
 export type CallbackService = z.infer<typeof CallbackServiceSchema>;
@@ -21,13 +22,13 @@ export type CallbackService = z.infer<typeof CallbackServiceSchema>;
 export const CallbackRecordSchema = z.object({
   service: CallbackServiceSchema,
   /** The identifiers the callback names the device by; matched against the request case-insensitively. */
-  deviceIds: z.array(DeviceIdSchema).min(1),
+  deviceIds: z.array(RecordDeviceIdSchema).min(1),
   success: z.boolean(),
   /** The status exactly as ThingSpace sent it, e.g. `Success`, `Failed`, `ConfigCreated`. */
   status: z.string(),
   reason: z.string().optional(),
   /** Identifiers ThingSpace assigned or echoed (MDN, MSISDN, IMSI, ICCID …). */
-  assignedIds: z.array(DeviceIdSchema).default([]),
+  assignedIds: z.array(RecordDeviceIdSchema).default([]),
   ipAddress: z.string().optional(),
   state: z.string().optional(),
   servicePlan: z.string().optional(),

@@ -1,6 +1,7 @@
 /** Inputs and outputs of the activities, shared with the workflows through `import type`. */
 import type { ActivationSettings } from '../activation/job.js';
-import type { DeviceId, DeviceReport } from '../activation/model.js';
+import type { DeviceReport } from '../activation/model.js';
+import type { DeviceId } from '../thingspace/schemas/device-key.js';
 
 /** A device by its canonical key (`deviceKey(deviceIds)`) and every identifier the caller gave. */
 export interface DeviceRef {

@@ -4,17 +4,11 @@ import type { CallbackRecord, CallbackTruth, DeliveryStats } from './delivery.js
 import type { ScheduledFault } from './faults.js';
 import type { CallbackServiceName } from './registrations.js';
 import { ManualScheduler } from './scheduler.js';
-import {
-  normalizeState,
-  type DeviceIdentifier,
-  type DeviceOutcome,
-  type SeedDevice,
-  type SeedUser,
-  type SimDevice,
-} from './model.js';
+import { normalizeState, type DeviceOutcome, type SeedDevice, type SeedUser, type SimDevice } from './model.js';
+import type { DeviceId } from '../thingspace/schemas/device-key.js';
 
 export interface DeviceTruth {
-  deviceIds: DeviceIdentifier[];
+  deviceIds: DeviceId[];
   accountName: string;
   type: SimDevice['type'];
   state: string;
@@ -33,9 +27,9 @@ export interface DeviceTruth {
 
 export interface SubmissionReport {
   totalSubmissions: number;
-  devices: { deviceIds: DeviceIdentifier[]; submissions: number; activations: number }[];
+  devices: { deviceIds: DeviceId[]; submissions: number; activations: number }[];
   /** Devices submitted more than once: what a "never activate twice" test asserts is empty. */
-  resubmitted: { deviceIds: DeviceIdentifier[]; submissions: number; activations: number }[];
+  resubmitted: { deviceIds: DeviceId[]; submissions: number; activations: number }[];
 }
 
 export interface RequestTruth {
@@ -43,7 +37,7 @@ export interface RequestTruth {
   accountName: string;
   createdAt: string;
   pending: number;
-  devices: { deviceIds: DeviceIdentifier[]; result: string; reason: string | null }[];
+  devices: { deviceIds: DeviceId[]; result: string; reason: string | null }[];
 }
 
 /** A callback named by its service, requestId and the status it carried. */
@@ -55,7 +49,7 @@ export interface CallbackOutcome {
 
 /** What the simulator knows happened to one device: the yardstick a fault test checks a job's report against. */
 export interface DeviceRecord {
-  deviceIds: DeviceIdentifier[];
+  deviceIds: DeviceId[];
   accountName: string;
   type: SimDevice['type'];
   /** The real state (never the pending state list may show). */
@@ -167,20 +161,20 @@ export class SimulatorAdmin {
   }
 
   /** Scripts what the next activation of the device does; null returns it to the random mix. */
-  setOutcome(deviceId: DeviceIdentifier, outcome: DeviceOutcome | null): DeviceTruth {
+  setOutcome(deviceId: DeviceId, outcome: DeviceOutcome | null): DeviceTruth {
     const device = this.require(deviceId);
     device.outcome = outcome ?? undefined;
     return this.truthOf(device);
   }
 
   /** Puts a device into a state directly, e.g. to stage an "already active" device. */
-  setState(deviceId: DeviceIdentifier, state: SimDevice['state']): DeviceTruth {
+  setState(deviceId: DeviceId, state: SimDevice['state']): DeviceTruth {
     const device = this.require(deviceId);
     device.state = state;
     return this.truthOf(device);
   }
 
-  deviceTruth(deviceId: DeviceIdentifier): DeviceTruth | undefined {
+  deviceTruth(deviceId: DeviceId): DeviceTruth | undefined {
     const device = this.core.devices.get(deviceId);
     return device && this.truthOf(device);
   }
@@ -344,7 +338,7 @@ export class SimulatorAdmin {
     }
   }
 
-  private require(deviceId: DeviceIdentifier): SimDevice {
+  private require(deviceId: DeviceId): SimDevice {
     const device = this.core.devices.get(deviceId);
     if (!device) throw new Error(`no device ${deviceId.kind} ${deviceId.id}`);
     return device;
