@@ -7,21 +7,27 @@ import { ManualScheduler } from './scheduler.js';
 import { normalizeState, type DeviceOutcome, type SeedDevice, type SeedUser, type SimDevice } from './model.js';
 import type { DeviceId } from '../thingspace/schemas/device-key.js';
 
-export interface DeviceTruth {
+/** What both views of one device (DeviceTruth, DeviceRecord) say about it. */
+interface DeviceFacts {
   deviceIds: DeviceId[];
   accountName: string;
   type: SimDevice['type'];
+  /** The real state (never the pending state list may show). */
   state: string;
   inAccount: boolean;
   /** Never known to MDM: created by an activate request that named it. */
   unknown: boolean;
-  outcome: DeviceOutcome | null;
-  /** Times the device was part of an accepted activate request. */
+  /** Times the device was part of an accepted activate request: above 1 means it was submitted twice. */
   submissions: number;
-  /** Times an activation changed it to active; above 1 means it was activated twice. */
+  /** Times an activation changed it to active: above 1 means it was activated twice. */
   activations: number;
-  mdn: string | null;
+  /** History entries, written only when an activation completed. */
   history: SimDevice['history'];
+}
+
+export interface DeviceTruth extends DeviceFacts {
+  outcome: DeviceOutcome | null;
+  mdn: string | null;
   callbacks: { CarrierService: CallbackTruth | null; NiddService: CallbackTruth | null };
 }
 
@@ -48,24 +54,11 @@ export interface CallbackOutcome {
 }
 
 /** What the simulator knows happened to one device: the yardstick a fault test checks a job's report against. */
-export interface DeviceRecord {
-  deviceIds: DeviceId[];
-  accountName: string;
-  type: SimDevice['type'];
-  /** The real state (never the pending state list may show). */
-  state: string;
-  inAccount: boolean;
-  unknown: boolean;
-  /** Times the device was part of an accepted activate request: above 1 means it was submitted twice. */
-  submissions: number;
-  /** The requestIds of those requests, oldest first (also those whose answer was lost). */
+export interface DeviceRecord extends DeviceFacts {
+  /** The requestIds of the accepted activate requests that named it, oldest first (also those whose answer was lost). */
   requestIds: string[];
-  /** Times an activation changed it to active: above 1 means it was activated twice. */
-  activations: number;
   /** Activations accepted and not yet carried out. */
   pendingActivations: number;
-  /** History entries, written only when an activation completed. */
-  history: SimDevice['history'];
   /** Every callback ThingSpace decided to send for the device, one record per service and requestId. */
   callbacks: CallbackRecord[];
   /** Callbacks the listener acknowledged (2xx) at least once, by service: what the report must reflect. */
@@ -223,17 +216,9 @@ export class SimulatorAdmin {
       if (query.submittedOnly && d.submissions === 0) continue;
       const callbacks = this.core.delivery.recordsFor(String(d.internalId));
       const record: DeviceRecord = {
-        deviceIds: d.deviceIds,
-        accountName: d.accountName,
-        type: d.type,
-        state: d.state,
-        inAccount: d.inAccount,
-        unknown: d.unknown,
-        submissions: d.submissions,
+        ...factsOf(d),
         requestIds: d.requestIds,
-        activations: d.activations,
         pendingActivations: d.inFlight,
-        history: d.history,
         callbacks: [...callbacks],
         acknowledged: { CarrierService: [], NiddService: [] },
         exhausted: [],
@@ -347,21 +332,27 @@ export class SimulatorAdmin {
   private truthOf(d: SimDevice): DeviceTruth {
     const key = String(d.internalId);
     return {
-      deviceIds: d.deviceIds,
-      accountName: d.accountName,
-      type: d.type,
-      state: d.state,
-      inAccount: d.inAccount,
-      unknown: d.unknown,
+      ...factsOf(d),
       outcome: d.outcome ?? null,
-      submissions: d.submissions,
-      activations: d.activations,
       mdn: d.mdn,
-      history: d.history,
       callbacks: {
         CarrierService: this.core.delivery.truthFor(key, 'CarrierService') ?? null,
         NiddService: this.core.delivery.truthFor(key, 'NiddService') ?? null,
       },
     };
   }
+}
+
+function factsOf(d: SimDevice): DeviceFacts {
+  return {
+    deviceIds: d.deviceIds,
+    accountName: d.accountName,
+    type: d.type,
+    state: d.state,
+    inAccount: d.inAccount,
+    unknown: d.unknown,
+    submissions: d.submissions,
+    activations: d.activations,
+    history: d.history,
+  };
 }
