@@ -13,7 +13,7 @@ import { JobRequestSchema, type JobRequestInput } from './activation/job.js';
 import type { JobProgress, JobResult } from './activation/job-result.js';
 import type { DeviceReport } from './activation/model.js';
 import { addCounts } from './activation/outcomes.js';
-import { formatZodError } from './thingspace/schemas/format.js';
+import { dottedIssuePath, formatZodError } from './thingspace/schemas/format.js';
 import { activationJob, jobProgressQuery, jobReportQuery } from './workflows/job.js';
 import {
   REPORT_PAGE_LIMIT,
@@ -78,7 +78,7 @@ export class ActivationClient {
     if (!parsed.success) {
       throw new InvalidJobRequestError(
         `Invalid job request: ${formatZodError(parsed.error, 20)}`,
-        parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+        parsed.error.issues.map((issue) => ({ path: dottedIssuePath(issue.path), message: issue.message })),
       );
     }
     try {

@@ -7,6 +7,8 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { z } from 'zod';
+import { optionalStringSetting, positiveNumberSetting, readSettings, stringSetting } from './settings.js';
 import { dataConverter, temporalSettings } from './temporal/connection.js';
 import { TemporalLoginGuard } from './temporal/login-guard.js';
 import { ThingSpaceClient } from './thingspace/client.js';
@@ -14,19 +16,20 @@ import { configFromEnv } from './thingspace/config.js';
 import { LOGIN_GUARD_TASK_QUEUE } from './task-queues.js';
 import { createWorkers, DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE, DEFAULT_TASK_QUEUE } from './workers.js';
 
-function positiveNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${raw}".`);
-  return value;
-}
+/** Temporal's and ThingSpace's own settings are read by temporalSettings() and configFromEnv(). */
+const WorkerEnvSchema = z.object({
+  TASK_QUEUE: stringSetting(DEFAULT_TASK_QUEUE),
+  ACTIVATE_REQUESTS_PER_MINUTE: positiveNumberSetting(DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE),
+  WORKFLOW_BUNDLE: optionalStringSetting(),
+  COORDINATOR_ID_SUFFIX: optionalStringSetting(),
+});
 
 async function main() {
+  const settings = readSettings(WorkerEnvSchema, process.env, 'worker settings');
   const config = configFromEnv();
   const { connectionOptions, namespace } = temporalSettings();
   const connection = await NativeConnection.connect(connectionOptions);
-  const taskQueue = process.env.TASK_QUEUE || DEFAULT_TASK_QUEUE;
+  const taskQueue = settings.TASK_QUEUE;
   // The failed-login budget lives in a guard workflow shared by every worker, not in this process.
   const clientConnection = await Connection.connect(connectionOptions);
   const client = new Client({ connection: clientConnection, namespace, dataConverter });
@@ -37,9 +40,9 @@ async function main() {
     namespace,
     taskQueue,
     thingspace,
-    activateRequestsPerMinute: positiveNumber('ACTIVATE_REQUESTS_PER_MINUTE', DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE),
-    ...(process.env.WORKFLOW_BUNDLE && { workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE } }),
-    ...(process.env.COORDINATOR_ID_SUFFIX && { coordinatorIdSuffix: process.env.COORDINATOR_ID_SUFFIX }),
+    activateRequestsPerMinute: settings.ACTIVATE_REQUESTS_PER_MINUTE,
+    ...(settings.WORKFLOW_BUNDLE && { workflowBundle: { codePath: settings.WORKFLOW_BUNDLE } }),
+    ...(settings.COORDINATOR_ID_SUFFIX && { coordinatorIdSuffix: settings.COORDINATOR_ID_SUFFIX }),
   });
   console.log(
     `Worker polling ${taskQueue} (and ${taskQueue}.activate, ${LOGIN_GUARD_TASK_QUEUE}) in namespace ${namespace}`,

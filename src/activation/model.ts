@@ -1,14 +1,16 @@
 /**
- * What the request workflow holds and reports, as zod schemas (the single source of truth for these types).
- * Workflow code imports only the types (`import type`), so zod never enters the workflow bundle.
+ * What the request workflow holds and reports. Data that crosses a boundary as input (callback records, durations)
+ * has a zod schema as its single source of truth; what only workflows produce is a plain type. Workflow code
+ * imports only the types (`import type`), so zod never enters the workflow bundle.
  */
 import { z } from 'zod';
-import { OUTCOMES, type OutcomeCounts } from './outcomes.js';
+import type { DeviceId } from '../thingspace/schemas/device-key.js';
+import type { Outcome, OutcomeCounts } from './outcomes.js';
 
 export type { Outcome, OutcomeCounts } from './outcomes.js';
 
-export const DeviceIdSchema = z.object({ kind: z.string().min(1), id: z.string().min(1) });
-export type DeviceId = z.infer<typeof DeviceIdSchema>;
+/** A device identifier in a callback record: any kind, neither part empty. */
+export const RecordDeviceIdSchema = z.object({ kind: z.string().min(1), id: z.string().min(1) });
 
 export const CallbackServiceSchema = z.enum(['CarrierService', 'NiddService']);
 export type CallbackService = z.infer<typeof CallbackServiceSchema>;
@@ -20,13 +22,13 @@ export type CallbackService = z.infer<typeof CallbackServiceSchema>;
 export const CallbackRecordSchema = z.object({
   service: CallbackServiceSchema,
   /** The identifiers the callback names the device by; matched against the request case-insensitively. */
-  deviceIds: z.array(DeviceIdSchema).min(1),
+  deviceIds: z.array(RecordDeviceIdSchema).min(1),
   success: z.boolean(),
   /** The status exactly as ThingSpace sent it, e.g. `Success`, `Failed`, `ConfigCreated`. */
   status: z.string(),
   reason: z.string().optional(),
   /** Identifiers ThingSpace assigned or echoed (MDN, MSISDN, IMSI, ICCID …). */
-  assignedIds: z.array(DeviceIdSchema).default([]),
+  assignedIds: z.array(RecordDeviceIdSchema).default([]),
   ipAddress: z.string().optional(),
   state: z.string().optional(),
   servicePlan: z.string().optional(),
@@ -34,60 +36,63 @@ export const CallbackRecordSchema = z.object({
 });
 export type CallbackRecord = z.infer<typeof CallbackRecordSchema>;
 
-export const ExpectedDeviceSchema = z.object({
-  key: z.string().min(1),
-  deviceIds: z.array(DeviceIdSchema).min(1),
+/** One device a request workflow waits for. */
+export interface ExpectedDevice {
+  key: string;
+  /** At least one identifier. */
+  deviceIds: DeviceId[];
   /** NB-IoT devices are settled only once their NiddService result is in too. */
-  nbIot: z.boolean().optional(),
-});
-export type ExpectedDevice = z.infer<typeof ExpectedDeviceSchema>;
+  nbIot?: boolean;
+}
 
-export const OutcomeSchema = z.enum(OUTCOMES);
-
-export const DeviceReportSchema = z.object({
-  key: z.string(),
-  deviceIds: z.array(DeviceIdSchema),
-  outcome: OutcomeSchema,
-  reason: z.string().optional(),
+export interface DeviceReport {
+  key: string;
+  deviceIds: DeviceId[];
+  outcome: Outcome;
+  reason?: string;
   /** Identifiers and service data ThingSpace returned, merged from the carrier and NIDD results. */
-  assignedIds: z.array(DeviceIdSchema).default([]),
-  ipAddress: z.string().optional(),
-  state: z.string().optional(),
-  servicePlan: z.string().optional(),
+  assignedIds: DeviceId[];
+  ipAddress?: string;
+  state?: string;
+  servicePlan?: string;
   /** NB-IoT only: the NIDD configuration's result, beside the line's own outcome (it never changes `outcome`). */
-  nidd: z.enum(['success', 'failed']).optional(),
-  niddReason: z.string().optional(),
+  nidd?: 'success' | 'failed';
+  niddReason?: string;
   /** The ThingSpace request that carried the device, when known. */
-  requestId: z.string().optional(),
+  requestId?: string;
   /** How the outcome was learnt: from a callback, or by polling after the callback wait ran out. */
-  source: z.enum(['callback', 'poll']).optional(),
-});
-export type DeviceReport = z.infer<typeof DeviceReportSchema>;
+  source?: 'callback' | 'poll';
+}
 
 /** A Temporal duration: milliseconds, or a string such as `12 hours` or `90s`. */
 export const DurationSchema = z.union([z.number().int().positive(), z.string().min(1)]);
+export type Duration = z.infer<typeof DurationSchema>;
 
-export const RequestWorkflowInputSchema = z.object({
-  requestId: z.string().min(1),
-  accountName: z.string().min(1),
-  devices: z.array(ExpectedDeviceSchema).min(1).max(10_000),
+/**
+ * A request workflow's input. Only workflows start request workflows (as children), so it is a plain type: no
+ * caller's input is parsed against it.
+ */
+export interface RequestWorkflowInput {
+  requestId: string;
+  accountName: string;
+  /** 1 to 10,000 devices. */
+  devices: ExpectedDevice[];
   /** When the activate request was sent (ISO 8601); polling reads activation history from then on. */
-  submittedAt: z.string().min(1),
+  submittedAt: string;
   /** How long to wait for callbacks before polling; ThingSpace says activations may take up to 12 hours. 0 polls at once. */
-  callbackTimeout: z.union([DurationSchema, z.literal(0)]).optional(),
-  pollInterval: DurationSchema.optional(),
-  pollDeadline: DurationSchema.optional(),
+  callbackTimeout?: Duration | 0;
+  pollInterval?: Duration;
+  pollDeadline?: Duration;
   /**
    * The activate answer was lost (timeout, connection lost after sending, 500): the request may or may not have
    * been taken. The workflow watches for a sign of it over the callback window and never resends anything.
    */
-  answerLost: z.boolean().optional(),
-  /** History events per run before the workflow continues as new (Temporal warns at 10,240). */
-  historyLimit: z.number().int().min(10).optional(),
+  answerLost?: boolean;
+  /** History events per run before the workflow continues as new (Temporal warns at 10,240); at least 10. */
+  historyLimit?: number;
   /** Set only by the workflow itself when it continues as new. */
-  carried: z.custom<RequestCarryOver>().optional(),
-});
-export type RequestWorkflowInput = z.input<typeof RequestWorkflowInputSchema>;
+  carried?: RequestCarryOver;
+}
 
 /** What one device's entry in the ledger holds: the callbacks heard, and the outcome once final. */
 export interface LedgerEntryState {
@@ -112,8 +117,7 @@ export interface RequestCarryOver {
   evidence?: boolean;
 }
 
-export const RequestPhaseSchema = z.enum(['awaiting-evidence', 'awaiting-callbacks', 'polling', 'done']);
-export type RequestPhase = z.infer<typeof RequestPhaseSchema>;
+export type RequestPhase = 'awaiting-evidence' | 'awaiting-callbacks' | 'polling' | 'done';
 
 export interface RequestProgress {
   requestId: string;

@@ -5,7 +5,7 @@
  * Every device a look-up returns goes through its profile, so a resumed look-up returns exactly what a whole one does.
  */
 import { z } from 'zod';
-import type { DeviceId } from '../activation/model.js';
+import type { DeviceId } from '../thingspace/schemas/device-key.js';
 import { identifierKey } from '../thingspace/schemas/device-key.js';
 import type { Device } from '../thingspace/schemas/devices.js';
 

@@ -32,7 +32,3 @@ export async function activationEvents(
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   return events;
 }
-
-export function isSuccess(entry: ProvisioningHistoryEntry): boolean {
-  return entry.status?.toLowerCase() === 'success';
-}

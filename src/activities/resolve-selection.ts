@@ -12,7 +12,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { DeviceId } from '../activation/model.js';
+import type { DeviceId } from '../thingspace/schemas/device-key.js';
 import type { ThingSpaceClient } from '../thingspace/client.js';
 import { CustomFieldSchema } from '../thingspace/schemas/common.js';
 import { type Device, deviceCursor, type DevicesListRequest } from '../thingspace/schemas/devices.js';

@@ -1,14 +1,13 @@
 /** Inputs and outputs of the activities, shared with the workflows through `import type`. */
 import type { ActivationSettings } from '../activation/job.js';
-import type { DeviceId, DeviceReport } from '../activation/model.js';
+import type { DeviceReport } from '../activation/model.js';
+import type { DeviceId } from '../thingspace/schemas/device-key.js';
 
 /** A device by its canonical key (`deviceKey(deviceIds)`) and every identifier the caller gave. */
 export interface DeviceRef {
   key: string;
   deviceIds: DeviceId[];
 }
-
-export type Classification = 'ready' | 'already-active' | 'not-in-account' | 'ineligible';
 
 export interface CheckDevicesInput {
   accountName: string;

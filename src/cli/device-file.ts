@@ -7,6 +7,7 @@ import { parse } from 'csv-parse/sync';
 import type { z } from 'zod';
 import type { JobRequestInput } from '../activation/job.js';
 import { DEVICE_ID_KINDS } from '../thingspace/schemas/common.js';
+import { formatIssuePath } from '../thingspace/schemas/format.js';
 
 export type JobDeviceInput = NonNullable<JobRequestInput['devices']>[number];
 
@@ -134,12 +135,12 @@ export function parseJsonDevices(file: string, text: string): DeviceFile {
 export function problemAt(sources: readonly DeviceSource[], issue: z.core.$ZodIssue): Problem {
   const [field, index, ...rest] = issue.path;
   const source = field === 'devices' && typeof index === 'number' ? sources[index] : undefined;
-  if (!source) return { message: `${issue.path.map(String).join('.')}: ${issue.message}` };
+  if (!source) return { message: `${formatIssuePath(issue.path)}: ${issue.message}` };
   const [deviceField, idIndex] = rest;
   const column = deviceField === 'deviceIds' && typeof idIndex === 'number' ? source.idColumns[idIndex] : undefined;
   if (source.line === undefined) {
     return {
-      message: `devices[${String(index)}]${rest.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${issue.message}`,
+      message: `${formatIssuePath(issue.path)}: ${issue.message}`,
     };
   }
   return { line: source.line, ...(column && { column }), message: issue.message };

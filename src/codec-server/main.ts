@@ -4,16 +4,27 @@
  * PAYLOAD_ENCRYPTION_* keys as the worker. CODEC_LOCAL_WITHOUT_TOKEN=true serves without a token, for the local
  * dev server's Web UI (it has no login to pass one); it is refused unless the host is a loopback address.
  */
+import { z } from 'zod';
+import { flagSetting, intSetting, optionalStringSetting, readSettings, stringSetting } from '../settings.js';
 import { exampleSecretProblem, isExampleSecret } from '../example-secrets.js';
 import { payloadCodecsFromEnv } from '../temporal/data-converter.js';
 import { createCodecServer } from './server.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
+const CodecEnvSchema = z.object({
+  CODEC_SERVER_HOST: stringSetting('127.0.0.1'),
+  CODEC_SERVER_PORT: intSetting(0, 65_535, 8888),
+  CODEC_AUTH_TOKEN: optionalStringSetting(),
+  CODEC_LOCAL_WITHOUT_TOKEN: flagSetting(),
+  CODEC_CORS_ORIGINS: stringSetting('http://localhost:8233'),
+});
+
 async function main() {
-  const host = process.env.CODEC_SERVER_HOST ?? '127.0.0.1';
-  const withoutToken = process.env.CODEC_LOCAL_WITHOUT_TOKEN === 'true';
-  const authToken = process.env.CODEC_AUTH_TOKEN || undefined;
+  const settings = readSettings(CodecEnvSchema, process.env, 'codec server settings');
+  const host = settings.CODEC_SERVER_HOST;
+  const withoutToken = settings.CODEC_LOCAL_WITHOUT_TOKEN;
+  const authToken = settings.CODEC_AUTH_TOKEN;
   if (withoutToken && !LOOPBACK.has(host))
     throw new Error(`CODEC_LOCAL_WITHOUT_TOKEN=true needs CODEC_SERVER_HOST to be a loopback address, got "${host}".`);
   if (!authToken && !withoutToken)
@@ -22,11 +33,10 @@ async function main() {
   const app = await createCodecServer({
     codecs: payloadCodecsFromEnv(),
     authToken: withoutToken ? undefined : authToken,
-    corsOrigins: (process.env.CODEC_CORS_ORIGINS ?? 'http://localhost:8233').split(',').map((o) => o.trim()),
+    corsOrigins: settings.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()),
     logger: true,
   });
-  const port = Number(process.env.CODEC_SERVER_PORT ?? 8888);
-  await app.listen({ host, port });
+  await app.listen({ host, port: settings.CODEC_SERVER_PORT });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void app.close());
 }
 

@@ -8,22 +8,29 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { intSetting, optionalStringSetting, readSettings, stringSetting } from '../settings.js';
 import { startLocalCodecServer, type LocalCodecServer } from './codec-server-process.js';
 import { DevServerStartError, startDevServer, type DevServer } from './dev-server.js';
 
-function portSetting(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new DevServerStartError(`${name} must be a port number from 1 to 65535, got "${raw}".`);
-  }
-  return port;
-}
+const DevServerEnvSchema = z.object({
+  TEMPORAL_DEV_IP: stringSetting('127.0.0.1'),
+  TEMPORAL_DEV_PORT: intSetting(1, 65_535, 7233),
+  TEMPORAL_DEV_UI_PORT: intSetting(1, 65_535, 8233),
+  TEMPORAL_DEV_CODEC_PORT: intSetting(1, 65_535, 8888),
+  TEMPORAL_DEV_DB_FILE: stringSetting('.data/temporal.sqlite'),
+  TEMPORAL_DEV_UI_CODEC_ENDPOINT: optionalStringSetting(),
+});
 
 async function main() {
-  const uiPort = portSetting('TEMPORAL_DEV_UI_PORT', 8233);
-  const dbFile = resolve(process.env.TEMPORAL_DEV_DB_FILE ?? '.data/temporal.sqlite');
+  const settings = readSettings(
+    DevServerEnvSchema,
+    process.env,
+    'dev server settings',
+    (message) => new DevServerStartError(message),
+  );
+  const uiPort = settings.TEMPORAL_DEV_UI_PORT;
+  const dbFile = resolve(settings.TEMPORAL_DEV_DB_FILE);
   let codec: LocalCodecServer | undefined;
   let server: DevServer | undefined;
   let stopping = false;
@@ -38,12 +45,12 @@ async function main() {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
 
-  let endpoint = process.env.TEMPORAL_DEV_UI_CODEC_ENDPOINT;
+  let endpoint = settings.TEMPORAL_DEV_UI_CODEC_ENDPOINT;
   if (!endpoint) {
     const logFile = join(dirname(dbFile), 'codec-server.log');
     await mkdir(dirname(logFile), { recursive: true });
     codec = await startLocalCodecServer({
-      port: portSetting('TEMPORAL_DEV_CODEC_PORT', 8888),
+      port: settings.TEMPORAL_DEV_CODEC_PORT,
       uiPort,
       log: createWriteStream(logFile, { flags: 'a' }),
     });
@@ -52,8 +59,8 @@ async function main() {
   }
   try {
     server = await startDevServer({
-      ip: process.env.TEMPORAL_DEV_IP ?? '127.0.0.1',
-      port: portSetting('TEMPORAL_DEV_PORT', 7233),
+      ip: settings.TEMPORAL_DEV_IP,
+      port: settings.TEMPORAL_DEV_PORT,
       uiPort,
       dbFile,
       startTimeoutMs: 120_000,

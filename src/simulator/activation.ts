@@ -5,7 +5,8 @@ import type { CallbackDelivery, CallbackMessage } from './delivery.js';
 import type { DeviceStore } from './devices.js';
 import { DueQueue } from './due-queue.js';
 import { ipAddress, lineNumbers } from './identifiers.js';
-import { idOfKind, type DeviceIdentifier, type HistoryEntry, type SimDevice } from './model.js';
+import { idOfKind, type HistoryEntry, type SimDevice } from './model.js';
+import type { DeviceId } from '../thingspace/schemas/device-key.js';
 import { chance, shuffle } from './rng.js';
 
 /** An outcome with every choice made, fixed when the request is accepted so that a run is reproducible. */
@@ -22,7 +23,7 @@ interface ResolvedOutcome {
 export type DeviceResult = 'Pending' | 'Success' | 'Failed';
 
 interface PlannedDevice {
-  submittedIds: DeviceIdentifier[];
+  submittedIds: DeviceId[];
   ipAddress: string | undefined;
   device: SimDevice;
   /** The identifiers named two different devices; the request fails for this entry. */
@@ -50,7 +51,7 @@ type PerSendFields = 'username' | 'password' | 'callbackCount' | 'maxCallbackThr
 type CarrierPayload = Omit<CarrierServiceCallback, PerSendFields>;
 type NiddPayload = Omit<NiddServiceCallback, PerSendFields>;
 
-const upperKinds = (ids: readonly DeviceIdentifier[]) => ids.map((d) => ({ id: d.id, kind: d.kind.toUpperCase() }));
+const upperKinds = (ids: readonly DeviceId[]) => ids.map((d) => ({ id: d.id, kind: d.kind.toUpperCase() }));
 
 /** Accepts activate requests, changes device states after the configured delay and queues their callbacks. */
 export class ActivationService {

@@ -4,38 +4,38 @@ import type { CallbackRecord, CallbackTruth, DeliveryStats } from './delivery.js
 import type { ScheduledFault } from './faults.js';
 import type { CallbackServiceName } from './registrations.js';
 import { ManualScheduler } from './scheduler.js';
-import {
-  normalizeState,
-  type DeviceIdentifier,
-  type DeviceOutcome,
-  type SeedDevice,
-  type SeedUser,
-  type SimDevice,
-} from './model.js';
+import { normalizeState, type DeviceOutcome, type SeedDevice, type SeedUser, type SimDevice } from './model.js';
+import type { DeviceId } from '../thingspace/schemas/device-key.js';
 
-export interface DeviceTruth {
-  deviceIds: DeviceIdentifier[];
+/** What both views of one device (DeviceTruth, DeviceRecord) say about it. */
+interface DeviceFacts {
+  deviceIds: DeviceId[];
   accountName: string;
   type: SimDevice['type'];
+  /** The real state (never the pending state list may show). */
   state: string;
   inAccount: boolean;
   /** Never known to MDM: created by an activate request that named it. */
   unknown: boolean;
-  outcome: DeviceOutcome | null;
-  /** Times the device was part of an accepted activate request. */
+  /** Times the device was part of an accepted activate request: above 1 means it was submitted twice. */
   submissions: number;
-  /** Times an activation changed it to active; above 1 means it was activated twice. */
+  /** Times an activation changed it to active: above 1 means it was activated twice. */
   activations: number;
-  mdn: string | null;
+  /** History entries, written only when an activation completed. */
   history: SimDevice['history'];
+}
+
+export interface DeviceTruth extends DeviceFacts {
+  outcome: DeviceOutcome | null;
+  mdn: string | null;
   callbacks: { CarrierService: CallbackTruth | null; NiddService: CallbackTruth | null };
 }
 
 export interface SubmissionReport {
   totalSubmissions: number;
-  devices: { deviceIds: DeviceIdentifier[]; submissions: number; activations: number }[];
+  devices: { deviceIds: DeviceId[]; submissions: number; activations: number }[];
   /** Devices submitted more than once: what a "never activate twice" test asserts is empty. */
-  resubmitted: { deviceIds: DeviceIdentifier[]; submissions: number; activations: number }[];
+  resubmitted: { deviceIds: DeviceId[]; submissions: number; activations: number }[];
 }
 
 export interface RequestTruth {
@@ -43,7 +43,7 @@ export interface RequestTruth {
   accountName: string;
   createdAt: string;
   pending: number;
-  devices: { deviceIds: DeviceIdentifier[]; result: string; reason: string | null }[];
+  devices: { deviceIds: DeviceId[]; result: string; reason: string | null }[];
 }
 
 /** A callback named by its service, requestId and the status it carried. */
@@ -54,24 +54,11 @@ export interface CallbackOutcome {
 }
 
 /** What the simulator knows happened to one device: the yardstick a fault test checks a job's report against. */
-export interface DeviceRecord {
-  deviceIds: DeviceIdentifier[];
-  accountName: string;
-  type: SimDevice['type'];
-  /** The real state (never the pending state list may show). */
-  state: string;
-  inAccount: boolean;
-  unknown: boolean;
-  /** Times the device was part of an accepted activate request: above 1 means it was submitted twice. */
-  submissions: number;
-  /** The requestIds of those requests, oldest first (also those whose answer was lost). */
+export interface DeviceRecord extends DeviceFacts {
+  /** The requestIds of the accepted activate requests that named it, oldest first (also those whose answer was lost). */
   requestIds: string[];
-  /** Times an activation changed it to active: above 1 means it was activated twice. */
-  activations: number;
   /** Activations accepted and not yet carried out. */
   pendingActivations: number;
-  /** History entries, written only when an activation completed. */
-  history: SimDevice['history'];
   /** Every callback ThingSpace decided to send for the device, one record per service and requestId. */
   callbacks: CallbackRecord[];
   /** Callbacks the listener acknowledged (2xx) at least once, by service: what the report must reflect. */
@@ -167,20 +154,20 @@ export class SimulatorAdmin {
   }
 
   /** Scripts what the next activation of the device does; null returns it to the random mix. */
-  setOutcome(deviceId: DeviceIdentifier, outcome: DeviceOutcome | null): DeviceTruth {
+  setOutcome(deviceId: DeviceId, outcome: DeviceOutcome | null): DeviceTruth {
     const device = this.require(deviceId);
     device.outcome = outcome ?? undefined;
     return this.truthOf(device);
   }
 
   /** Puts a device into a state directly, e.g. to stage an "already active" device. */
-  setState(deviceId: DeviceIdentifier, state: SimDevice['state']): DeviceTruth {
+  setState(deviceId: DeviceId, state: SimDevice['state']): DeviceTruth {
     const device = this.require(deviceId);
     device.state = state;
     return this.truthOf(device);
   }
 
-  deviceTruth(deviceId: DeviceIdentifier): DeviceTruth | undefined {
+  deviceTruth(deviceId: DeviceId): DeviceTruth | undefined {
     const device = this.core.devices.get(deviceId);
     return device && this.truthOf(device);
   }
@@ -229,17 +216,9 @@ export class SimulatorAdmin {
       if (query.submittedOnly && d.submissions === 0) continue;
       const callbacks = this.core.delivery.recordsFor(String(d.internalId));
       const record: DeviceRecord = {
-        deviceIds: d.deviceIds,
-        accountName: d.accountName,
-        type: d.type,
-        state: d.state,
-        inAccount: d.inAccount,
-        unknown: d.unknown,
-        submissions: d.submissions,
+        ...factsOf(d),
         requestIds: d.requestIds,
-        activations: d.activations,
         pendingActivations: d.inFlight,
-        history: d.history,
         callbacks: [...callbacks],
         acknowledged: { CarrierService: [], NiddService: [] },
         exhausted: [],
@@ -344,7 +323,7 @@ export class SimulatorAdmin {
     }
   }
 
-  private require(deviceId: DeviceIdentifier): SimDevice {
+  private require(deviceId: DeviceId): SimDevice {
     const device = this.core.devices.get(deviceId);
     if (!device) throw new Error(`no device ${deviceId.kind} ${deviceId.id}`);
     return device;
@@ -353,21 +332,27 @@ export class SimulatorAdmin {
   private truthOf(d: SimDevice): DeviceTruth {
     const key = String(d.internalId);
     return {
-      deviceIds: d.deviceIds,
-      accountName: d.accountName,
-      type: d.type,
-      state: d.state,
-      inAccount: d.inAccount,
-      unknown: d.unknown,
+      ...factsOf(d),
       outcome: d.outcome ?? null,
-      submissions: d.submissions,
-      activations: d.activations,
       mdn: d.mdn,
-      history: d.history,
       callbacks: {
         CarrierService: this.core.delivery.truthFor(key, 'CarrierService') ?? null,
         NiddService: this.core.delivery.truthFor(key, 'NiddService') ?? null,
       },
     };
   }
+}
+
+function factsOf(d: SimDevice): DeviceFacts {
+  return {
+    deviceIds: d.deviceIds,
+    accountName: d.accountName,
+    type: d.type,
+    state: d.state,
+    inAccount: d.inAccount,
+    unknown: d.unknown,
+    submissions: d.submissions,
+    activations: d.activations,
+    history: d.history,
+  };
 }

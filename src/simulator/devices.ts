@@ -1,11 +1,12 @@
 import type { DevicesListRequest } from '../thingspace/schemas/index.js';
 import type { SimContext } from './context.js';
-import { idOfKind, kindIs, normalizeState, type DeviceIdentifier, type SeedDevice, type SimDevice } from './model.js';
+import { idOfKind, kindIs, normalizeState, type SeedDevice, type SimDevice } from './model.js';
+import type { DeviceId } from '../thingspace/schemas/device-key.js';
 
 /** ThingSpace's DeviceIds are large integers; starting high makes a client that assumes small numbers fail here. */
 const FIRST_INTERNAL_ID = 7_300_000_001;
 
-const keyOf = (d: DeviceIdentifier) => `${d.kind.toLowerCase()}:${d.id}`;
+const keyOf = (d: DeviceId) => `${d.kind.toLowerCase()}:${d.id}`;
 
 export interface ListPage {
   devices: SimDevice[];
@@ -60,12 +61,12 @@ export class DeviceStore {
     return device;
   }
 
-  get(id: DeviceIdentifier): SimDevice | undefined {
+  get(id: DeviceId): SimDevice | undefined {
     return this.byIdentifier.get(keyOf(id));
   }
 
   /** The distinct devices the identifiers name: more than one means an IMEI of one device with another's ICCID. */
-  find(ids: readonly DeviceIdentifier[]): SimDevice[] {
+  find(ids: readonly DeviceId[]): SimDevice[] {
     const found = new Set<SimDevice>();
     for (const id of ids) {
       const device = this.get(id);
@@ -217,7 +218,7 @@ export function displayState(d: SimDevice, pendingState: string | null): string 
 
 /** The wire shape of a device in a list response. */
 export function renderDevice(d: SimDevice, pendingState: string | null) {
-  const lineIds: DeviceIdentifier[] = [];
+  const lineIds: DeviceId[] = [];
   if (d.mdn) lineIds.push({ kind: 'mdn', id: d.mdn });
   if (d.msisdn) lineIds.push({ kind: 'msisdn', id: d.msisdn });
   if (d.imsi) lineIds.push({ kind: 'imsi', id: d.imsi });

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { dottedIssuePath } from '../thingspace/schemas/format.js';
 
 /**
  * Error codes the simulator answers with. ThingSpace documents the `Service.CATEGORY.Detail` style and the
@@ -83,10 +84,10 @@ export function validationError(error: z.ZodError): ApiError {
   const issue = error.issues[0];
   const path = issue?.path ?? [];
   const field = [...path].reverse().find((p): p is string => typeof p === 'string') ?? 'Body';
-  const where = path.length > 0 ? path.map(String).join('.') : 'body';
+  const where = path.length > 0 ? dottedIssuePath(path) : 'body';
   const message = error.issues
     .slice(0, 5)
-    .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : 'body'}: ${i.message}`)
+    .map((i) => `${i.path.length > 0 ? dottedIssuePath(i.path) : 'body'}: ${i.message}`)
     .join('; ');
   return m2mError(`UnifiedWebService.INPUT_INVALID.${capitalize(field)}.Invalid`, message || `${where} is invalid`);
 }

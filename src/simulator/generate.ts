@@ -1,5 +1,6 @@
 import { eid, iccid, imei } from './identifiers.js';
-import type { DeviceIdentifier, DeviceState, SeedDevice, SimulatorSeed } from './model.js';
+import type { DeviceState, SeedDevice, SimulatorSeed } from './model.js';
+import type { DeviceId } from '../thingspace/schemas/device-key.js';
 import { createRandom, digits, type Random } from './rng.js';
 
 export const DEFAULT_APP = { appKey: 'sim-app-key', appSecret: 'sim-app-secret' };
@@ -58,7 +59,7 @@ export function generateSeed(options: GenerateOptions): SimulatorSeed {
     for (let i = 0; i < options.count; i++, serial++) {
       const spelling = serial % 3;
       const nbIot = random() < (options.nbIotShare ?? 0.1);
-      const deviceIds: DeviceIdentifier[] = [
+      const deviceIds: DeviceId[] = [
         { kind: KIND_SPELLINGS.imei[spelling] as string, id: imei(prefix, serial) },
         { kind: KIND_SPELLINGS.iccid[spelling] as string, id: iccid(prefix, serial) },
       ];

@@ -10,6 +10,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { intSetting, optionalStringSetting, readSettings, stringSetting } from '../settings.js';
 import type { ConfigPatch } from './config.js';
 import { generateSeed } from './generate.js';
 import { ManualScheduler, startSimulator } from './index.js';
@@ -28,31 +30,59 @@ const { values } = parseArgs({
     'manual-clock': { type: 'boolean' },
   },
 });
-const env = process.env;
-const option = (name: keyof typeof values, envName: string) => (values[name] as string | undefined) ?? env[envName];
+/** Each flag overrides its variable; both are checked by one schema, whose messages name the variable. */
+const FLAG_VARIABLES = {
+  port: 'SIM_PORT',
+  host: 'SIM_HOST',
+  'seed-file': 'SIM_SEED_FILE',
+  devices: 'SIM_DEVICES',
+  'config-file': 'SIM_CONFIG_FILE',
+  'admin-token': 'SIM_ADMIN_TOKEN',
+  'log-level': 'SIM_LOG_LEVEL',
+} as const;
+const SimulatorEnvSchema = z.object({
+  SIM_PORT: intSetting(0, 65_535, 9100),
+  SIM_HOST: stringSetting('127.0.0.1'),
+  SIM_SEED_FILE: optionalStringSetting(),
+  SIM_DEVICES: intSetting(0, 10_000_000, 1000),
+  SIM_CONFIG_FILE: optionalStringSetting(),
+  SIM_ADMIN_TOKEN: optionalStringSetting(),
+  SIM_LOG_LEVEL: optionalStringSetting(),
+  SIM_MANUAL_CLOCK: z
+    .string()
+    .optional()
+    .transform((value) => value === '1'),
+});
+const fromFlags = Object.fromEntries(
+  Object.entries(FLAG_VARIABLES).flatMap(([flag, name]) => {
+    const value = values[flag as keyof typeof FLAG_VARIABLES];
+    return value === undefined ? [] : [[name, value]];
+  }),
+);
+const settings = readSettings(SimulatorEnvSchema, { ...process.env, ...fromFlags }, 'simulator settings');
 const readJson = async <T>(path: string): Promise<T> => JSON.parse(await readFile(path, 'utf8')) as T;
 
-const seedFile = option('seed-file', 'SIM_SEED_FILE');
-const configFile = option('config-file', 'SIM_CONFIG_FILE');
+const seedFile = settings.SIM_SEED_FILE;
+const configFile = settings.SIM_CONFIG_FILE;
 const patch: ConfigPatch = configFile ? await readJson<ConfigPatch>(configFile) : {};
 const seed: SimulatorSeed = seedFile
   ? SimulatorSeedSchema.parse(await readJson<unknown>(seedFile))
   : generateSeed({
-      count: Number(option('devices', 'SIM_DEVICES') ?? 1000),
+      count: settings.SIM_DEVICES,
       notInAccountShare: 0.02,
       seed: patch.randomSeed ?? 1,
     });
 
-const manualClock = values['manual-clock'] === true || env.SIM_MANUAL_CLOCK === '1';
+const manualClock = values['manual-clock'] === true || settings.SIM_MANUAL_CLOCK;
 const simulator = await startSimulator({
   ...(manualClock ? { scheduler: new ManualScheduler() } : {}),
-  host: option('host', 'SIM_HOST') ?? '127.0.0.1',
-  port: Number(option('port', 'SIM_PORT') ?? 9100),
+  host: settings.SIM_HOST,
+  port: settings.SIM_PORT,
   seed,
   config: {
     ...patch,
-    adminToken: option('admin-token', 'SIM_ADMIN_TOKEN') ?? patch.adminToken ?? null,
-    logLevel: (option('log-level', 'SIM_LOG_LEVEL') as ConfigPatch['logLevel']) ?? patch.logLevel ?? 'info',
+    adminToken: settings.SIM_ADMIN_TOKEN ?? patch.adminToken ?? null,
+    logLevel: (settings.SIM_LOG_LEVEL as ConfigPatch['logLevel']) ?? patch.logLevel ?? 'info',
   },
 });
 

@@ -1,9 +1,6 @@
 /** The simulator's own state model: what a seed file holds and what the in-memory store keeps per device. */
 
-export interface DeviceIdentifier {
-  kind: string;
-  id: string;
-}
+import type { DeviceId } from '../thingspace/schemas/device-key.js';
 
 export type DeviceType = '4G' | 'NB-IoT';
 
@@ -30,7 +27,7 @@ export interface DeviceOutcome {
 export interface SeedDevice {
   accountName: string;
   type?: DeviceType;
-  deviceIds: DeviceIdentifier[];
+  deviceIds: DeviceId[];
   state?: DeviceState;
   servicePlan?: string;
   /** false: the device exists (in MDM) but is not listed in the account until an activation touches it. */
@@ -74,7 +71,7 @@ export interface SimDevice {
   internalId: number;
   accountName: string;
   type: DeviceType;
-  deviceIds: DeviceIdentifier[];
+  deviceIds: DeviceId[];
   state: DeviceState;
   servicePlan: string;
   inAccount: boolean;
@@ -102,11 +99,11 @@ export interface SimDevice {
   activations: number;
 }
 
-export function kindIs(identifier: DeviceIdentifier, kind: string): boolean {
+export function kindIs(identifier: DeviceId, kind: string): boolean {
   return identifier.kind.toLowerCase() === kind.toLowerCase();
 }
 
-export function idOfKind(ids: readonly DeviceIdentifier[], kind: string): string | undefined {
+export function idOfKind(ids: readonly DeviceId[], kind: string): string | undefined {
   return ids.find((d) => kindIs(d, kind))?.id;
 }
 

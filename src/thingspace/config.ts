@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { formatZodError } from './schemas/format.js';
+import { dottedIssuePath, formatZodError } from './schemas/format.js';
 
 /** ThingSpace locks the account after five failed logins in a row, so the guard must trip well before that. */
 export const MAX_LOGIN_FAILURES_LIMIT = 4;
@@ -178,7 +178,7 @@ export function configFromEnv(
   });
   if (!result.success || problems.length > 0) {
     for (const issue of result.error?.issues ?? []) {
-      const path = issue.path.map(String).join('.');
+      const path = dottedIssuePath(issue.path);
       const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined');
       if (missing && reported.has(ENV_NAMES[path] ?? '')) continue;
       // The schema's rules name fields; here they name the variables.

@@ -7,29 +7,13 @@ import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../task-queues.js';
 import { exampleSecretProblem, isExampleSecret } from '../example-secrets.js';
 import { formatZodError } from '../thingspace/schemas/format.js';
+import { blankAsUnset, intSetting, type Env } from '../settings.js';
 
 export class WebhookConfigError extends Error {
   override name = 'WebhookConfigError';
 }
 
-type Env = Record<string, string | undefined>;
-
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-/** Unset and empty both mean "use the default": compose files and CI often export empty variables. */
-const blankAsUnset = (value: unknown) => (value === '' ? undefined : value);
-
-function intSetting(min: number, max: number, fallback: number) {
-  return z.preprocess(
-    blankAsUnset,
-    z.coerce
-      .number({ error: `must be an integer from ${min} to ${max}` })
-      .int({ error: `must be an integer from ${min} to ${max}` })
-      .min(min, { error: `must be an integer from ${min} to ${max}` })
-      .max(max, { error: `must be an integer from ${min} to ${max}` })
-      .default(fallback),
-  );
-}
 
 /** Keys are the variable names, so formatZodError's `path: rule` reads `WEBHOOK_PORT: must be …`. */
 const EnvSchema = z.object({

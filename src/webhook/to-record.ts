@@ -3,17 +3,13 @@
  * request workflow needs is copied, so the echoed listener password, `deviceCredential.password` and any unknown
  * field can never reach workflow history (which is kept, replicated and shown in the Web UI).
  */
-import type { CallbackRecord, DeviceId } from '../activation/model.js';
+import type { CallbackRecord } from '../activation/model.js';
+import type { DeviceId } from '../thingspace/schemas/device-key.js';
 import type { Callback } from '../thingspace/schemas/callbacks.js';
 import { callbackOutcome } from '../thingspace/schemas/callbacks.js';
 
-interface IdLike {
-  kind: string;
-  id: string;
-}
-
 /** The record schema needs non-empty kinds and ids; ThingSpace sends empty placeholders for unassigned ones. */
-function ids(list: readonly IdLike[] | null | undefined): DeviceId[] {
+function ids(list: readonly DeviceId[] | null | undefined): DeviceId[] {
   const out: DeviceId[] = [];
   for (const { kind, id } of list ?? []) {
     const k = kind.trim();

@@ -2,7 +2,8 @@
  * What a callback inbox holds: callbacks for a `requestId` that no request workflow has (yet). Pure, so the inbox
  * workflow stays a thin shell around it.
  */
-import type { CallbackRecord, DeviceId } from '../activation/model.js';
+import type { CallbackRecord } from '../activation/model.js';
+import type { DeviceId } from '../thingspace/schemas/device-key.js';
 import { deviceKey } from '../thingspace/schemas/device-key.js';
 
 /** Records per forwarding signal: a few hundred keep each signal far below Temporal's payload limits. */

@@ -24,7 +24,8 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CallbackRecord, DeviceId } from '../activation/model.js';
+import type { CallbackRecord } from '../activation/model.js';
+import type { DeviceId } from '../thingspace/schemas/device-key.js';
 import { ActivationPhase } from '../search-attributes.js';
 import { InboxState, type InboxSnapshot } from './inbox-state.js';
 import { callbacksSignal, requestWorkflowId } from './request-messages.js';

@@ -4,7 +4,8 @@
  * stays a thin shell around it (as RequestLedger is for the request workflow).
  */
 import type { JobRequestSummary } from '../activation/job-result.js';
-import type { DeviceId, DeviceReport, RequestResult } from '../activation/model.js';
+import type { DeviceReport, RequestResult } from '../activation/model.js';
+import type { DeviceId } from '../thingspace/schemas/device-key.js';
 import { addCounts, emptyCounts, type OutcomeCounts } from '../activation/outcomes.js';
 import type { DeviceRef } from '../activities/types.js';
 import { deviceKey } from '../thingspace/schemas/device-key.js';

@@ -4,7 +4,7 @@
  * outcomes. The simulator's delays run on a ManualScheduler: "activations take 30 minutes to 6 hours" is virtual
  * time the test advances, not time anyone waits for.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { JobResult } from '../../src/activation/job-result.js';
 import type { DeviceReport, RequestProgress } from '../../src/activation/model.js';
@@ -19,18 +19,13 @@ import {
   startActivationFixture,
   type ActivationFixture,
 } from '../harness/activation.js';
-import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
+import { uniqueTaskQueue, withActivationWorkers } from '../harness/temporal.js';
+import { useTestTemporal } from '../harness/test-temporal.js';
 import { LISTENER, startWebhook, type RunningWebhook } from '../webhook/fixtures.js';
 import { recordHistory } from '../harness/histories.js';
 import { checkAgainstTruth } from './truth.js';
 
-let temporal: TestTemporal;
-beforeAll(async () => {
-  temporal = await connectTestClient();
-});
-afterAll(async () => {
-  await temporal.close();
-});
+const temporal = useTestTemporal();
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -10,19 +10,14 @@ import {
   startActivationFixture,
   type ActivationFixture,
 } from '../harness/activation.js';
-import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
+import { uniqueTaskQueue, withActivationWorkers } from '../harness/temporal.js';
+import { useTestTemporal } from '../harness/test-temporal.js';
 import { registerCallbacks } from '../../src/cli/register-callbacks.js';
 import { carrierBody, LISTENER, startWebhook, testDevice, type RunningWebhook } from '../webhook/fixtures.js';
 import { deviceKey } from '../../src/thingspace/schemas/device-key.js';
 import { checkAgainstTruth } from './truth.js';
 
-let temporal: TestTemporal;
-beforeAll(async () => {
-  temporal = await connectTestClient();
-});
-afterAll(async () => {
-  await temporal.close();
-});
+const temporal = useTestTemporal();
 
 const states = ['pre-active', 'pre-active', 'pre-active', 'pre-active', 'deactive', 'active', 'suspend'] as const;
 function devices(from: number, count: number): SeedDevice[] {

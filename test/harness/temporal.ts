@@ -8,7 +8,8 @@ import { createClaimActivities } from '../../src/activities/device-claims.js';
 import type { DataConverter } from '@temporalio/common';
 import { dataConverter } from '../../src/temporal/connection.js';
 import type { ThingSpaceClient } from '../../src/thingspace/client.js';
-import { createWorkers, runWorkersUntil } from '../../src/workers.js';
+import { createWorkers } from '../../src/workers.js';
+import { runWorkersUntil } from './workers.js';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 
 // Worker lifecycle lines at INFO drown test output; warnings and errors still show.

@@ -14,7 +14,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { customSearchAttributes } from '../../src/search-attributes.js';
 import { dataConverter } from '../../src/temporal/connection.js';
 import type { ThingSpaceClient } from '../../src/thingspace/client.js';
-import { createWorkers, runWorkersUntil } from '../../src/workers.js';
+import { createWorkers } from '../../src/workers.js';
+import { runWorkersUntil } from './workers.js';
 import { obtainTestServer } from './temporal-test-server.js';
 import './temporal.js'; // installs the test runtime's logger before the environment creates the runtime
 

@@ -5,24 +5,17 @@ import {
   activateBody,
   DEFAULT_ACCOUNT,
   device,
+  imeiOf,
   openSession,
   pair,
   seedOf,
+  sentImei,
   startListener,
   type ApiSession,
   type Listener,
 } from './helpers.js';
 
 const ACTIVATE = '/m2m/v1/devices/actions/activate';
-const imeiOf = (d: SeedDevice) => d.deviceIds[0]!.id;
-const sentImei = (body: Record<string, unknown>) =>
-  (
-    (body.deviceIds ??
-      (body.niddResponse as { niddConfigResponse: { deviceIds: unknown } }).niddConfigResponse.deviceIds) as {
-      kind: string;
-      id: string;
-    }[]
-  ).find((d) => d.kind.toLowerCase() === 'imei')!.id;
 
 describe('simulator callbacks', () => {
   let api: ApiSession | undefined;

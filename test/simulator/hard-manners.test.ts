@@ -16,10 +16,12 @@ import {
   activateBody,
   device,
   http,
+  imeiOf,
   openSession,
   pair,
   registerListener,
   seedOf,
+  sentImei,
   startListener,
   type ApiSession,
   type Listener,
@@ -33,17 +35,6 @@ const HOUR = 60 * MINUTE;
 
 type ListBody = { devices: { deviceIds: { kind: string; id: string }[]; carrierInformations: { state: string }[] }[] };
 type HistoryBody = { provisioningHistory: { status: string; occurredAt: string }[] };
-
-const imeiOf = (d: SeedDevice) => d.deviceIds[0]!.id;
-/** The IMEI a callback names, CarrierService or NiddService. */
-const sentImei = (body: Record<string, unknown>) => {
-  const ids = (body.deviceIds ??
-    (body.niddResponse as { niddConfigResponse: { deviceIds: unknown } }).niddConfigResponse.deviceIds) as {
-    kind: string;
-    id: string;
-  }[];
-  return ids.find((d) => d.kind.toLowerCase() === 'imei')!.id;
-};
 
 describe('simulator hard manners (virtual time)', () => {
   let api: ApiSession | undefined;

@@ -155,3 +155,16 @@ export async function registerListener(api: ApiSession, listener: Listener): Pro
     if (res.statusCode !== 200) throw new Error(`registering ${name} answered ${res.statusCode}`);
   }
 }
+
+/** The seed device's IMEI (generated and hand-made seed devices name it first). */
+export const imeiOf = (d: SeedDevice) => d.deviceIds[0]!.id;
+
+/** The IMEI a callback names, CarrierService or NiddService. */
+export const sentImei = (body: Record<string, unknown>) => {
+  const ids = (body.deviceIds ??
+    (body.niddResponse as { niddConfigResponse: { deviceIds: unknown } }).niddConfigResponse.deviceIds) as {
+    kind: string;
+    id: string;
+  }[];
+  return ids.find((d) => d.kind.toLowerCase() === 'imei')!.id;
+};

@@ -2,23 +2,18 @@
  * A full 10,000-device request: the simulator sends every callback over HTTP and the webhook must fold them into
  * few signals, because Temporal allows 10,000 signals per run and warns far below that.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { registerCallbacks } from '../../src/cli/register-callbacks.js';
 import { requestProgressQuery } from '../../src/workflows/request.js';
 import { seedDevice, startActivationFixture } from '../harness/activation.js';
-import { connectTestClient, uniqueTaskQueue, withWorker, type TestTemporal } from '../harness/temporal.js';
+import { uniqueTaskQueue, withWorker } from '../harness/temporal.js';
+import { useTestTemporal } from '../harness/test-temporal.js';
 import { LISTENER, metricValue, startWebhook } from './fixtures.js';
 import { ACCOUNT, expected, startRequest } from './temporal-helpers.js';
 
 const DEVICES = 10_000;
 
-let temporal: TestTemporal;
-beforeAll(async () => {
-  temporal = await connectTestClient();
-});
-afterAll(async () => {
-  await temporal.close();
-});
+const temporal = useTestTemporal();
 
 describe('webhook at the size of a full request', () => {
   it('brings 10,000 callbacks of one request to the workflow in at most 50 signals', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection } from '@temporalio/worker';
 import { createClaimActivities, type ClaimActivities } from '../../src/activities/device-claims.js';
@@ -9,17 +9,13 @@ import {
   deviceClaimsQuery,
   type AccountDevicesInput,
 } from '../../src/workflows/account-devices.js';
-import { createWorkers, runWorkersUntil } from '../../src/workers.js';
+import { createWorkers } from '../../src/workers.js';
+import { runWorkersUntil } from '../harness/workers.js';
 import { startActivationFixture } from '../harness/activation.js';
-import { connectTestClient, uniqueTaskQueue, withWorker, type TestTemporal } from '../harness/temporal.js';
+import { uniqueTaskQueue, withWorker } from '../harness/temporal.js';
+import { useTestTemporal } from '../harness/test-temporal.js';
 
-let temporal: TestTemporal;
-beforeAll(async () => {
-  temporal = await connectTestClient();
-});
-afterAll(async () => {
-  await temporal.close();
-});
+const temporal = useTestTemporal();
 
 const HOUR = 3_600_000;
 // The refusals below are expected; the activity's own WARN line about them is noise here.

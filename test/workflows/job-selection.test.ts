@@ -3,7 +3,7 @@
  * the list endpoint's filters, checked, activated and reported like listed devices. Dev server, simulator over HTTP,
  * real workers; the simulator's own submission counters say which devices were sent.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JobRequestInput } from '../../src/activation/job.js';
@@ -15,15 +15,10 @@ import { ActivationClient, InvalidJobRequestError } from '../../src/client.js';
 import type { SeedDevice } from '../../src/simulator/index.js';
 import { ACTIVATION, DEFAULT_ACCOUNT, jobDevice, seedDevice, startActivationFixture } from '../harness/activation.js';
 import { hasFields, inGroup, matching, selectionDevice, selectionSeed } from '../harness/selection-seed.js';
-import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
+import { uniqueTaskQueue, withActivationWorkers } from '../harness/temporal.js';
+import { useTestTemporal } from '../harness/test-temporal.js';
 
-let temporal: TestTemporal;
-beforeAll(async () => {
-  temporal = await connectTestClient();
-});
-afterAll(async () => {
-  await temporal.close();
-});
+const temporal = useTestTemporal();
 
 const COUNT = 60;
 const FAST_POLLING = { callbackTimeout: '1 second', pollInterval: '500 milliseconds', pollDeadline: '30 seconds' };

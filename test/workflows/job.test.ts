@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { INVALID_JOB_REQUEST } from '../../src/activities/validate-job.js';
@@ -12,18 +12,13 @@ import {
   startActivationFixture,
   type ActivationFixture,
 } from '../harness/activation.js';
-import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
+import { uniqueTaskQueue, withActivationWorkers } from '../harness/temporal.js';
+import { useTestTemporal } from '../harness/test-temporal.js';
 import { ActivationClient } from '../../src/client.js';
 import { recordHistory } from '../harness/histories.js';
 import { nextChildStarted, nextEvent } from '../harness/history-wait.js';
 
-let temporal: TestTemporal;
-beforeAll(async () => {
-  temporal = await connectTestClient();
-});
-afterAll(async () => {
-  await temporal.close();
-});
+const temporal = useTestTemporal();
 
 const FAST_POLLING = { callbackTimeout: '1 second', pollInterval: '500 milliseconds', pollDeadline: '30 seconds' };
 

@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { temporal as proto } from '@temporalio/proto';
 import type { CallbackRecord, ExpectedDevice } from '../../src/activation/model.js';
 import { activationRequest, callbacksSignal, requestWorkflowId } from '../../src/workflows/request.js';
-import { connectTestClient, uniqueTaskQueue, withWorker, type TestTemporal } from '../harness/temporal.js';
+import { uniqueTaskQueue, withWorker } from '../harness/temporal.js';
+import { useTestTemporal } from '../harness/test-temporal.js';
 
-let temporal: TestTemporal;
-beforeAll(async () => {
-  temporal = await connectTestClient();
-});
-afterAll(async () => {
-  await temporal.close();
-});
+const temporal = useTestTemporal();
 
 // Temporal's warning thresholds (the hard limits are 51,200 events, 50 MB and 2 MB).
 const HISTORY_EVENTS_WARNING = 10_240;

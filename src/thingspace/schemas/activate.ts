@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CustomFieldSchema, DeviceIdSchema } from './common.js';
+import { CustomFieldSchema, RequestDeviceIdSchema } from './common.js';
 
 import { MAX_DEVICES_PER_ACTIVATE } from './limits.js';
 
@@ -24,7 +24,7 @@ function restrictedText(field: string, max: number) {
 const zip = z.string().regex(/^\d{5}$/, { error: 'zip must be 5 decimal digits' });
 
 export const activateDeviceShape = {
-  deviceIds: z.array(DeviceIdSchema).min(1, { error: 'deviceIds must name at least one identifier' }),
+  deviceIds: z.array(RequestDeviceIdSchema).min(1, { error: 'deviceIds must name at least one identifier' }),
   ipAddress: z.string().regex(IPV4, { error: 'ipAddress must have the format 1-255.0-255.0-255.0-255' }).optional(),
 };
 

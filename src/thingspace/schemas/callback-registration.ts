@@ -1,7 +1,5 @@
 import { z } from 'zod';
 
-export const CALLBACK_SERVICE_NAMES = ['CarrierService', 'NiddService'] as const;
-
 /** Body of `POST /m2m/v1/callbacks/{accountName}`; `name` is the service name (other services exist, so any string). */
 export const CallbackRegistrationRequestSchema = z.strictObject({
   name: z.string().min(1, { error: 'name must not be empty' }),

@@ -18,7 +18,7 @@ const ID_FORMATS: Partial<Record<DeviceIdKind, { pattern: RegExp; rule: string }
 };
 
 /** A device identifier we send: known kind (normalised to lower case) and an id in that kind's format. */
-export const DeviceIdSchema = z
+export const RequestDeviceIdSchema = z
   .strictObject({
     kind: DeviceIdKindSchema,
     id: z.string().trim().min(1, { error: 'id must not be empty' }),
@@ -27,7 +27,6 @@ export const DeviceIdSchema = z
     const format = ID_FORMATS[value.kind];
     if (format && !format.pattern.test(value.id)) ctx.addIssue({ code: 'custom', path: ['id'], message: format.rule });
   });
-export type DeviceId = z.infer<typeof DeviceIdSchema>;
 
 /**
  * A device identifier ThingSpace sends back. Unknown kinds must not make a whole page or callback unreadable,
@@ -37,7 +36,6 @@ export const ResponseDeviceIdSchema = z.looseObject({
   kind: z.string().trim().toLowerCase(),
   id: z.string(),
 });
-export type ResponseDeviceId = z.infer<typeof ResponseDeviceIdSchema>;
 
 export const CUSTOM_FIELD_KEYS = [
   'CustomField1',

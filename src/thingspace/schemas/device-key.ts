@@ -4,9 +4,14 @@
  * Pure functions over plain data: workflow code imports this module.
  */
 
-export interface DeviceIdLike {
-  readonly kind: string;
-  readonly id: string;
+/**
+ * The one device-identifier type: a kind and an id, as spelled wherever it came from. Each boundary that reads
+ * identifiers checks its own rules with a schema (RequestDeviceIdSchema for ids we send, ResponseDeviceIdSchema
+ * for ids ThingSpace sends, RecordDeviceIdSchema for callback records); past the boundary they are all this.
+ */
+export interface DeviceId {
+  kind: string;
+  id: string;
 }
 
 /** A key `kind:id`, both lower-cased and trimmed, e.g. `imei:990013907835573`. */
@@ -20,12 +25,12 @@ export function identifierKey(kind: string, id: string): DeviceKey {
 }
 
 /** Every identifier of a device as a key, in the device's own order. */
-export function deviceKeys(ids: readonly DeviceIdLike[]): DeviceKey[] {
+export function deviceKeys(ids: readonly DeviceId[]): DeviceKey[] {
   return ids.filter((d) => d.id.trim() !== '').map((d) => identifierKey(d.kind, d.id));
 }
 
 /** The canonical key of a device: its most stable identifier (see DEVICE_KEY_PREFERENCE), else its first one. */
-export function deviceKey(ids: readonly DeviceIdLike[]): DeviceKey | undefined {
+export function deviceKey(ids: readonly DeviceId[]): DeviceKey | undefined {
   const usable = ids.filter((d) => d.id.trim() !== '');
   for (const kind of DEVICE_KEY_PREFERENCE) {
     const match = usable.find((d) => d.kind.trim().toLowerCase() === kind);
@@ -39,7 +44,7 @@ export function deviceKey(ids: readonly DeviceIdLike[]): DeviceKey | undefined {
  * Maps every identifier key of the given devices to that device's canonical key, so a callback that names a device
  * by any of its identifiers finds it. Plain Map, cheap to rebuild from the device list after a workflow replays.
  */
-export function buildDeviceKeyIndex(devices: Iterable<readonly DeviceIdLike[]>): Map<DeviceKey, DeviceKey> {
+export function buildDeviceKeyIndex(devices: Iterable<readonly DeviceId[]>): Map<DeviceKey, DeviceKey> {
   const index = new Map<DeviceKey, DeviceKey>();
   for (const ids of devices) {
     const canonical = deviceKey(ids);
@@ -50,7 +55,7 @@ export function buildDeviceKeyIndex(devices: Iterable<readonly DeviceIdLike[]>):
 }
 
 /** The canonical key of the indexed device that any of `ids` names, or undefined. */
-export function matchDeviceKey(index: ReadonlyMap<DeviceKey, DeviceKey>, ids: readonly DeviceIdLike[]) {
+export function matchDeviceKey(index: ReadonlyMap<DeviceKey, DeviceKey>, ids: readonly DeviceId[]) {
   for (const key of deviceKeys(ids)) {
     const canonical = index.get(key);
     if (canonical !== undefined) return canonical;

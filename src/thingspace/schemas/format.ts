@@ -1,5 +1,11 @@
 import type { z } from 'zod';
 
+/**
+ * The one place zod issue paths become text. `formatIssuePath` is for people (messages); `dottedIssuePath` is the
+ * key form (`devices.3.deviceIds.0.id`): ThingSpace's own error messages (the simulator copies them), the
+ * client's `InvalidJobRequestError.issues[].path`, and lookups keyed by field path.
+ */
+
 /** `['devices', 3, 'deviceIds', 0, 'id']` → `devices[3].deviceIds[0].id`. */
 export function formatIssuePath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -8,6 +14,11 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
     else out += out === '' ? String(segment) : `.${String(segment)}`;
   }
   return out === '' ? '(root)' : out;
+}
+
+/** `['devices', 3, 'deviceIds', 0, 'id']` → `devices.3.deviceIds.0.id`; the root is `''`. */
+export function dottedIssuePath(path: readonly PropertyKey[]): string {
+  return path.map(String).join('.');
 }
 
 /** zod's generic wording made to name the rule; our own messages already do. Never echoes the input value. */

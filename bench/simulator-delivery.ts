@@ -3,13 +3,13 @@
  * process (so the two do not share one event loop). Callbacks are queued while delivery is paused, then timed from
  * resume until the last one is acknowledged: the figure is delivery alone, not activation bookkeeping.
  *
- *   npx tsx src/simulator/bench-delivery.ts [--devices 20000] [--concurrency 64] [--rounds 3]
+ *   npx tsx bench/simulator-delivery.ts [--devices 20000] [--concurrency 64] [--rounds 3]
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import got from 'got';
-import { DEFAULT_ACCOUNT, DEFAULT_APP, DEFAULT_USER, generateSeed, startSimulator } from './index.js';
+import { DEFAULT_ACCOUNT, DEFAULT_APP, DEFAULT_USER, generateSeed, startSimulator } from '../src/simulator/index.js';
 
 const { values } = parseArgs({
   options: {
