@@ -1,0 +1,102 @@
+/**
+ * The activities that reach other workflows, each on its own in MockActivityEnvironment against the run's dev
+ * server: findInboxes (how a request whose activate answer was lost learns its requestId) and the device claims
+ * (one device, one submission across jobs). A worker runs only the workflows they talk to.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { CallbackRecord } from '../../src/activation/model.js';
+import { createClaimActivities } from '../../src/activities/device-claims.js';
+import { findInboxes } from '../../src/activities/find-inboxes.js';
+import type {
+  ClaimDevicesInput,
+  ClaimDevicesResult,
+  FindInboxesResult,
+  ReleaseDevicesInput,
+  ReleaseDevicesResult,
+} from '../../src/activities/types.js';
+import { deviceKey } from '../../src/thingspace/schemas/device-key.js';
+import { callbackInbox, inboxQuery, inboxWorkflowId } from '../../src/workflows/inbox.js';
+import { callbacksSignal } from '../../src/workflows/request.js';
+import { seedDevice } from '../harness/activation.js';
+import { uniqueTaskQueue, withWorker } from '../harness/temporal.js';
+import { useTestTemporal } from '../harness/test-temporal.js';
+
+const temporal = useTestTemporal();
+const ref = (n: number) => {
+  const { deviceIds } = seedDevice(n);
+  return { key: deviceKey(deviceIds)!, deviceIds };
+};
+const carrier = (n: number): CallbackRecord => ({
+  service: 'CarrierService',
+  // As ThingSpace spells them: kinds in capitals, and only the IMEI.
+  deviceIds: [{ kind: 'IMEI', id: seedDevice(n).deviceIds[0]!.id }],
+  success: true,
+  status: 'Success',
+  assignedIds: [],
+});
+
+describe('findInboxes (MockActivityEnvironment, dev server)', () => {
+  it('finds the unclaimed inbox whose callbacks name any of the devices, and no other', async () => {
+    const taskQueue = uniqueTaskQueue('find-inboxes');
+    const ours = `lost-${Date.now()}`;
+    const other = `other-${Date.now()}`;
+    await withWorker(taskQueue, async () => {
+      for (const [requestId, n] of [
+        [ours, 910],
+        [other, 990],
+      ] as const) {
+        const handle = await temporal.client.workflow.signalWithStart(callbackInbox, {
+          taskQueue,
+          workflowId: inboxWorkflowId(requestId),
+          args: [{ requestId }],
+          signal: callbacksSignal,
+          signalArgs: [[carrier(n)]],
+        });
+        await handle.query(inboxQuery); // it has run its first task
+      }
+      const env = new MockActivityEnvironment();
+      const search = (): Promise<FindInboxesResult> =>
+        env.run(findInboxes, temporal.client, { devices: [ref(909), ref(910), ref(911)] });
+      // Visibility is eventually consistent: ask until the new inboxes are listed.
+      let found = await search();
+      for (let i = 0; i < 50 && !found.requestIds.includes(ours); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        found = await search();
+      }
+      expect(found.requestIds).toContain(ours);
+      expect(found.requestIds).not.toContain(other);
+      for (const id of [ours, other])
+        await temporal.client.workflow.getHandle(inboxWorkflowId(id)).terminate('test over');
+    });
+  });
+});
+
+describe('claimDevices / releaseDevices (MockActivityEnvironment, dev server)', () => {
+  it('gives each key to one job, is idempotent for that job, and frees what is released', async () => {
+    const taskQueue = uniqueTaskQueue('claims');
+    const { claimDevices, releaseDevices } = createClaimActivities(temporal.client, {
+      taskQueue,
+      coordinatorIdSuffix: taskQueue,
+    });
+    const env = new MockActivityEnvironment();
+    const claim = (input: ClaimDevicesInput): Promise<ClaimDevicesResult> => env.run(claimDevices, input);
+    const release = (input: ReleaseDevicesInput): Promise<ReleaseDevicesResult> => env.run(releaseDevices, input);
+    const keys = Array.from({ length: 30 }, (_, i) => ref(920 + i).key);
+    const until = Date.now() + 3_600_000;
+    await withWorker(taskQueue, async () => {
+      const account = 'claims-account';
+      const a = await claim({ accountName: account, jobId: 'job-a', keys: keys.slice(0, 20), until });
+      expect(a.taken).toEqual([]);
+      const b = await claim({ accountName: account, jobId: 'job-b', keys: keys.slice(10), until });
+      expect(b.taken).toEqual(Array.from({ length: 10 }, (_, index) => ({ index, jobId: 'job-a' })));
+      // A retried claim (activity retry) is granted the same keys again.
+      expect((await claim({ accountName: account, jobId: 'job-a', keys, until })).taken).toEqual(
+        Array.from({ length: 10 }, (_, i) => ({ index: 20 + i, jobId: 'job-b' })),
+      );
+      expect((await release({ accountName: account, jobId: 'job-a' })).released).toBe(20);
+      const again = await claim({ accountName: account, jobId: 'job-b', keys, until });
+      expect(again.taken).toEqual([]);
+    });
+  });
+});
