@@ -13,6 +13,7 @@ import { heartbeatProgress } from './heartbeat.js';
 import { type LookupPlan, type LookupUnit, lookupIds, planLookup, type PlanOptions } from './lookup-plan.js';
 import { BitSet, ProfileIndex, type ScanCursor, ScanCursorSchema } from './scan-cursor.js';
 import type { DeviceRef } from './types.js';
+import { forEachBounded } from './bounded.js';
 
 /** List calls in flight at once: look-ups are small, but ThingSpace's list rate limit is undocumented. */
 export const DEFAULT_LIST_CONCURRENCY = 4;
@@ -273,25 +274,7 @@ class Lookup {
     heartbeatProgress(cursor);
   }
 
-  /**
-   * Runs `fn` over `items`, `concurrency` at a time. After a failure no new item starts, and the failure is thrown
-   * once the calls in flight are over, so nothing runs on after the attempt failed.
-   */
-  private async pool<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
-    let next = 0;
-    let failure: { error: unknown } | undefined;
-    const worker = async () => {
-      while (failure === undefined && next < items.length) {
-        const item = items[next++] as T;
-        try {
-          await fn(item);
-        } catch (error) {
-          failure ??= { error };
-        }
-      }
-    };
-    const width = Math.max(1, Math.min(this.options.concurrency ?? DEFAULT_LIST_CONCURRENCY, items.length));
-    await Promise.all(Array.from({ length: width }, worker));
-    if (failure) throw failure.error;
+  private pool<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+    return forEachBounded(items, Math.min(this.options.concurrency ?? DEFAULT_LIST_CONCURRENCY, items.length), fn);
   }
 }

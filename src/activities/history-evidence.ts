@@ -1,5 +1,6 @@
 import type { ThingSpaceClient } from '../thingspace/client.js';
 import type { ProvisioningHistoryEntry } from '../thingspace/schemas/history.js';
+import { forEachBounded } from './bounded.js';
 import type { DeviceRef } from './types.js';
 
 /**
@@ -17,18 +18,14 @@ export async function activationEvents(
   signal: AbortSignal,
 ): Promise<Map<string, ProvisioningHistoryEntry>> {
   const events = new Map<string, ProvisioningHistoryEntry>();
-  const queue = [...devices];
   const latest = new Date().toISOString();
-  const worker = async () => {
-    for (let ref = queue.shift(); ref; ref = queue.shift()) {
-      const deviceId = ref.deviceIds[0];
-      if (!deviceId) continue;
-      const { provisioningHistory } = await client.history({ deviceId, earliest: since, latest }, { signal });
-      const activations = provisioningHistory.filter((e) => e.eventType?.toLowerCase() === 'activate');
-      const last = activations.at(-1);
-      if (last) events.set(ref.key, last);
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await forEachBounded(devices, CONCURRENCY, async (ref) => {
+    const deviceId = ref.deviceIds[0];
+    if (!deviceId) return;
+    const { provisioningHistory } = await client.history({ deviceId, earliest: since, latest }, { signal });
+    const activations = provisioningHistory.filter((e) => e.eventType?.toLowerCase() === 'activate');
+    const last = activations.at(-1);
+    if (last) events.set(ref.key, last);
+  });
   return events;
 }

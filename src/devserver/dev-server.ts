@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { customSearchAttributes, searchAttributeCliPairs } from '../search-attributes.js';
 import { noRouteMessage, obtainTemporalCli, type TemporalCli } from './temporal-cli.js';
+import getPort from 'get-port';
 
 export interface DevServerOptions {
   ip?: string;
@@ -46,17 +47,9 @@ async function portFree(ip: string, port: number): Promise<boolean> {
   });
 }
 
-export async function freePort(ip = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, ip, () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
+/** A port free on `ip` now (get-port asks the OS for one, as listening on port 0 does). */
+export function freePort(ip = '127.0.0.1'): Promise<number> {
+  return getPort({ host: ip });
 }
 
 async function choosePort(ip: string, port: number, what: string): Promise<number> {
