@@ -3,7 +3,7 @@
  * test server) with real activities against the simulator: twenty 429s with their backoff take a quarter of an hour
  * of workflow time and well under a minute of real time.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { SeedDevice } from '../../src/simulator/index.js';
 import { activationJob } from '../../src/workflows/job.js';
@@ -16,13 +16,19 @@ let env: TestWorkflowEnvironment;
 let fixture: ActivationFixture;
 
 beforeAll(async () => {
-  [env, fixture] = await Promise.all([startTimeSkipping(), startActivationFixture(seeds)]);
+  fixture = await startActivationFixture(seeds);
+});
+// A test server of its own per test: time is global to one, and a workflow left over by an earlier test (the
+// account's claims coordinator stays open) must not hold time still for the next.
+beforeEach(async () => {
+  env = await startTimeSkipping();
 }, 180_000); // the first run on a machine fetches the test server from Maven Central
-afterEach(() => {
+afterEach(async () => {
   fixture.sim.admin.clearFaults();
+  await env?.teardown();
 });
 afterAll(async () => {
-  await Promise.all([env?.teardown(), fixture?.close()]);
+  await fixture?.close();
 });
 
 function startJob(taskQueue: string, name: string, devices: SeedDevice[], maxDevicesPerRequest?: number) {
