@@ -12,7 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort, startDevServer, type DevServer } from '../src/devserver/dev-server.js';
 import type { ConfigPatch, SeedDevice, SimulatorSeed } from '../src/simulator/index.js';
-import { DEFAULT_APP, DEFAULT_USER, generateSeed } from '../src/simulator/index.js';
+import { DEFAULT_APP, DEFAULT_USER, generateSeed, simulatorThingSpaceEnv } from '../src/simulator/index.js';
 import { dataConverter } from '../src/temporal/connection.js';
 import { ThingSpaceClient } from '../src/thingspace/client.js';
 import { startChild, type Child } from './processes.js';
@@ -124,13 +124,7 @@ export async function startStack(accountSizes: number[], say: (line: string) => 
       ),
     );
     const simulatorUrl = `http://127.0.0.1:${simPort}/api`;
-    const thingspaceEnv = {
-      THINGSPACE_BASE_URL: simulatorUrl,
-      THINGSPACE_APP_KEY: DEFAULT_APP.appKey,
-      THINGSPACE_APP_SECRET: DEFAULT_APP.appSecret,
-      THINGSPACE_USERNAME: DEFAULT_USER.username,
-      THINGSPACE_PASSWORD: DEFAULT_USER.password,
-    };
+    const thingspaceEnv = simulatorThingSpaceEnv(simulatorUrl);
     const temporalEnv = { TEMPORAL_ADDRESS: devServer.address, TEMPORAL_NAMESPACE: devServer.namespace };
     const callbackEnv = { CALLBACK_USERNAME: credentials.username, CALLBACK_PASSWORD: credentials.password };
     connection = await Connection.connect({ address: devServer.address });

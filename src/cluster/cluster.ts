@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { runLogged } from '../devserver/go-binaries.js';
 import type { ConfigPatch, SimulatorSeed } from '../simulator/index.js';
-import { DEFAULT_ACCOUNT, DEFAULT_APP, DEFAULT_USER } from '../simulator/index.js';
+import { simulatorThingSpaceEnv } from '../simulator/index.js';
 import { READY, registerCallbacksArgs, simulatorProcess, webhookProcess, workerProcess } from './app-processes.js';
 import { obtainTemporalServer, TEMPORAL_SERVER_VERSION } from './binaries.js';
 import { startLoadBalancer, type LoadBalancer } from './load-balancer.js';
@@ -157,14 +157,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const simulatorUrl = `http://127.0.0.1:${simPort}/api`;
 
     const temporalEnv = { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace };
-    const thingspaceEnv = {
-      THINGSPACE_BASE_URL: simulatorUrl,
-      THINGSPACE_APP_KEY: DEFAULT_APP.appKey,
-      THINGSPACE_APP_SECRET: DEFAULT_APP.appSecret,
-      THINGSPACE_USERNAME: DEFAULT_USER.username,
-      THINGSPACE_PASSWORD: DEFAULT_USER.password,
-      THINGSPACE_ACCOUNT_NAME: DEFAULT_ACCOUNT,
-    };
+    const thingspaceEnv = simulatorThingSpaceEnv(simulatorUrl);
     const callbackCredentials = { username: 'cluster', password: randomBytes(18).toString('base64url') };
     const callbackEnv = {
       CALLBACK_USERNAME: callbackCredentials.username,

@@ -18,7 +18,7 @@ import { startLocalCodecServer } from '../devserver/codec-server-process.js';
 import { freePort, startDevServer, type DevServer } from '../devserver/dev-server.js';
 import { startProcess, type RunningProcess } from '../devserver/processes.js';
 import { obtainTemporalCli } from '../devserver/temporal-cli.js';
-import { DEFAULT_ACCOUNT, DEFAULT_APP, DEFAULT_USER, generateSeed } from '../simulator/index.js';
+import { generateSeed, simulatorThingSpaceEnv } from '../simulator/index.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -118,14 +118,7 @@ async function main() {
     running.push(simulator);
     await simulator.waitFor(/simulator listening/);
 
-    const thingspace = {
-      THINGSPACE_BASE_URL: `http://127.0.0.1:${SIM_PORT}/api`,
-      THINGSPACE_APP_KEY: DEFAULT_APP.appKey,
-      THINGSPACE_APP_SECRET: DEFAULT_APP.appSecret,
-      THINGSPACE_USERNAME: DEFAULT_USER.username,
-      THINGSPACE_PASSWORD: DEFAULT_USER.password,
-      THINGSPACE_ACCOUNT_NAME: DEFAULT_ACCOUNT,
-    };
+    const thingspace = simulatorThingSpaceEnv(`http://127.0.0.1:${SIM_PORT}/api`);
     const temporal = {
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_NAMESPACE: server.namespace,

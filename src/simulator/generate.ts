@@ -7,6 +7,18 @@ export const DEFAULT_APP = { appKey: 'sim-app-key', appSecret: 'sim-app-secret' 
 export const DEFAULT_USER = { username: 'sim-user', password: 'sim-password' };
 export const DEFAULT_ACCOUNT = '0868924207-00001';
 
+/** The THINGSPACE_* settings that point a worker or the CLI at a simulator seeded with the defaults above. */
+export function simulatorThingSpaceEnv(baseUrl: string): Record<string, string> {
+  return {
+    THINGSPACE_BASE_URL: baseUrl,
+    THINGSPACE_APP_KEY: DEFAULT_APP.appKey,
+    THINGSPACE_APP_SECRET: DEFAULT_APP.appSecret,
+    THINGSPACE_USERNAME: DEFAULT_USER.username,
+    THINGSPACE_PASSWORD: DEFAULT_USER.password,
+    THINGSPACE_ACCOUNT_NAME: DEFAULT_ACCOUNT,
+  };
+}
+
 export interface GenerateOptions {
   /** Devices per account. */
   count: number;

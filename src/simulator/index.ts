@@ -26,7 +26,14 @@ export { ManualScheduler, realScheduler, type SimScheduler, type SimTimer } from
 export type { ScheduledFault, FaultKind, RouteName } from './faults.js';
 export { SimulatorAdmin } from './admin.js';
 export { ErrorCodes, DOCUMENTED_ACTIVATE_ERROR_CODES } from './errors.js';
-export { generateSeed, DEFAULT_ACCOUNT, DEFAULT_APP, DEFAULT_USER, type GenerateOptions } from './generate.js';
+export {
+  generateSeed,
+  simulatorThingSpaceEnv,
+  DEFAULT_ACCOUNT,
+  DEFAULT_APP,
+  DEFAULT_USER,
+  type GenerateOptions,
+} from './generate.js';
 export { defaultConfig } from './config.js';
 
 export interface SimulatorOptions {

@@ -1,5 +1,5 @@
 import { startProcess, type RunningProcess } from '../../src/devserver/processes.js';
-import { DEFAULT_ACCOUNT, DEFAULT_APP, DEFAULT_USER, type RunningSimulator } from '../../src/simulator/index.js';
+import { simulatorThingSpaceEnv, type RunningSimulator } from '../../src/simulator/index.js';
 
 /** `npm run worker` as a child process against the simulator, so a fault case can SIGKILL it. */
 export function startWorkerProcess(
@@ -15,11 +15,6 @@ export function startWorkerProcess(
     // Fault files run side by side on one dev server with the same account: each gets its own device coordinator.
     COORDINATOR_ID_SUFFIX: taskQueue,
     ACTIVATE_REQUESTS_PER_MINUTE: '600',
-    THINGSPACE_BASE_URL: sim.url,
-    THINGSPACE_APP_KEY: DEFAULT_APP.appKey,
-    THINGSPACE_APP_SECRET: DEFAULT_APP.appSecret,
-    THINGSPACE_USERNAME: DEFAULT_USER.username,
-    THINGSPACE_PASSWORD: DEFAULT_USER.password,
-    THINGSPACE_ACCOUNT_NAME: DEFAULT_ACCOUNT,
+    ...simulatorThingSpaceEnv(sim.url),
   });
 }
