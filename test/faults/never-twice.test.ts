@@ -317,7 +317,10 @@ describe('fault: cancelling the job while a lost answer is being watched, and a 
           );
           const accepted = await eventually('the second request', async () => {
             const progress = await activation.progress(jobId);
-            return progress.requests.find((r) => r.requestIdKnown);
+            const request = progress.requests.find((r) => r.requestIdKnown);
+            // The job lists a request just before its workflow starts: wait until it exists (describe throws).
+            if (request) await temporal.client.workflow.getHandle(request.workflowId).describe();
+            return request;
           });
           await temporal.client.workflow.getHandle(accepted.workflowId).terminate('operator terminated it');
           await eventually('the job to notice', async () =>
