@@ -9,6 +9,7 @@ import type { BaselineResult } from './baseline.js';
 import { measureHistories, phaseSeconds, sampleCallbacks, type CallbackRate, type HistoryFigures } from './measure.js';
 import { startChild, type Child } from './processes.js';
 import { startRoundRobinProxy, type Proxy } from './proxy.js';
+import type { DeviceId } from '../src/thingspace/schemas/device-key.js';
 import { DATA_DIR, type Account, type Stack } from './stack.js';
 
 export interface TemporalCaseFigures {
@@ -26,7 +27,20 @@ export interface TemporalCaseFigures {
   workerRssByPhase: Record<string, number>;
   /** From start to result on the monotonic clock (µs), to cut profiles down to the case itself. */
   windowUs: { fromUs: number; toUs: number };
+  /** `devices/actions/list` calls the simulator served for the case's account while the case ran. */
+  listCalls: number;
+  /** The simulator's largest resident set while the case ran (sampled every 100 ms), beside the workers'. */
+  simulatorPeakRss: number;
 }
+
+/** A case whose job was refused at the start (e.g. over today's job size cap): the reason is the result. */
+export interface RefusedCaseFigures {
+  kind: 'refused';
+  devices: number;
+  reason: string;
+}
+
+export type CaseFigures = TemporalCaseFigures | RefusedCaseFigures;
 
 export interface BaselineFigures extends BaselineResult {
   kind: 'baseline';
@@ -34,7 +48,10 @@ export interface BaselineFigures extends BaselineResult {
 
 export interface TemporalCase {
   name: string;
-  account: Account;
+  /** The account the job runs on and the devices it names (not necessarily all of the account's). */
+  account: Pick<Account, 'name'> & { devices: readonly { deviceIds: DeviceId[] }[] };
+  /** How long a request waits for callbacks before polling (5 minutes unless set). */
+  callbackTimeout?: string;
   workers: number;
   webhooks: number;
   /** Runs the worker and webhook processes under --cpu-prof, with a folder per process in here. */
@@ -42,8 +59,11 @@ export interface TemporalCase {
   timeoutMs: number;
 }
 
-/** Fresh processes per case, so each peak RSS belongs to that case alone. */
-export async function runTemporalCase(stack: Stack, spec: TemporalCase): Promise<TemporalCaseFigures> {
+/**
+ * Fresh processes per case, so each peak RSS belongs to that case alone. A job refused at the start comes back as
+ * RefusedCaseFigures, so one case over today's limits does not lose the others' figures.
+ */
+export async function runTemporalCase(stack: Stack, spec: TemporalCase): Promise<CaseFigures> {
   const taskQueue = `bench-${spec.name}-${randomUUID().slice(0, 8)}`;
   const profiling = async (name: string) => {
     if (!spec.profileDir) return undefined;
@@ -75,22 +95,37 @@ export async function runTemporalCase(stack: Stack, spec: TemporalCase): Promise
 
     const activation = new ActivationClient(stack.client, taskQueue);
     const jobId = `bench-${spec.name}-${Date.now()}`;
+    const listCallsBefore = (await stack.listCalls())[spec.account.name] ?? 0;
     const sampler = await sampleCallbacks(() => stack.callbackStats());
     const rss: { at: number; bytes: number }[] = [];
+    let simulatorPeakRss = stack.simulator.rssBytes() ?? 0;
     const rssTimer = setInterval(() => {
       const bytes = Math.max(...workers.map((w) => w.rssBytes() ?? 0));
       rss.push({ at: Date.now(), bytes });
+      simulatorPeakRss = Math.max(simulatorPeakRss, stack.simulator.rssBytes() ?? 0);
     }, 100);
     const started = performance.now();
     const fromUs = Number(process.hrtime.bigint() / 1000n);
-    const { handle } = await activation.startJob({
-      jobId,
-      accountName: spec.account.name,
-      activation: { servicePlan: '4G-IoT-1GB', mdnZipCode: '98801' },
-      devices: spec.account.devices.map((d) => ({ deviceIds: d.deviceIds })),
-      // A lost callback would otherwise hold the case for the 12-hour default; polling settles it within seconds.
-      options: { maxDevicesPerRequest: 10_000, callbackTimeout: '5 minutes', pollInterval: '5 seconds' },
-    });
+    let handle: Awaited<ReturnType<ActivationClient['startJob']>>['handle'];
+    try {
+      ({ handle } = await activation.startJob({
+        jobId,
+        accountName: spec.account.name,
+        activation: { servicePlan: '4G-IoT-1GB', mdnZipCode: '98801' },
+        devices: spec.account.devices.map((d) => ({ deviceIds: d.deviceIds })),
+        // A lost callback would otherwise hold the case for the 12-hour default; polling settles it within seconds.
+        options: {
+          maxDevicesPerRequest: 10_000,
+          callbackTimeout: spec.callbackTimeout ?? '5 minutes',
+          pollInterval: '5 seconds',
+        },
+      }));
+    } catch (err) {
+      clearInterval(rssTimer);
+      await sampler.stop();
+      const reason = err instanceof Error ? err.message : String(err);
+      return { kind: 'refused', devices: spec.account.devices.length, reason: reason.slice(0, 300) };
+    }
     let timer: NodeJS.Timeout | undefined;
     const result = await Promise.race([
       handle.result(),
@@ -105,6 +140,7 @@ export async function runTemporalCase(stack: Stack, spec: TemporalCase): Promise
     const windowUs = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
     clearInterval(rssTimer);
     const callbacks = await sampler.stop();
+    const listCalls = ((await stack.listCalls())[spec.account.name] ?? 0) - listCallsBefore;
     const workerPeakRss = workers.map((w) => w.peakRssBytes());
     const webhookPeakRss = webhooks.map((w) => w.peakRssBytes());
     const histories = await measureHistories(stack.client, taskQueue, jobId);
@@ -127,6 +163,8 @@ export async function runTemporalCase(stack: Stack, spec: TemporalCase): Promise
       webhookPeakRss,
       workerRssByPhase,
       windowUs,
+      listCalls,
+      simulatorPeakRss,
     };
   } finally {
     await proxy?.close();

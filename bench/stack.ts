@@ -5,14 +5,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort, startDevServer, type DevServer } from '../src/devserver/dev-server.js';
-import type { ConfigPatch, SeedDevice, SimulatorSeed } from '../src/simulator/index.js';
-import { DEFAULT_APP, DEFAULT_USER, generateSeed, simulatorThingSpaceEnv } from '../src/simulator/index.js';
+import type { ConfigPatch, DeviceBlockSeed, SeedDevice, SimulatorSeed } from '../src/simulator/index.js';
+import {
+  blockDeviceIds,
+  DEFAULT_APP,
+  DEFAULT_USER,
+  generateSeed,
+  simulatorThingSpaceEnv,
+} from '../src/simulator/index.js';
+import type { DeviceId } from '../src/thingspace/schemas/device-key.js';
 import { dataConverter } from '../src/temporal/connection.js';
 import { ThingSpaceClient } from '../src/thingspace/client.js';
 import { startChild, type Child } from './processes.js';
@@ -35,6 +42,24 @@ export interface Account {
   devices: SeedDevice[];
 }
 
+/**
+ * An account of generated devices kept by the simulator as one block (src/simulator/device-block.ts): a seed of
+ * two million devices listed one by one would be about 400 MB of JSON and several GB of simulator memory.
+ */
+export interface BlockAccount {
+  name: string;
+  count: number;
+  prefix: string;
+  /** The identifiers of devices [from, from + count), as a job names them. */
+  devices(from: number, count: number): { deviceIds: DeviceId[] }[];
+}
+
+/** The simulator's limits the ThingSpace floor is computed from (read back from it, not assumed). */
+export interface ApiLimits {
+  maxDevicesPerActivate: number;
+  activateRateLimit: { max: number; windowMs: number };
+}
+
 export interface Stack {
   devServer: DevServer;
   client: Client;
@@ -46,6 +71,12 @@ export interface Stack {
   credentials: { username: string; password: string };
   seedFile: string;
   accounts: Account[];
+  blockAccounts: BlockAccount[];
+  /** The simulator process: its resident set is reported beside the workers'. */
+  simulator: Child;
+  apiLimits(): Promise<ApiLimits>;
+  /** `devices/actions/list` calls the simulator has served, per account listed. */
+  listCalls(): Promise<Record<string, number>>;
   thingspace(accountName: string): ThingSpaceClient;
   /** The simulator's delivery counters (acknowledged callbacks …), read over its admin API. */
   callbackStats(): Promise<{ acknowledged: number; failedSends: number; exhausted: number }>;
@@ -54,8 +85,14 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** Ready 4G devices (one callback each) on `count` accounts of the given sizes, identifiers distinct across them. */
-function buildSeed(sizes: number[]): { seed: SimulatorSeed; accounts: Account[] } {
+/**
+ * Ready 4G devices (one callback each) on accounts of the given sizes, identifiers distinct across them, then one
+ * account per block size held as a block.
+ */
+function buildSeed(
+  sizes: number[],
+  blockSizes: number[],
+): { seed: SimulatorSeed; accounts: Account[]; blockAccounts: BlockAccount[] } {
   const accounts = sizes.map((count, i) => {
     const name = `0868924207-${String(i + 1).padStart(5, '0')}`;
     const { devices } = generateSeed({
@@ -70,20 +107,48 @@ function buildSeed(sizes: number[]): { seed: SimulatorSeed; accounts: Account[] 
   });
   const ids = new Set(accounts.flatMap((a) => a.devices.map((d) => d.deviceIds[0]!.id)));
   if (ids.size !== sizes.reduce((a, b) => a + b, 0)) throw new Error('generated device identifiers collide');
-  const names = accounts.map((a) => a.name);
+  // An IMEI is 35 + the 5-digit prefix + serial: a block prefix no generated account uses keeps them apart.
+  const used = new Set(accounts.flatMap((a) => a.devices.slice(0, 1).map((d) => d.deviceIds[0]!.id.slice(2, 7))));
+  let nextPrefix = 99_999;
+  const blocks: DeviceBlockSeed[] = [];
+  const blockAccounts = blockSizes.map((count, i): BlockAccount => {
+    while (used.has(String(nextPrefix))) nextPrefix--;
+    const prefix = String(nextPrefix--);
+    const name = `0868924207-${String(90_001 + i)}`;
+    blocks.push({ accountName: name, count, prefix, state: 'pre-active' });
+    return {
+      name,
+      count,
+      prefix,
+      devices: (from, n) => Array.from({ length: n }, (_, k) => ({ deviceIds: blockDeviceIds(prefix, from + k) })),
+    };
+  });
+  const names = [...accounts.map((a) => a.name), ...blockAccounts.map((a) => a.name)];
   return {
     accounts,
+    blockAccounts,
     seed: {
       apps: [DEFAULT_APP],
       users: [{ ...DEFAULT_USER, accountNames: names }],
       accounts: names,
       devices: accounts.flatMap((a) => a.devices),
+      blocks,
     },
   };
 }
 
-export async function startStack(accountSizes: number[], say: (line: string) => void): Promise<Stack> {
+export async function startStack(
+  accountSizes: number[],
+  blockAccountSizes: number[],
+  say: (line: string) => void,
+): Promise<Stack> {
   await mkdir(join(DATA_DIR, 'logs'), { recursive: true });
+  // Device lists a big job stores (src/storage): a store of the bench's own, emptied per run, shared with every
+  // worker and webhook it starts and with the client in this process.
+  const storeDir = join(DATA_DIR, 'store');
+  await rm(storeDir, { recursive: true, force: true });
+  await mkdir(storeDir, { recursive: true });
+  process.env.BLOB_STORE_URL = storeDir;
   const log = (name: string) => ({ log: createWriteStream(join(DATA_DIR, 'logs', `${name}.log`)) });
   const children: Child[] = [];
   const adminToken = randomBytes(12).toString('hex');
@@ -102,30 +167,46 @@ export async function startStack(accountSizes: number[], say: (line: string) => 
     const bundleFile = join(DATA_DIR, 'workflow-bundle.js');
     await writeFile(bundleFile, bundle.code);
 
-    const { seed, accounts } = buildSeed(accountSizes);
+    const { seed, accounts, blockAccounts } = buildSeed(accountSizes, blockAccountSizes);
     const seedFile = join(DATA_DIR, 'seed.json');
     const configFile = join(DATA_DIR, 'simulator-config.json');
     await writeFile(seedFile, JSON.stringify(seed));
     await writeFile(configFile, JSON.stringify(SIMULATOR_CONFIG));
     const simPort = await freePort();
-    say(`starting the simulator with ${seed.devices.length.toLocaleString('en-US')} devices …`);
-    children.push(
-      await startChild(
-        'simulator',
-        'src/simulator/main.ts',
-        {
-          SIM_PORT: String(simPort),
-          SIM_SEED_FILE: seedFile,
-          SIM_CONFIG_FILE: configFile,
-          SIM_ADMIN_TOKEN: adminToken,
-        },
-        /simulator listening/,
-        log('simulator'),
-      ),
+    const total = seed.devices.length + blockAccounts.reduce((sum, a) => sum + a.count, 0);
+    say(`starting the simulator with ${total.toLocaleString('en-US')} devices …`);
+    const simulatorStarted = performance.now();
+    const simulator = await startChild(
+      'simulator',
+      'src/simulator/main.ts',
+      {
+        SIM_PORT: String(simPort),
+        SIM_SEED_FILE: seedFile,
+        SIM_CONFIG_FILE: configFile,
+        SIM_ADMIN_TOKEN: adminToken,
+      },
+      /simulator listening/,
+      log('simulator'),
     );
+    children.push(simulator);
+    say(
+      `   ready in ${((performance.now() - simulatorStarted) / 1000).toFixed(1)} s, ` +
+        `${Math.round((simulator.rssBytes() ?? NaN) / 1024 / 1024)} MB resident`,
+    );
+    const admin = async <T>(path: string): Promise<T> => {
+      const res = await fetch(`http://127.0.0.1:${simPort}/admin/${path}`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      if (!res.ok) throw new Error(`simulator /admin/${path}: HTTP ${res.status}`);
+      return (await res.json()) as T;
+    };
     const simulatorUrl = `http://127.0.0.1:${simPort}/api`;
     const thingspaceEnv = simulatorThingSpaceEnv(simulatorUrl);
-    const temporalEnv = { TEMPORAL_ADDRESS: devServer.address, TEMPORAL_NAMESPACE: devServer.namespace };
+    const temporalEnv = {
+      TEMPORAL_ADDRESS: devServer.address,
+      TEMPORAL_NAMESPACE: devServer.namespace,
+      BLOB_STORE_URL: storeDir,
+    };
     const callbackEnv = { CALLBACK_USERNAME: credentials.username, CALLBACK_PASSWORD: credentials.password };
     connection = await Connection.connect({ address: devServer.address });
     const client = new Client({ connection, namespace: devServer.namespace, dataConverter });
@@ -141,14 +222,13 @@ export async function startStack(accountSizes: number[], say: (line: string) => 
       credentials,
       seedFile,
       accounts,
+      blockAccounts,
+      simulator,
+      apiLimits: () => admin<ApiLimits>('config'),
+      listCalls: async () => (await admin<{ byAccount: Record<string, number> }>('list-calls')).byAccount,
       thingspace: (accountName) =>
         new ThingSpaceClient({ baseUrl: simulatorUrl, ...DEFAULT_APP, ...DEFAULT_USER, accountName }),
-      async callbackStats() {
-        const res = await fetch(`http://127.0.0.1:${simPort}/admin/callbacks`, {
-          headers: { authorization: `Bearer ${adminToken}` },
-        });
-        return (await res.json()) as { acknowledged: number; failedSends: number; exhausted: number };
-      },
+      callbackStats: () => admin<{ acknowledged: number; failedSends: number; exhausted: number }>('callbacks'),
       startWorker: (name, taskQueue, cpuProfDir) =>
         startChild(
           name,

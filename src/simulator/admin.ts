@@ -141,6 +141,16 @@ export class SimulatorAdmin {
     return this.core.devices.listCalls;
   }
 
+  /** The same calls per account they listed (the request's accountName, else the session's accounts joined by ','). */
+  listCallsByAccount(): Record<string, number> {
+    return this.core.devices.listCallsByAccount();
+  }
+
+  /** Devices of generated blocks that were given a record of their own (an activation or admin call touched them). */
+  touchedBlockDevices(): number {
+    return this.core.devices.touchedBlockDevices;
+  }
+
   addDevices(devices: readonly SeedDevice[]): DeviceTruth[] {
     return devices.map((seed) => {
       this.core.accounts.add(seed.accountName);
@@ -168,7 +178,7 @@ export class SimulatorAdmin {
   }
 
   deviceTruth(deviceId: DeviceId): DeviceTruth | undefined {
-    const device = this.core.devices.get(deviceId);
+    const device = this.core.devices.peek(deviceId);
     return device && this.truthOf(device);
   }
 

@@ -35,6 +35,7 @@ export function createCore(
   const ctx: SimContext = { config, random: createRandom(config.randomSeed), log, now, scheduler };
   const devices = new DeviceStore(ctx);
   for (const device of seed.devices) devices.add(device);
+  for (const block of seed.blocks ?? []) devices.addBlock(block);
   const registrations = new RegistrationStore();
   const delivery = new CallbackDelivery(ctx, registrations);
   return {
@@ -46,6 +47,10 @@ export function createCore(
     activation: new ActivationService(ctx, devices, delivery),
     faults: new FaultInjector(ctx),
     activateLimiter: new SlidingWindowLimiter(),
-    accounts: new Set([...seed.accounts, ...seed.devices.map((d) => d.accountName)]),
+    accounts: new Set([
+      ...seed.accounts,
+      ...seed.devices.map((d) => d.accountName),
+      ...(seed.blocks ?? []).map((b) => b.accountName),
+    ]),
   };
 }

@@ -1,6 +1,7 @@
 import type { DevicesListRequest } from '../thingspace/schemas/index.js';
 import type { SimContext } from './context.js';
-import { idOfKind, kindIs, normalizeState, type SeedDevice, type SimDevice } from './model.js';
+import { DeviceBlock } from './device-block.js';
+import { idOfKind, kindIs, normalizeState, type DeviceBlockSeed, type SeedDevice, type SimDevice } from './model.js';
 import type { DeviceId } from '../thingspace/schemas/device-key.js';
 
 /** ThingSpace's DeviceIds are large integers; starting high makes a client that assumes small numbers fail here. */
@@ -13,13 +14,20 @@ export interface ListPage {
   hasMoreData: boolean;
 }
 
-/** All devices, in creation order, indexed by every identifier. */
+/**
+ * All devices, in creation order, indexed by every identifier. Devices seeded one by one are records in `all`;
+ * blocks of generated devices (DeviceBlock) hold theirs by position. `segments` keeps both in internal id order.
+ */
 export class DeviceStore {
   private readonly all: SimDevice[] = [];
+  private readonly segments: (SimDevice | DeviceBlock)[] = [];
+  private readonly blocks: DeviceBlock[] = [];
+  private blockDevices = 0;
   private readonly byIdentifier = new Map<string, SimDevice>();
   private nextInternalId = FIRST_INTERNAL_ID;
   /** `devices/actions/list` calls served, so tests and the benchmark can show what a check or poll cost. */
   private listCallCount = 0;
+  private readonly listCallsPerAccount = new Map<string, number>();
   /** Per identifier kind, the devices sorted by that identifier: prefix filters read a range, not every device. */
   private readonly prefixIndex = new Map<string, { ids: string[]; devices: SimDevice[] }>();
 
@@ -56,13 +64,52 @@ export class DeviceStore {
       activations: 0,
     };
     this.all.push(device);
+    this.segments.push(device);
     for (const id of device.deviceIds) this.byIdentifier.set(keyOf(id), device);
     this.prefixIndex.clear();
     return device;
   }
 
+  /** A block of generated devices: internal ids are reserved for all of them, records made only when touched. */
+  addBlock(seed: DeviceBlockSeed): DeviceBlock {
+    if (this.blocks.some((b) => b.prefix === seed.prefix)) throw new Error(`block prefix ${seed.prefix} already used`);
+    const block = new DeviceBlock(seed, this.nextInternalId, new Date(this.ctx.now()).toISOString());
+    // One sample device is enough: every identifier of a block starts with its prefix, and seeded ids are checked.
+    for (const id of block.peek(0).deviceIds) {
+      if (this.byIdentifier.has(keyOf(id))) throw new Error(`device ${id.kind} ${id.id} already exists`);
+    }
+    this.nextInternalId += seed.count;
+    this.blocks.push(block);
+    this.segments.push(block);
+    this.blockDevices += seed.count;
+    return block;
+  }
+
+  /** The device's record, to change: a block device gets one of its own here. */
   get(id: DeviceId): SimDevice | undefined {
-    return this.byIdentifier.get(keyOf(id));
+    const device = this.byIdentifier.get(keyOf(id));
+    if (device) return device;
+    for (const block of this.blocks) {
+      const index = block.indexOf(id);
+      if (index !== undefined) return block.device(index);
+    }
+    return undefined;
+  }
+
+  /** The device, to read only: an untouched block device is not given a record (look-ups must not fill memory). */
+  peek(id: DeviceId): SimDevice | undefined {
+    const device = this.byIdentifier.get(keyOf(id));
+    if (device) return device;
+    for (const block of this.blocks) {
+      const index = block.indexOf(id);
+      if (index !== undefined) return block.peek(index);
+    }
+    return undefined;
+  }
+
+  /** Block devices with a record of their own (touched by an activation or an admin call). */
+  get touchedBlockDevices(): number {
+    return this.blocks.reduce((sum, b) => sum + b.touchedDevices, 0);
   }
 
   /** The distinct devices the identifiers name: more than one means an IMEI of one device with another's ICCID. */
@@ -75,16 +122,24 @@ export class DeviceStore {
     return [...found];
   }
 
+  /** Every device, oldest first; untouched block devices as throwaway records (read, never change them). */
   *devices(): Iterable<SimDevice> {
-    yield* this.all;
+    for (const segment of this.segments) {
+      if (segment instanceof DeviceBlock) for (let i = 0; i < segment.count; i++) yield segment.peek(i);
+      else yield segment;
+    }
   }
 
   get size(): number {
-    return this.all.length;
+    return this.all.length + this.blockDevices;
   }
 
   get listCalls(): number {
     return this.listCallCount;
+  }
+
+  listCallsByAccount(): Record<string, number> {
+    return Object.fromEntries(this.listCallsPerAccount);
   }
 
   /**
@@ -98,17 +153,19 @@ export class DeviceStore {
     pendingState: string | null,
   ): ListPage {
     this.listCallCount++;
+    const account = filter.accountName ?? accountNames.join(',');
+    this.listCallsPerAccount.set(account, (this.listCallsPerAccount.get(account) ?? 0) + 1);
     const limit = Math.max(1, Math.min(pageSize, filter.maxNumberOfDevices ?? pageSize));
     const after = filter.largestDeviceIdSeen === undefined ? 0 : Number(filter.largestDeviceIdSeen);
     const matches = this.matcher(filter, accountNames, pendingState);
     if (filter.deviceId) {
       // A look-up by identifier reads the index: its cost must not grow with the account.
-      const device = this.get(filter.deviceId);
+      const device = this.peek(filter.deviceId);
       const hit = device !== undefined && device.internalId > after && matches(device);
       return { devices: hit ? [device] : [], hasMoreData: false };
     }
     const devices: SimDevice[] = [];
-    for (const device of this.candidates(filter, after)) {
+    for (const device of this.candidates(filter, after, accountNames, pendingState)) {
       if (!matches(device)) continue;
       if (devices.length === limit) return { devices, hasMoreData: true };
       devices.push(device);
@@ -117,17 +174,46 @@ export class DeviceStore {
   }
 
   /** Devices after the cursor, oldest first, that may match: a narrow `startswith` filter reads its index range. */
-  private *candidates(filter: DevicesListRequest, after: number): Iterable<SimDevice> {
+  private *candidates(
+    filter: DevicesListRequest,
+    after: number,
+    accountNames: readonly string[],
+    pendingState: string | null,
+  ): Iterable<SimDevice> {
     const prefixed = filter.filter?.deviceIdentifierFilters.find((f) => f.startswith !== undefined);
-    const range = prefixed ? this.prefixRange(prefixed.kind.toLowerCase(), prefixed.startswith as string) : undefined;
-    if (range && range.length < this.all.length / 4) {
-      const sorted = [...new Set(range)]
-        .filter((d) => d.internalId > after)
-        .sort((a, b) => a.internalId - b.internalId);
-      yield* sorted;
-      return;
+    if (prefixed && this.blocks.length === 0) {
+      const range = this.prefixRange(prefixed.kind.toLowerCase(), prefixed.startswith as string);
+      if (range.length < this.all.length / 4) {
+        const sorted = [...new Set(range)]
+          .filter((d) => d.internalId > after)
+          .sort((a, b) => a.internalId - b.internalId);
+        yield* sorted;
+        return;
+      }
     }
-    for (let i = this.firstIndexAfter(after); i < this.all.length; i++) yield this.all[i] as SimDevice;
+    // Untouched devices of a block differ only in their identifiers: one of them answers every other filter for
+    // all, a block whose untouched devices cannot match costs a walk over its touched ones only, and a `startswith`
+    // filter narrows the walk to one run of positions.
+    const blockWide = this.matcher({ ...filter, filter: undefined }, accountNames, pendingState);
+    for (let s = this.firstSegmentAfter(after); s < this.segments.length; s++) {
+      const segment = this.segments[s] as SimDevice | DeviceBlock;
+      if (!(segment instanceof DeviceBlock)) {
+        yield segment;
+        continue;
+      }
+      const untouchedMatch = blockWide(segment.peekUntouched());
+      const range = (prefixed && segment.indexRange(prefixed.kind, prefixed.startswith as string)) || [
+        0,
+        segment.count,
+      ];
+      const from = Math.max(0, after + 1 - segment.firstInternalId);
+      // Touched devices keep their identifiers, so the range bounds them too.
+      for (let i = Math.max(from, range[0]); i < range[1]; i++) {
+        const touched = segment.touchedAt(i);
+        if (touched) yield touched;
+        else if (untouchedMatch) yield segment.peek(i);
+      }
+    }
   }
 
   private prefixRange(kind: string, prefix: string): SimDevice[] {
@@ -146,12 +232,14 @@ export class DeviceStore {
     return index.devices.slice(from, to);
   }
 
-  private firstIndexAfter(internalId: number): number {
+  /** The first segment holding a device whose internal id is above `internalId`. */
+  private firstSegmentAfter(internalId: number): number {
+    const lastId = (s: SimDevice | DeviceBlock) => (s instanceof DeviceBlock ? s.lastInternalId : s.internalId);
     let lo = 0;
-    let hi = this.all.length;
+    let hi = this.segments.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((this.all[mid] as SimDevice).internalId <= internalId) lo = mid + 1;
+      if (lastId(this.segments[mid] as SimDevice | DeviceBlock) <= internalId) lo = mid + 1;
       else hi = mid;
     }
     return lo;

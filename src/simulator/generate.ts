@@ -42,7 +42,7 @@ const DEFAULT_WEIGHTS: Record<DeviceState, number> = {
 };
 
 /** Kinds are spelled differently on purpose: real payloads mix `IMEI`, `imei`, `iccId` and `ICCID`. */
-const KIND_SPELLINGS = {
+export const KIND_SPELLINGS = {
   imei: ['imei', 'IMEI', 'imei'],
   iccid: ['iccId', 'ICCID', 'iccid'],
   eid: ['eid', 'EID', 'eid'],

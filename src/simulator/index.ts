@@ -9,7 +9,8 @@ import { realScheduler, type SimScheduler } from './scheduler.js';
 import { apiRoutes, createApp } from './server.js';
 
 export type { SimulatorConfig, ConfigPatch, FaultConfig, OutcomeMix, AmbiguousMode } from './config.js';
-export type { SimulatorSeed, SeedDevice, SeedUser, SeedApp, DeviceOutcome } from './model.js';
+export type { SimulatorSeed, SeedDevice, SeedUser, SeedApp, DeviceOutcome, DeviceBlockSeed } from './model.js';
+export { blockDeviceIds } from './device-block.js';
 export type {
   DeviceTruth,
   SubmissionReport,

@@ -88,7 +88,8 @@ const simulator = await startSimulator({
 
 // Names only: app secrets and passwords come from the seed and never appear in output.
 console.log(`ThingSpace simulator listening: ${simulator.url}`);
-console.log(`  accounts: ${seed.accounts.join(', ')}; devices: ${seed.devices.length}`);
+const blockDevices = (seed.blocks ?? []).reduce((sum, b) => sum + b.count, 0);
+console.log(`  accounts: ${seed.accounts.join(', ')}; devices: ${seed.devices.length + blockDevices}`);
 console.log(
   `  app keys: ${seed.apps.map((a) => a.appKey).join(', ')}; users: ${seed.users.map((u) => u.username).join(', ')}`,
 );

@@ -48,11 +48,26 @@ export interface SeedApp {
   appSecret: string;
 }
 
+/**
+ * Many ready devices on one account, named by their position alone: identifiers are computed from `prefix` and the
+ * position (see blockDeviceIds), and a device takes memory only once something changes it. A seed of two million
+ * devices listed one by one is about 400 MB of JSON and several GB of objects; a block is one line.
+ */
+export interface DeviceBlockSeed {
+  accountName: string;
+  count: number;
+  /** Five digits that set these identifiers apart from every other block's and generated seed's. */
+  prefix: string;
+  state?: DeviceState;
+  servicePlan?: string;
+}
+
 export interface SimulatorSeed {
   apps: SeedApp[];
   users: SeedUser[];
   accounts: string[];
   devices: SeedDevice[];
+  blocks?: DeviceBlockSeed[];
 }
 
 export interface HistoryEntry {

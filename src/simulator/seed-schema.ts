@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DeviceOutcome, SeedDevice, SimulatorSeed } from './model.js';
+import type { DeviceBlockSeed, DeviceOutcome, SeedDevice, SimulatorSeed } from './model.js';
 
 /**
  * Validation of the simulator's own inputs (seed files and admin payloads). ThingSpace wire formats are validated
@@ -30,6 +30,15 @@ export const SeedDeviceSchema = z.strictObject({
   outcome: DeviceOutcomeSchema.optional(),
 }) satisfies z.ZodType<SeedDevice>;
 
+export const DeviceBlockSeedSchema = z.strictObject({
+  accountName: z.string().min(1),
+  // Seven digits of serial in an IMEI: a block holds at most ten million devices.
+  count: z.number().int().min(1).max(10_000_000),
+  prefix: z.string().regex(/^\d{5}$/, 'prefix must be five digits'),
+  state: DeviceStateSchema.optional(),
+  servicePlan: z.string().optional(),
+}) satisfies z.ZodType<DeviceBlockSeed>;
+
 export const SimulatorSeedSchema = z.strictObject({
   apps: z.array(z.object({ appKey: z.string().min(1), appSecret: z.string().min(1) })).min(1),
   users: z.array(
@@ -37,4 +46,5 @@ export const SimulatorSeedSchema = z.strictObject({
   ),
   accounts: z.array(z.string().min(1)),
   devices: z.array(SeedDeviceSchema),
+  blocks: z.array(DeviceBlockSeedSchema).optional(),
 }) satisfies z.ZodType<SimulatorSeed>;

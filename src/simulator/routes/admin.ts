@@ -56,7 +56,7 @@ export function adminRoutes(app: FastifyInstance, admin: SimulatorAdmin, adminTo
   });
 
   app.get('/faults', async () => ({ scheduled: admin.scheduledFaults() }));
-  app.get('/list-calls', async () => ({ listCalls: admin.listCalls() }));
+  app.get('/list-calls', async () => ({ listCalls: admin.listCalls(), byAccount: admin.listCallsByAccount() }));
   app.post('/faults', async (request, reply) => {
     admin.scheduleFault(parseBody(FaultSchema, request.body));
     return reply.code(204).send();

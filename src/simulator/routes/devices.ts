@@ -20,7 +20,7 @@ export function deviceRoutes(app: FastifyInstance, core: SimCore): void {
   app.post('/m2m/v1/devices/history/actions/list', { config: { route: 'history' } }, async (request) => {
     const session = requireSession(core, request);
     const query = parseBody(HistoryRequestSchema, request.body);
-    const device = core.devices.get(query.deviceId);
+    const device = core.devices.peek(query.deviceId);
     const earliest = Date.parse(query.earliest);
     const latest = Date.parse(query.latest);
     const entries =
