@@ -4,7 +4,7 @@ import type { SimContext } from './context.js';
 import type { CallbackDelivery, CallbackMessage } from './delivery.js';
 import type { DeviceStore } from './devices.js';
 import { DueQueue } from './due-queue.js';
-import { ipAddress, lineNumbers } from './identifiers.js';
+import { ipAddress, lineNumbers, type LineNumbers } from './identifiers.js';
 import { idOfKind, type HistoryEntry, type SimDevice } from './model.js';
 import type { DeviceId } from '../thingspace/schemas/device-key.js';
 import { chance, shuffle } from './rng.js';
@@ -31,6 +31,8 @@ interface PlannedDevice {
   outcome: ResolvedOutcome;
   result: DeviceResult;
   failureReason: string | null;
+  /** What a successful activation gave the device, for its callback (built later, when it is sent). */
+  activated?: { numbers: LineNumbers; ipAddress: string };
 }
 
 export interface ActivationRequest {
@@ -59,6 +61,7 @@ export class ActivationService {
   /** Groups of devices of one request that complete at the same moment, behind a single timer. */
   private readonly due: DueQueue<{ request: ActivationRequest; planned: PlannedDevice[] }>;
   private pendingDevices = 0;
+  private readonly unscripted: (Readonly<ResolvedOutcome> | undefined)[] = [];
   private readonly idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -92,7 +95,8 @@ export class ActivationService {
       const conflict = found.length > 1;
       for (const d of found.length > 0 ? found : [device]) {
         d.submissions++;
-        d.requestIds.push(request.requestId);
+        // concat makes an array of exact length: push onto an empty one reserves 17 slots, 150 bytes a device.
+        d.requestIds = d.requestIds.concat(request.requestId);
       }
       device.inFlight++;
       request.devices.push({
@@ -136,6 +140,21 @@ export class ActivationService {
     const activation = scripted.activation ?? (chance(random, outcomes.failureRate) ? 'failure' : 'success');
     const nidd = scripted.nidd ?? (chance(random, outcomes.niddFailureRate) ? 'failure' : 'success');
     const drop = chance(random, outcomes.dropRate);
+    const duplicate = scripted.duplicateCallback ?? chance(random, outcomes.duplicateRate);
+    if (device.outcome === undefined) {
+      // Unscripted outcomes are one of 16: shared, not one object per device (a million of them at a million).
+      const slot =
+        (activation === 'failure' ? 1 : 0) | (nidd === 'failure' ? 2 : 0) | (drop ? 4 : 0) | (duplicate ? 8 : 0);
+      return (this.unscripted[slot] ??= Object.freeze({
+        activation,
+        reason: DEFAULT_FAILURE,
+        nidd,
+        niddReason: DEFAULT_NIDD_FAILURE,
+        dropCallback: drop,
+        dropNiddCallback: drop,
+        duplicate,
+      }));
+    }
     return {
       activation,
       reason: scripted.reason ?? DEFAULT_FAILURE,
@@ -143,7 +162,7 @@ export class ActivationService {
       niddReason: scripted.niddReason ?? DEFAULT_NIDD_FAILURE,
       dropCallback: scripted.dropCallback ?? drop,
       dropNiddCallback: scripted.dropNiddCallback ?? drop,
-      duplicate: scripted.duplicateCallback ?? chance(random, outcomes.duplicateRate),
+      duplicate,
     };
   }
 
@@ -228,6 +247,7 @@ export class ActivationService {
       device.inAccount = true;
       device.servicePlan = request.servicePlan;
       device.ipAddress = p.ipAddress ?? ipAddress(this.ctx.random);
+      p.activated = { numbers, ipAddress: device.ipAddress };
       device.lastActivationDate = occurredAt;
       device.lastActivationBy = request.username;
       device.activations++;
@@ -235,30 +255,45 @@ export class ActivationService {
       history.msisdn = numbers.msisdn;
       p.result = 'Success';
     }
-    if (device.inAccount) device.history.push(history);
+    if (device.inAccount) device.history = device.history.concat(history);
   }
 
   private carrierMessage(request: ActivationRequest, p: PlannedDevice): CallbackMessage {
-    const { device } = p;
+    return {
+      service: 'CarrierService',
+      accountName: request.accountName,
+      deviceKey: String(p.device.internalId),
+      requestId: request.requestId,
+      status: p.result === 'Success' ? 'Success' : 'Failed',
+      payload: () => this.carrierPayload(request, p),
+    };
+  }
+
+  /** Built when the callback is sent, from what this activation gave the device (kept in `p.activated`). */
+  private carrierPayload(request: ActivationRequest, p: PlannedDevice): CarrierPayload {
+    const { device, activated } = p;
     const base = { requestId: request.requestId, deviceIds: upperKinds(p.submittedIds) };
     const payload: CarrierPayload =
-      p.result === 'Success'
+      p.result === 'Success' && activated
         ? {
             ...base,
             deviceResponse: {
               activateResponse: {
                 deviceIds: [
-                  { id: device.mdn ?? '', kind: 'mdn' },
-                  { id: device.imsi ?? '', kind: 'imsi' },
+                  { id: activated.numbers.mdn, kind: 'mdn' },
+                  { id: activated.numbers.imsi, kind: 'imsi' },
                   { id: idOfKind(device.deviceIds, 'iccid') ?? '', kind: 'iccId' },
-                  { id: device.msisdn ?? '', kind: 'msisdn' },
-                  { id: device.min ?? '', kind: 'min' },
+                  { id: activated.numbers.msisdn, kind: 'msisdn' },
+                  { id: activated.numbers.min, kind: 'min' },
                 ],
-                ipAddress: device.ipAddress,
+                ipAddress: activated.ipAddress,
                 state: 'Active',
-                servicePlan: device.servicePlan,
+                servicePlan: request.servicePlan,
                 featureCodes: [],
-                deviceCredential: { username: `${device.mdn}@vzw3g.com`, password: device.mdn },
+                deviceCredential: {
+                  username: `${activated.numbers.mdn}@vzw3g.com`,
+                  password: activated.numbers.mdn,
+                },
               },
             },
             status: 'Success',
@@ -270,17 +305,23 @@ export class ActivationService {
             reason: p.failureReason,
             faultResponse: { faultcode: 'REQUEST_FAILED.ActivationFailed', faultstring: p.failureReason },
           };
-    return {
-      service: 'CarrierService',
-      accountName: request.accountName,
-      deviceKey: String(device.internalId),
-      requestId: request.requestId,
-      payload,
-    };
+    return payload;
   }
 
   /** NB-IoT devices whose activation failed get ConfigFailed, so a listener is never left waiting for NIDD. */
   private niddMessage(request: ActivationRequest, p: PlannedDevice): CallbackMessage {
+    const created = p.result === 'Success' && p.outcome.nidd === 'success';
+    return {
+      service: 'NiddService',
+      accountName: request.accountName,
+      deviceKey: String(p.device.internalId),
+      requestId: request.requestId,
+      status: created ? 'ConfigCreated' : 'ConfigFailed',
+      payload: () => this.niddPayload(request, p),
+    };
+  }
+
+  private niddPayload(request: ActivationRequest, p: PlannedDevice): NiddPayload {
     const { device } = p;
     const created = p.result === 'Success' && p.outcome.nidd === 'success';
     const reason = p.result === 'Success' ? p.outcome.niddReason : 'Device activation failed';
@@ -294,12 +335,6 @@ export class ActivationService {
       },
       status: created ? 'ConfigCreated' : 'ConfigFailed',
     };
-    return {
-      service: 'NiddService',
-      accountName: request.accountName,
-      deviceKey: String(device.internalId),
-      requestId: request.requestId,
-      payload,
-    };
+    return payload;
   }
 }
