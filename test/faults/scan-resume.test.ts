@@ -12,7 +12,10 @@ import type { DeviceReport } from '../../src/activation/model.js';
 import { planLookup } from '../../src/activities/lookup-plan.js';
 import { ScanCursorSchema } from '../../src/activities/scan-cursor.js';
 import { deviceKey } from '../../src/thingspace/schemas/device-key.js';
+import { freePort } from '../../src/devserver/dev-server.js';
+import { startProcess, type RunningProcess } from '../../src/devserver/processes.js';
 import type { SeedDevice } from '../../src/simulator/index.js';
+import { LISTENER } from '../webhook/fixtures.js';
 import { jobRequest, seedDevice, startActivationFixture, type ActivationFixture } from '../harness/activation.js';
 import { connectTestClient, uniqueTaskQueue, type TestTemporal } from '../harness/temporal.js';
 import { testSeed } from '../harness/seed.js';
@@ -36,6 +39,7 @@ let temporal: TestTemporal;
 let fixture: ActivationFixture;
 let seeds: SeedDevice[];
 let jobSeeds: SeedDevice[];
+let webhook: RunningProcess;
 beforeAll(async () => {
   temporal = await connectTestClient();
   const states = ['pre-active', 'pre-active', 'pre-active', 'deactive', 'active', 'suspend'] as const;
@@ -50,8 +54,26 @@ beforeAll(async () => {
     pendingStateName: 'pending activation',
     randomSeed: SEED,
   });
+  // Outcomes come by callback, through the real webhook process.
+  const port = await freePort();
+  for (const [name, path] of [
+    ['CarrierService', '/callbacks/carrier-service'],
+    ['NiddService', '/callbacks/nidd-service'],
+  ] as const) {
+    await fixture.thingspace.registerCallback({ name, url: `http://127.0.0.1:${port}${path}`, ...LISTENER });
+  }
+  webhook = startProcess('webhook', 'src/webhook/main.ts', {
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
+    TEMPORAL_NAMESPACE: process.env.TEMPORAL_TEST_NAMESPACE,
+    WEBHOOK_HOST: '127.0.0.1',
+    WEBHOOK_PORT: String(port),
+    CALLBACK_USERNAME: LISTENER.username,
+    CALLBACK_PASSWORD: LISTENER.password,
+  });
+  await webhook.waitFor(/webhook ready for ThingSpace callbacks/);
 });
 afterAll(async () => {
+  await webhook?.kill('SIGTERM');
   await fixture.close();
   await temporal.close();
 });
@@ -86,6 +108,22 @@ async function cursorOnServer(handle: WorkflowHandle, accept: (listCalls: number
   }
 }
 
+/** `promise`, or a failure naming what did not happen, with what the worker printed last. */
+async function within<T>(promise: Promise<T>, ms: number, what: string, output: () => string[]): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} not within ${ms} ms; worker:\n${output().slice(-30).join('\n')}`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe('fault: the worker is SIGKILLed in the middle of a 40-page check scan', () => {
   it('the retried check asks only for the pages not yet seen, and the job is right', async () => {
     // The setup is what the test means: one prefix scan (plus look-ups of other identifiers, only if missing).
@@ -108,7 +146,11 @@ describe('fault: the worker is SIGKILLed in the middle of a 40-page check scan',
         jobRequest(jobId, jobSeeds, { callbackTimeout: '10 minutes', pollInterval: '1 minute' }),
       );
 
-      await fixture.sim.admin.listCallHeld();
+      await within(fixture.sim.admin.listCallHeld(), 60_000, `list call ${KILL_AFTER + 1} held`, () => [
+        ...worker.output,
+        JSON.stringify(fixture.sim.admin.listWatch()).slice(0, 2000),
+      ]);
+      const heldAt = Date.now();
       const atKill = await cursorOnServer(handle, (calls) => calls >= KILL_AFTER);
       const killedAt = Date.now();
       await worker.kill('SIGKILL');
@@ -117,7 +159,7 @@ describe('fault: the worker is SIGKILLed in the middle of a 40-page check scan',
       worker = startWorkerProcess(fixture.sim, taskQueue);
       await worker.waitFor(/Worker polling/);
 
-      const result = await handle.result();
+      const result = await within(handle.result(), 180_000, 'the job finished', () => worker.output);
       const report: DeviceReport[] = [];
       for await (const page of activation.report(jobId)) report.push(...page);
       const calls = fixture.sim.admin.listWatch().calls;
@@ -145,7 +187,7 @@ describe('fault: the worker is SIGKILLed in the middle of a 40-page check scan',
       const check = checkAgainstTruth(fixture.sim, report);
       console.log(
         `seed ${SEED}: ${PAGES}-page scan, worker SIGKILLed with ${KILL_AFTER} pages served (server cursor: ` +
-          `${atKill.listCalls} list calls); check attempt ${checkStarted?.activityTaskStartedEventAttributes?.attempt} ` +
+          `${atKill.listCalls} list calls, ${((killedAt - heldAt) / 1000).toFixed(1)} s after the hold); check attempt ${checkStarted?.activityTaskStartedEventAttributes?.attempt} ` +
           `started ${(retryAfterMs / 1000).toFixed(1)} s after the kill; list calls for the scan: ${scan.length} ` +
           `(restarting at page 1 would make ${KILL_AFTER + 1 + PAGES}), first page asked ${firstPages}×, ` +
           `${askedTwice} page(s) asked twice, ${calls.length} list calls in all; ${check.devices} devices checked, ` +
@@ -162,6 +204,10 @@ describe('fault: the worker is SIGKILLed in the middle of a 40-page check scan',
       expect(calls).toHaveLength(scan.length);
 
       expect(report).toHaveLength(jobSeeds.length);
+      // Every submitted device was settled by its callback: no request workflow polled (see the job's options).
+      const rows = new Map(report.map((row) => [row.key, row]));
+      const submitted = fixture.sim.admin.devices({}).filter((d) => d.submissions > 0);
+      expect(submitted.filter((d) => rows.get(deviceKey(d.deviceIds)!)?.source !== 'callback')).toEqual([]);
       expect(check.wrong).toEqual([]);
       expect(check.duplicates).toBe(0);
       expect(check.callbacksLost).toEqual([]);
