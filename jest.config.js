@@ -7,11 +7,15 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The fault suite kills processes and takes minutes: `npm run test:faults` runs it on its own. The cluster
-  // suite starts its own Temporal cluster: `npm run test:cluster` (jest.cluster.config.js) runs it.
-  testPathIgnorePatterns: process.env.FAULT_SUITE
-    ? ['/node_modules/', '/test/cluster/']
-    : ['/node_modules/', '/test/faults/', '/test/cluster/'],
+  // The fault suite kills processes and takes minutes: `npm run test:faults` runs it on its own, as
+  // `npm run test:scale` runs the jobs of 25,000 and 100,000 devices. The cluster suite starts its own Temporal
+  // cluster: `npm run test:cluster` (jest.cluster.config.js) runs it.
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '/test/cluster/',
+    ...(process.env.FAULT_SUITE ? [] : ['/test/faults/']),
+    ...(process.env.SCALE_SUITE ? [] : ['/test/scale/']),
+  ],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {

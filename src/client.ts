@@ -9,10 +9,13 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { decodeDeviceList, DeviceListError, storeDeviceList } from './activation/device-list.js';
+import { INLINE_DEVICES_MAX } from './activation/job-limits.js';
 import { JobRequestSchema, type JobRequestInput } from './activation/job.js';
 import type { JobProgress, JobResult } from './activation/job-result.js';
 import type { DeviceReport } from './activation/model.js';
 import { addCounts } from './activation/outcomes.js';
+import { deviceKey } from './thingspace/schemas/device-key.js';
 import { dottedIssuePath, formatZodError } from './thingspace/schemas/format.js';
 import { activationJob, jobProgressQuery, jobReportQuery } from './workflows/job.js';
 import {
@@ -23,6 +26,8 @@ import {
 } from './workflows/request.js';
 import { DEFAULT_TASK_QUEUE } from './task-queues.js';
 import { DeviceCount } from './search-attributes.js';
+import type { BlobStore } from './storage/blob-store.js';
+import { blobStoreFromEnv } from './storage/store-from-env.js';
 import {
   canonicalOutcomes,
   devicesToRetry,
@@ -67,13 +72,30 @@ export interface StartedRetry extends StartedJob {
 const MAX_RETRIES_PER_JOB = 100;
 
 export class ActivationClient {
+  private storeInUse: BlobStore | undefined;
+
+  /** `store`: where long device lists go (the workers' store); defaults to BLOB_STORE_URL's. */
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string = DEFAULT_TASK_QUEUE,
-  ) {}
+    store?: BlobStore,
+  ) {
+    this.storeInUse = store;
+  }
 
-  /** Validates before sending anything; a bad request is refused with every field and rule it breaks. */
+  private get store(): BlobStore {
+    return (this.storeInUse ??= blobStoreFromEnv());
+  }
+
+  /**
+   * Validates before sending anything; a bad request is refused with every field and rule it breaks. A list of
+   * more than INLINE_DEVICES_MAX devices (up to 1,000,000) is stored and the job names it (`deviceList`), so no
+   * Temporal payload ever carries it whole.
+   */
   async startJob(request: JobRequestInput, memo?: Record<string, unknown>): Promise<StartedJob> {
+    if ((request.devices?.length ?? 0) > INLINE_DEVICES_MAX && request.selection === undefined) {
+      request = await this.storeDevices(request);
+    }
     const parsed = JobRequestSchema.safeParse(request);
     if (!parsed.success) {
       throw new InvalidJobRequestError(
@@ -97,6 +119,27 @@ export class ActivationClient {
     }
   }
 
+  /** Checks and stores a job's devices; the request then names the stored list instead. */
+  private async storeDevices(request: JobRequestInput): Promise<JobRequestInput> {
+    const { devices = [], ...rest } = request;
+    try {
+      const rules = { carrierIpPoolName: request.activation?.carrierIpPoolName };
+      const { deviceList } = await storeDeviceList(this.store, devices, rules, 'job request');
+      return { ...rest, deviceList };
+    } catch (err) {
+      if (!(err instanceof DeviceListError)) throw err;
+      throw new InvalidJobRequestError(
+        err.message,
+        err.problems.map((problem) => ({ path: dottedIssuePath(problem.path), message: problem.text })),
+      );
+    }
+  }
+
+  /** The devices of a stored list, as stored (they passed the job's rules when the job started). */
+  async storedDevices(deviceList: string): Promise<NonNullable<JobRequestInput['devices']>> {
+    return (await decodeDeviceList(await this.store.get(deviceList))) as NonNullable<JobRequestInput['devices']>;
+  }
+
   job(jobId: string): WorkflowHandle<typeof activationJob> {
     return this.client.workflow.getHandle<typeof activationJob>(jobId);
   }
@@ -112,6 +155,15 @@ export class ActivationClient {
   async liveProgress(jobId: string): Promise<JobProgress> {
     const progress = await this.progress(jobId);
     const counts = { ...progress.counts };
+    // A job cut into parts counts a part once it has finished: the running parts are asked, as their requests are.
+    await Promise.all(
+      (progress.parts ?? [])
+        .filter((part) => part.started && !part.counts && !part.failure)
+        .map(async ({ jobId: partId }) => {
+          const live = await this.liveProgress(partId).catch(() => undefined);
+          if (live) addCounts(counts, live.counts);
+        }),
+    );
     await Promise.all(
       progress.requests
         .filter((request) => !request.counts && !request.failure)
@@ -172,12 +224,16 @@ export class ActivationClient {
     }
     if (!id) throw new RetryRefusedError(`Job ${jobId} has been retried ${MAX_RETRIES_PER_JOB} times already.`);
 
-    const original = await this.request(jobId);
+    const request = await this.request(jobId);
+    // A stored list's devices keep their settings (IP address, NB-IoT) in the retry, as listed ones do.
+    const original = request.deviceList
+      ? { ...request, devices: await this.storedDevices(request.deviceList) }
+      : request;
     const devices = await devicesToRetry(original, this.report(jobId), outcomes);
     if (devices.length === 0)
       throw new RetryRefusedError(`Job ${jobId} has no ${outcomes.join(' or ')} device to retry; nothing was started.`);
     // The retry names its devices: a selection would resolve the whole group again.
-    const { jobId: _first, selection: _selection, ...same } = original;
+    const { jobId: _first, selection: _selection, deviceList: _list, ...same } = original;
     const started = await this.startJob(
       { ...same, jobId: id, devices },
       {
@@ -210,11 +266,29 @@ export class ActivationClient {
     const limit = Math.min(pageSize, REPORT_PAGE_LIMIT);
     const job = this.job(jobId);
     yield* pages((offset) => job.query(jobReportQuery, { offset, limit }), limit);
-    const { requests } = await job.query(jobProgressQuery);
+    const { requests, parts } = await job.query(jobProgressQuery);
+    for (const part of parts ?? []) {
+      if (part.started) yield* this.report(part.jobId, pageSize);
+      else if (part.counts === undefined) yield* this.unstartedPart(part.deviceList, limit);
+    }
     // A request workflow that failed or was terminated is reported by the job itself (its devices: unresolved).
     for (const { workflowId } of requests.filter((r) => !r.failure)) {
       const request = this.client.workflow.getHandle<typeof activationRequest>(workflowId);
       yield* pages((offset) => request.query(requestReportQuery, { offset, limit }), limit);
+    }
+  }
+
+  /** A part a cancelled job never started: its devices were never sent to ThingSpace. */
+  private async *unstartedPart(deviceList: string, limit: number): AsyncGenerator<DeviceReport[]> {
+    const devices = await this.storedDevices(deviceList);
+    for (let offset = 0; offset < devices.length; offset += limit) {
+      yield devices.slice(offset, offset + limit).map(({ deviceIds }) => ({
+        key: deviceKey(deviceIds) ?? '',
+        deviceIds,
+        assignedIds: [],
+        outcome: 'skipped' as const,
+        reason: 'job cancelled before submission',
+      }));
     }
   }
 }

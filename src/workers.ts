@@ -11,6 +11,8 @@ import { Client } from '@temporalio/client';
 import { createActivities, createClaimActivities, createSubmitActivities } from './activities/index.js';
 import type { DataConverter } from '@temporalio/common';
 import { dataConverter as processDataConverter } from './temporal/connection.js';
+import type { BlobStore } from './storage/blob-store.js';
+import { blobStoreFromEnv } from './storage/store-from-env.js';
 import type { ThingSpaceClient } from './thingspace/client.js';
 import { LOGIN_GUARD_TASK_QUEUE, submitTaskQueue } from './task-queues.js';
 
@@ -30,6 +32,8 @@ export interface WorkerSetup {
    * (a NativeConnection can power a Client) with this setup's namespace and data converter.
    */
   client?: Client;
+  /** Where stored device lists and job parts live; defaults to BLOB_STORE_URL's (blobStoreFromEnv). */
+  store?: BlobStore;
   /** Tests only: keeps the account coordinators of test workers sharing one dev server apart. */
   coordinatorIdSuffix?: string;
   /** Prebuilt bundle (tests build it once); otherwise the workflows are bundled at start-up. */
@@ -62,7 +66,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
       taskQueue,
       dataConverter,
       activities: {
-        ...createActivities(thingspace, client),
+        ...createActivities(thingspace, client, setup.store ?? blobStoreFromEnv()),
         ...createClaimActivities(client, {
           taskQueue,
           ...(setup.coordinatorIdSuffix !== undefined && { coordinatorIdSuffix: setup.coordinatorIdSuffix }),

@@ -2,7 +2,15 @@
 import type { DeviceReport, OutcomeCounts } from './model.js';
 
 export type JobPhase =
-  'validating' | 'resolving' | 'checking' | 'submitting' | 'awaiting-requests' | 'done' | 'cancelled';
+  | 'validating'
+  | 'staging'
+  | 'resolving'
+  | 'checking'
+  | 'submitting'
+  | 'awaiting-requests'
+  | 'running-parts'
+  | 'done'
+  | 'cancelled';
 
 export interface JobRequestSummary {
   requestId: string;
@@ -33,12 +41,33 @@ export interface JobSelectionSummary {
   listCalls: number;
 }
 
+/**
+ * One part of a job whose stored list was longer than a part (DEVICES_PER_PART): a job of its own, child of this
+ * one, with its own requests and report. Its workflow ID is `jobId`.
+ */
+export interface JobPartSummary {
+  jobId: string;
+  /** Its device list in the store. */
+  deviceList: string;
+  devices: number;
+  /** false until the part job was started; a cancelled job leaves the rest unstarted (their devices skipped). */
+  started: boolean;
+  /** The part has handed all its devices to ThingSpace (or settled them): the next part may start. */
+  submitted: boolean;
+  /** Set once the part job has finished. */
+  counts?: OutcomeCounts;
+  /** Set when the part job failed or was terminated; its devices are counted unresolved. */
+  failure?: string;
+}
+
 export interface JobProgress {
   jobId: string;
   phase: JobPhase;
   counts: OutcomeCounts;
   requests: JobRequestSummary[];
   selection?: JobSelectionSummary;
+  /** Only for a job cut into parts: the parts, in list order (its requests are theirs). */
+  parts?: JobPartSummary[];
 }
 
 /** Small whatever the job's size: counts, the requests, and the first devices not activated. */

@@ -14,6 +14,7 @@ import {
   reportDuplicateDevices,
 } from '../thingspace/schemas/activate.js';
 import { CustomFieldSchema } from '../thingspace/schemas/common.js';
+import { BLOB_KEY_PATTERN } from '../storage/blob-store.js';
 import { MAX_DEVICES_PER_JOB } from './job-limits.js';
 import { DurationSchema } from './model.js';
 
@@ -90,7 +91,8 @@ export const JobSelectionSchema = z
   });
 export type JobSelection = z.infer<typeof JobSelectionSchema>;
 
-export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
+/** A caller's job key; `~part-<n>` is added by a job to the parts of a long stored list (partJobId). */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}(~part-[1-9][0-9]{0,2})?$/;
 
 export const JobRequestSchema = z
   .strictObject({
@@ -103,19 +105,39 @@ export const JobRequestSchema = z
     devices: z
       .array(JobDeviceSchema)
       .min(1, { error: 'devices must contain at least 1 device' })
-      .max(MAX_DEVICES_PER_JOB, { error: `devices must contain at most ${MAX_DEVICES_PER_JOB} devices` })
+      .max(MAX_DEVICES_PER_JOB, {
+        error: `devices must contain at most ${MAX_DEVICES_PER_JOB} devices; name a stored list (deviceList) for more`,
+      })
+      .optional(),
+    /**
+     * A stored device list (up to 1,000,000 devices): its key in the blob store, as printed by
+     * `thingspace-activation devices upload`. Instead of `devices` and `selection`.
+     */
+    deviceList: z
+      .string()
+      .regex(BLOB_KEY_PATTERN, {
+        error: 'deviceList must be a store key (as printed by thingspace-activation devices upload)',
+      })
       .optional(),
     /** Devices chosen by group and/or custom fields; with `devices` too, a device in both is activated once. */
     selection: JobSelectionSchema.optional(),
     options: JobOptionsSchema.optional(),
   })
   .superRefine((job, ctx) => {
-    if (job.devices === undefined && job.selection === undefined) {
+    if (job.deviceList !== undefined && (job.devices !== undefined || job.selection !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deviceList'],
+        message: 'deviceList cannot be combined with devices or selection: put every device in the stored list',
+      });
+    }
+    if (job.devices === undefined && job.selection === undefined && job.deviceList === undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['devices'],
         message:
-          'devices or selection is required: list the devices, or name selection.groupName / selection.customFields',
+          'devices, deviceList or selection is required: list the devices, name a stored list, or name ' +
+          'selection.groupName / selection.customFields',
       });
     }
     const devices = job.devices ?? [];

@@ -3,6 +3,7 @@
  * Workflows see them only as types: `import type { Activities } from '../activities/index.js'`.
  */
 import type { Client } from '@temporalio/client';
+import type { BlobStore } from '../storage/blob-store.js';
 import type { ThingSpaceClient } from '../thingspace/client.js';
 import { checkDevices } from './check-devices.js';
 import { findInboxes } from './find-inboxes.js';
@@ -12,6 +13,7 @@ import { withHeartbeat } from './heartbeat.js';
 import { pollDevices } from './poll-devices.js';
 import { recheckDevices } from './recheck-devices.js';
 import { resolveSelection, type ResolveSelectionInput } from './resolve-selection.js';
+import { stageDeviceList, type StageDeviceListInput } from './stage-device-list.js';
 import { submitActivation } from './submit-activation.js';
 import type {
   CheckDevicesInput,
@@ -24,9 +26,13 @@ import { validateJobRequest } from './validate-job.js';
 
 const readOnly = <T>(fn: () => Promise<T>) => withHeartbeat(() => withThingSpaceFailures(fn));
 
-/** `temporal`: a client of the worker's own namespace, for activities that look at other workflows. */
-export function createActivities(client: ThingSpaceClient, temporal: Client) {
+/**
+ * `temporal`: a client of the worker's own namespace, for activities that look at other workflows; `store`: where
+ * stored device lists and job parts live.
+ */
+export function createActivities(client: ThingSpaceClient, temporal: Client, store: BlobStore) {
   return {
+    stageDeviceList: (input: StageDeviceListInput) => withHeartbeat(() => stageDeviceList(store, input)),
     findInboxes: (input: FindInboxesInput) => withHeartbeat(() => findInboxes(temporal, input)),
     validateJobRequest,
     checkDevices: (input: CheckDevicesInput) => readOnly(() => checkDevices(client, input)),

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { Command, Option } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import type { DeviceReport } from '../activation/model.js';
+import type { JobPartSummary } from '../activation/job-result.js';
 import { openContext, webUiLink } from './context.js';
 import { selectionLine } from './summary.js';
 import { formatGroups, tallyReport } from './outcome-groups.js';
@@ -73,6 +74,8 @@ export function statusCommand(): Command {
         }
         for (const r of progress.requests)
           console.log(`  request ${r.requestId}: ${r.devices} devices${r.counts ? ' (done)' : ''}`);
+        for (const part of progress.parts ?? [])
+          console.log(`  part ${part.jobId}: ${part.devices} devices (${partState(part)})`);
         console.log(`  Web UI: ${webUiLink(jobId)}`);
       }),
     );
@@ -124,4 +127,11 @@ export function cancelCommand(): Command {
         console.log(`Cancellation requested for job ${jobId}.`);
       }),
     );
+}
+
+function partState(part: JobPartSummary): string {
+  if (part.failure) return `failed: ${part.failure}`;
+  if (part.counts) return 'done';
+  if (part.submitted) return 'submitted, awaiting outcomes';
+  return part.started ? 'checking and submitting' : 'waiting for its turn';
 }

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { processIo, type CliIo } from './io.js';
 import { activateCommand } from './activate.js';
+import { devicesCommand } from './devices.js';
 import { inboxesCommand } from './inboxes.js';
 import { cancelCommand, reportCommand, statusCommand } from './jobs.js';
 import { loginGuardCommand } from './login-guard.js';
@@ -25,6 +26,7 @@ export function createProgram(io: CliIo = processIo): Command {
   program.addCommand(registerCallbacksCommand(io));
   program.addCommand(loginGuardCommand(io));
   program.addCommand(inboxesCommand());
+  program.addCommand(devicesCommand(io));
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

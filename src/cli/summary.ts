@@ -22,9 +22,15 @@ export async function printSummary(result: JobResult, fullReport?: AsyncIterable
     `  ${counts.total} devices: ${counts.activated} activated, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.unresolved} unresolved, ${counts.unconfirmed} unconfirmed`,
   );
   if (result.selection) console.log(selectionLine(result.selection));
-  console.log(
-    `  ${result.requests.length} ThingSpace request(s): ${result.requests.map((r) => r.requestId).join(', ') || '—'}`,
-  );
+  if (result.parts) {
+    console.log(
+      `  ${result.parts.length} parts, each a job with its own requests (thingspace-activation status <part>)`,
+    );
+  } else {
+    console.log(
+      `  ${result.requests.length} ThingSpace request(s): ${result.requests.map((r) => r.requestId).join(', ') || '—'}`,
+    );
+  }
   const tally =
     result.notActivatedTruncated && fullReport
       ? await tallyReport(fullReport, DEVICES_LISTED)

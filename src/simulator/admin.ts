@@ -2,6 +2,7 @@ import { mergeConfig, type ConfigPatch, type SimulatorConfig } from './config.js
 import type { SimCore } from './core.js';
 import type { CallbackRecord, CallbackTruth, DeliveryStats } from './delivery.js';
 import type { ScheduledFault } from './faults.js';
+import type { ListWatchOptions, ListWatchState } from './list-watch.js';
 import type { CallbackServiceName } from './registrations.js';
 import { ManualScheduler } from './scheduler.js';
 import { normalizeState, type DeviceOutcome, type SeedDevice, type SeedUser, type SimDevice } from './model.js';
@@ -149,6 +150,31 @@ export class SimulatorAdmin {
   /** Devices of generated blocks that were given a record of their own (an activation or admin call touched them). */
   touchedBlockDevices(): number {
     return this.core.devices.touchedBlockDevices;
+  }
+
+  /**
+   * Starts recording what every list call asks for and, with `holdAfter`, holds every call after that many until
+   * `releaseListCalls` (see list-watch.ts). A new watch releases the calls a previous one held.
+   */
+  watchListCalls(options: ListWatchOptions = {}): void {
+    this.core.listWatch.start(options);
+  }
+
+  listWatch(): ListWatchState {
+    return this.core.listWatch.state();
+  }
+
+  /** Resolves once the watch holds a list call. */
+  listCallHeld(): Promise<void> {
+    return this.core.listWatch.holding();
+  }
+
+  releaseListCalls(): void {
+    this.core.listWatch.release();
+  }
+
+  stopListWatch(): void {
+    this.core.listWatch.stop();
   }
 
   addDevices(devices: readonly SeedDevice[]): DeviceTruth[] {

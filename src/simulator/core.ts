@@ -6,6 +6,7 @@ import type { SimContext } from './context.js';
 import { CallbackDelivery } from './delivery.js';
 import { DeviceStore } from './devices.js';
 import { FaultInjector } from './faults.js';
+import { ListWatch } from './list-watch.js';
 import type { SimulatorSeed } from './model.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
 import { RegistrationStore } from './registrations.js';
@@ -21,6 +22,8 @@ export interface SimCore {
   delivery: CallbackDelivery;
   activation: ActivationService;
   faults: FaultInjector;
+  /** A test's watch over list calls (records them, can hold them); inert unless started. */
+  listWatch: ListWatch;
   activateLimiter: SlidingWindowLimiter;
   accounts: Set<string>;
 }
@@ -46,6 +49,7 @@ export function createCore(
     delivery,
     activation: new ActivationService(ctx, devices, delivery),
     faults: new FaultInjector(ctx),
+    listWatch: new ListWatch(),
     activateLimiter: new SlidingWindowLimiter(),
     accounts: new Set([
       ...seed.accounts,

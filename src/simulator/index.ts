@@ -23,6 +23,7 @@ export type {
   ClockState,
 } from './admin.js';
 export type { CallbackTruth, CallbackRecord, DeliveryStats } from './delivery.js';
+export type { ListCallRecord, ListWatchOptions, ListWatchState } from './list-watch.js';
 export { ManualScheduler, realScheduler, type SimScheduler, type SimTimer } from './scheduler.js';
 export type { ScheduledFault, FaultKind, RouteName } from './faults.js';
 export { SimulatorAdmin } from './admin.js';
@@ -92,6 +93,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     record: (query) => admin.record(query),
     close: () =>
       (closing ??= (async () => {
+        core.listWatch.stop();
         core.activation.close();
         await core.delivery.close();
         await app.close();

@@ -22,10 +22,10 @@ export class BlobNotFoundError extends Error {
 }
 
 /** Keys are paths of plain segments, so no backend ever has to escape one and none can climb out of its root. */
-const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,199}(\/[A-Za-z0-9][A-Za-z0-9._@:-]{0,199}){0,7}$/;
+export const BLOB_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,199}(\/[A-Za-z0-9][A-Za-z0-9._@:-]{0,199}){0,7}$/;
 
 export function checkBlobKey(key: string): string {
-  if (!KEY_PATTERN.test(key)) {
+  if (!BLOB_KEY_PATTERN.test(key)) {
     throw new Error(
       `invalid store key ${JSON.stringify(key.slice(0, 80))}: up to 8 segments separated by /, each 1-200 ` +
         'characters of letters, digits and . _ @ : -, starting with a letter or digit',

@@ -10,6 +10,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   defineQuery,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   ParentClosePolicy,
@@ -45,7 +46,9 @@ import {
 } from '../search-attributes.js';
 import { submitTaskQueue } from '../task-queues.js';
 import { MAX_DEVICES_PER_ACTIVATE } from '../thingspace/schemas/limits.js';
+import { DEVICES_PER_PART } from '../activation/job-limits.js';
 import { JobLedger } from './job-ledger.js';
+import { JobParts, partSubmittedSignal, runJobParts } from './job-parts.js';
 import { resolveJobSelection, type JobDeviceInput } from './job-selection.js';
 import {
   activationRequest,
@@ -69,11 +72,12 @@ const { validateJobRequest } = proxyLocalActivities<Activities>({
   retry: { maximumAttempts: 3 },
 });
 
-const { checkDevices, recheckDevices, claimDevices, releaseDevices, resolveSelection } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-});
+const { checkDevices, recheckDevices, claimDevices, releaseDevices, resolveSelection, stageDeviceList } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+  });
 
 /** Cancelling the job stops new submissions; an activate call already under way is let finish. */
 function cancelRequested(): boolean {
@@ -108,18 +112,29 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
   let phase: JobPhase = 'validating';
   const children: Promise<void>[] = [];
   let cancelled = false;
+  /** Only for a stored list longer than one part: the job then runs part jobs and holds no device itself. */
+  let parts: JobParts | undefined;
 
   const enterPhase = (next: JobPhase) => {
     phase = next;
     upsertSearchAttributes([{ key: ActivationPhase, value: phase }]);
   };
-  const progress = (): JobProgress => ({
-    jobId: input.jobId,
-    phase,
-    counts: ledger.counts(),
-    requests: ledger.requests,
-    ...(selection && { selection: { ...selection } }),
-  });
+  const progress = (): JobProgress =>
+    parts
+      ? {
+          jobId: input.jobId,
+          phase,
+          counts: parts.counts(phase === 'done' || phase === 'cancelled'),
+          requests: [],
+          parts: parts.parts,
+        }
+      : {
+          jobId: input.jobId,
+          phase,
+          counts: ledger.counts(),
+          requests: ledger.requests,
+          ...(selection && { selection: { ...selection } }),
+        };
 
   setHandler(jobProgressQuery, progress);
   setHandler(jobReportQuery, ({ offset, limit }) =>
@@ -131,10 +146,39 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
     { key: DeviceCount, value: refs.length },
     { key: ThingSpaceAccount, value: input.accountName },
   ]);
-  await validateJobRequest(input).catch((err: unknown) => {
-    // Fail the job with the validation failure itself, so callers read the field-by-field message directly.
+  // Fail the job with a validation failure itself, so callers read the field-by-field message directly.
+  const unwrap = (err: unknown) => {
     throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
-  });
+  };
+  await validateJobRequest(input).catch(unwrap);
+
+  if (input.deviceList !== undefined) {
+    enterPhase('staging');
+    const staged = await stageDeviceList({
+      jobId: input.jobId,
+      deviceList: input.deviceList,
+      carrierIpPoolName: input.activation.carrierIpPoolName,
+      partSize: DEVICES_PER_PART,
+    }).catch(unwrap);
+    upsertSearchAttributes([{ key: DeviceCount, value: staged.total }]);
+    if ('parts' in staged) {
+      parts = new JobParts(input.jobId, staged.parts, NOT_ACTIVATED_IN_RESULT);
+      enterPhase('running-parts');
+      const run = await runJobParts(input, parts, describeError);
+      return CancellationScope.nonCancellable(async () => {
+        enterPhase(run.cancelled ? 'cancelled' : 'done');
+        const final = progress();
+        upsertSearchAttributes([
+          { key: DevicesActivated, value: final.counts.activated },
+          { key: DevicesFailed, value: final.counts.failed },
+        ]);
+        return { ...final, ...parts!.notActivated() };
+      });
+    }
+    devices = staged.devices;
+    ledger = new JobLedger(devices);
+    refs = ledger.refs;
+  }
 
   const requestOptions = {
     pollInterval: options.pollInterval,
@@ -328,6 +372,13 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
       await submit(ready.slice(offset, offset + size), n);
     }
     cancelled = cancelRequested();
+    const parent = workflowInfo().parent;
+    if (parent && input.deviceList !== undefined) {
+      // A part job: its parent may start the next part now (a lost signal only delays that until this part ends).
+      await getExternalWorkflowHandle(parent.workflowId, parent.runId)
+        .signal(partSubmittedSignal, input.jobId)
+        .catch((err: unknown) => log.warn('could not tell the parent job', { error: describeError(err) }));
+    }
     if (!cancelled) {
       enterPhase('awaiting-requests');
       // Children were started in non-cancellable scopes, so their results ignore cancellation: race it explicitly.

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import type { BlobStore } from '../../src/storage/blob-store.js';
 import type { Client } from '@temporalio/client';
 import { createActivities } from '../../src/activities/index.js';
 import type { DeviceRef, PollDevicesResult } from '../../src/activities/types.js';
@@ -41,6 +42,11 @@ const unusedTemporal = new Proxy({} as Client, {
     throw new Error('these activities must not use the Temporal client');
   },
 });
+const unusedStore = new Proxy({} as BlobStore, {
+  get: () => {
+    throw new Error('these activities must not use the store');
+  },
+});
 let submittedAt: string;
 
 beforeAll(async () => {
@@ -49,7 +55,7 @@ beforeAll(async () => {
     {},
     { now: () => clock },
   );
-  activities = createActivities(fixture.thingspace, unusedTemporal);
+  activities = createActivities(fixture.thingspace, unusedTemporal, unusedStore);
   const activate = async (seed: SeedDevice) => {
     await fixture.thingspace.activate({ devices: [{ deviceIds: seed.deviceIds }], ...ACTIVATION });
     await fixture.sim.admin.settled();

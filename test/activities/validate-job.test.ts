@@ -5,6 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Client } from '@temporalio/client';
 import { createActivities } from '../../src/activities/index.js';
 import { INVALID_JOB_REQUEST } from '../../src/activities/validate-job.js';
+import type { BlobStore } from '../../src/storage/blob-store.js';
 import type { ThingSpaceClient } from '../../src/thingspace/client.js';
 import { jobRequest, seedDevice } from '../harness/activation.js';
 
@@ -15,7 +16,11 @@ const unused = <T extends object>(what: string) =>
       throw new Error(`validateJobRequest must not use ${what}`);
     },
   });
-const { validateJobRequest } = createActivities(unused<ThingSpaceClient>('ThingSpace'), unused<Client>('Temporal'));
+const { validateJobRequest } = createActivities(
+  unused<ThingSpaceClient>('ThingSpace'),
+  unused<Client>('Temporal'),
+  unused<BlobStore>('the store'),
+);
 
 describe('validateJobRequest', () => {
   it('accepts a valid job and counts its devices', async () => {

@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createClaimActivities } from '../../src/activities/device-claims.js';
 import type { DataConverter } from '@temporalio/common';
 import { dataConverter } from '../../src/temporal/connection.js';
+import type { BlobStore } from '../../src/storage/blob-store.js';
 import type { ThingSpaceClient } from '../../src/thingspace/client.js';
 import { createWorkers } from '../../src/workers.js';
 import { runWorkersUntil } from './workers.js';
@@ -85,6 +86,8 @@ export async function withActivationWorkers<R>(
     client?: Client;
     /** Another dev server than the run's (e.g. one with a Web UI). */
     server?: { address: string; namespace: string };
+    /** Where stored device lists live (default: BLOB_STORE_URL's). */
+    store?: BlobStore;
   } = {},
 ): Promise<R> {
   const address = options.server?.address ?? setting('TEMPORAL_TEST_ADDRESS');
@@ -101,6 +104,7 @@ export async function withActivationWorkers<R>(
       ...(options.dataConverter && { dataConverter: options.dataConverter }),
       // Without one, createWorkers builds the claim activities' client over this connection.
       ...(options.client && { client: options.client }),
+      ...(options.store && { store: options.store }),
       coordinatorIdSuffix: taskQueue,
     });
     return await runWorkersUntil(workers, fn());

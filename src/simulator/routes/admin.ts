@@ -57,6 +57,23 @@ export function adminRoutes(app: FastifyInstance, admin: SimulatorAdmin, adminTo
 
   app.get('/faults', async () => ({ scheduled: admin.scheduledFaults() }));
   app.get('/list-calls', async () => ({ listCalls: admin.listCalls(), byAccount: admin.listCallsByAccount() }));
+  app.post('/list-calls/watch', async (request, reply) => {
+    const { holdAfter } = parseBody(
+      z.strictObject({ holdAfter: z.number().int().nonnegative().optional() }),
+      request.body ?? {},
+    );
+    admin.watchListCalls(holdAfter === undefined ? {} : { holdAfter });
+    return reply.code(204).send();
+  });
+  app.get('/list-calls/watch', async () => admin.listWatch());
+  app.post('/list-calls/release', async (_request, reply) => {
+    admin.releaseListCalls();
+    return reply.code(204).send();
+  });
+  app.delete('/list-calls/watch', async (_request, reply) => {
+    admin.stopListWatch();
+    return reply.code(204).send();
+  });
   app.post('/faults', async (request, reply) => {
     admin.scheduleFault(parseBody(FaultSchema, request.body));
     return reply.code(204).send();

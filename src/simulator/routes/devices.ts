@@ -11,8 +11,10 @@ export function deviceRoutes(app: FastifyInstance, core: SimCore): void {
     const session = requireSession(core, request);
     const filter = parseBody(DevicesListRequestSchema, request.body ?? {});
     if (filter.accountName !== undefined) resolveAccount(session, filter.accountName);
+    await core.listWatch.admit();
     const { listPageSize, pendingStateName } = core.ctx.config;
     const page = core.devices.list(filter, session.accountNames, listPageSize, pendingStateName);
+    core.listWatch.served(core.devices.listCalls, filter);
     reply.code(page.hasMoreData ? 202 : 200);
     return { hasMoreData: page.hasMoreData, devices: page.devices.map((d) => renderDevice(d, pendingStateName)) };
   });

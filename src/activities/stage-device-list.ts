@@ -1,0 +1,70 @@
+/**
+ * The first step of a job that names a stored device list: the whole list checked with the job's rules, then either
+ * its devices (a list of one part) or the keys of the parts it was cut into (a longer one), each a list of its own
+ * in the store under `job-parts/<jobId>/<n>`. A retry writes the same parts again (same keys, same contents).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { DeviceListError, encodeDeviceList, scanDeviceList } from '../activation/device-list.js';
+import type { JobDevice } from '../activation/job.js';
+import { BlobNotFoundError, type BlobStore } from '../storage/blob-store.js';
+import { INVALID_JOB_REQUEST } from './validate-job.js';
+
+export interface StageDeviceListInput {
+  jobId: string;
+  deviceList: string;
+  carrierIpPoolName?: string | undefined;
+  partSize: number;
+}
+
+export interface DeviceListPart {
+  deviceList: string;
+  devices: number;
+}
+
+/** `devices` when the list fits in one part (the job runs it itself), `parts` otherwise. */
+export type StagedDeviceList = { total: number; devices: JobDevice[] } | { total: number; parts: DeviceListPart[] };
+
+export const DEVICE_LIST_NOT_FOUND = 'DeviceListNotFound';
+
+export function partKey(jobId: string, part: number): string {
+  return `job-parts/${jobId}/${part}`;
+}
+
+export async function stageDeviceList(store: BlobStore, input: StageDeviceListInput): Promise<StagedDeviceList> {
+  const what = `deviceList ${input.deviceList}`;
+  let data: Uint8Array;
+  try {
+    data = await store.get(input.deviceList);
+  } catch (err) {
+    if (err instanceof BlobNotFoundError) {
+      throw ApplicationFailure.nonRetryable(
+        `deviceList: no list ${input.deviceList} in the store (${store.description}); upload it first ` +
+          '(thingspace-activation devices upload <file>) to the store the workers use (BLOB_STORE_URL)',
+        DEVICE_LIST_NOT_FOUND,
+      );
+    }
+    throw err;
+  }
+  let part: JobDevice[] = [];
+  const parts: DeviceListPart[] = [];
+  const flush = async () => {
+    const key = partKey(input.jobId, parts.length + 1);
+    await store.put(key, encodeDeviceList(part));
+    parts.push({ deviceList: key, devices: part.length });
+    part = [];
+  };
+  let total: number;
+  try {
+    total = await scanDeviceList(data, input, what, async (device) => {
+      if (part.length === input.partSize) await flush();
+      part.push(device);
+    });
+  } catch (err) {
+    if (err instanceof DeviceListError) throw ApplicationFailure.nonRetryable(err.message, INVALID_JOB_REQUEST);
+    throw err;
+  }
+  // One part: nothing written needs reading back, the job takes the devices as they are.
+  if (parts.length === 0) return { total, devices: part };
+  if (part.length > 0) await flush();
+  return { total, parts };
+}

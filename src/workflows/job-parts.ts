@@ -1,0 +1,135 @@
+/**
+ * A job whose stored list is longer than one part: it is cut into part jobs of DEVICES_PER_PART devices (the stage
+ * activity wrote each part's list to the store), run as child jobs, at most PARTS_IN_FLIGHT of them checking or
+ * submitting at once. The parent holds no device: only the parts' counts and the first devices not activated, so
+ * its history and memory stay small at 1,000,000 devices. Workflow code: deterministic.
+ */
+import {
+  CancellationScope,
+  condition,
+  defineSignal,
+  ParentClosePolicy,
+  setHandler,
+  startChild,
+} from '@temporalio/workflow';
+import type { JobRequestInput } from '../activation/job.js';
+import type { JobPartSummary, JobResult } from '../activation/job-result.js';
+import type { DeviceReport } from '../activation/model.js';
+import { PARTS_IN_FLIGHT } from '../activation/job-limits.js';
+import { addCounts, emptyCounts, type OutcomeCounts } from '../activation/outcomes.js';
+import type { DeviceListPart } from '../activities/stage-device-list.js';
+
+/** Sent by a part job once all its devices are with ThingSpace or settled, so that the next part may start. */
+export const partSubmittedSignal = defineSignal<[string]>('partSubmitted');
+
+/** `~` is not allowed in a caller's job ID, so a part's ID never collides with a job of its own. */
+export function partJobId(jobId: string, part: number): string {
+  return `${jobId}~part-${part}`;
+}
+
+export class JobParts {
+  readonly parts: JobPartSummary[];
+  private readonly notActivatedInParts: DeviceReport[] = [];
+  private truncated = false;
+
+  constructor(
+    jobId: string,
+    staged: readonly DeviceListPart[],
+    private readonly keepNotActivated: number,
+  ) {
+    this.parts = staged.map((part, i) => ({
+      jobId: partJobId(jobId, i + 1),
+      deviceList: part.deviceList,
+      devices: part.devices,
+      started: false,
+      submitted: false,
+    }));
+  }
+
+  inFlight(): number {
+    return this.parts.filter((p) => p.started && !p.submitted && !p.counts && !p.failure).length;
+  }
+
+  submitted(jobId: string): void {
+    const part = this.part(jobId);
+    if (part) part.submitted = true;
+  }
+
+  finished(jobId: string, result: JobResult): void {
+    const part = this.part(jobId);
+    if (!part) return;
+    part.counts = result.counts;
+    part.submitted = true;
+    this.truncated ||= result.notActivatedTruncated;
+    for (const report of result.notActivated) {
+      if (this.notActivatedInParts.length < this.keepNotActivated) this.notActivatedInParts.push(report);
+      else this.truncated = true;
+    }
+  }
+
+  failed(jobId: string, reason: string): void {
+    const part = this.part(jobId);
+    if (!part) return;
+    part.failure = reason;
+    part.submitted = true;
+    this.truncated = true;
+  }
+
+  /** Finished parts as they reported; failed parts unresolved; parts never started skipped once the job is over. */
+  counts(over: boolean): OutcomeCounts {
+    const total = emptyCounts(this.parts.reduce((n, p) => n + p.devices, 0));
+    for (const part of this.parts) {
+      if (part.counts) addCounts(total, part.counts);
+      else if (part.failure) addCounts(total, { unresolved: part.devices });
+      else if (over && !part.started) addCounts(total, { skipped: part.devices });
+    }
+    return total;
+  }
+
+  notActivated(): { notActivated: DeviceReport[]; notActivatedTruncated: boolean } {
+    return { notActivated: [...this.notActivatedInParts], notActivatedTruncated: this.truncated };
+  }
+
+  private part(jobId: string): JobPartSummary | undefined {
+    return this.parts.find((p) => p.jobId === jobId);
+  }
+}
+
+/**
+ * Starts the parts in order, each once fewer than PARTS_IN_FLIGHT are still checking or submitting, and waits for
+ * all that were started. Cancellation stops new parts (their devices were never sent) and reaches the started
+ * ones, which settle as any cancelled job does; their results are still awaited.
+ */
+export async function runJobParts(
+  input: JobRequestInput,
+  state: JobParts,
+  describeError: (err: unknown) => string,
+): Promise<{ cancelled: boolean }> {
+  setHandler(partSubmittedSignal, (jobId) => state.submitted(jobId));
+  const { deviceList: _list, ...same } = input;
+  const running: Promise<void>[] = [];
+  let cancelled = false;
+  try {
+    for (const part of state.parts) {
+      await condition(() => state.inFlight() < PARTS_IN_FLIGHT);
+      const handle = await startChild('activationJob', {
+        workflowId: part.jobId,
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        args: [{ ...same, jobId: part.jobId, deviceList: part.deviceList }],
+      });
+      part.started = true;
+      running.push(
+        handle.result().then(
+          (result) => state.finished(part.jobId, result as JobResult),
+          (err: unknown) => state.failed(part.jobId, describeError(err)),
+        ),
+      );
+    }
+    await Promise.all(running);
+  } catch (err) {
+    if (!CancellationScope.current().consideredCancelled) throw err;
+    cancelled = true;
+    await CancellationScope.nonCancellable(() => Promise.all(running));
+  }
+  return { cancelled };
+}

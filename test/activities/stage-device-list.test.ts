@@ -1,0 +1,87 @@
+/** The stage activity on its own, over a real directory store: parts, one-part lists, and the list's rules. */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { decodeDeviceList, encodeDeviceList } from '../../src/activation/device-list.js';
+import { partKey, stageDeviceList, type StagedDeviceList } from '../../src/activities/stage-device-list.js';
+import { INVALID_JOB_REQUEST } from '../../src/activities/validate-job.js';
+import { FileBlobStore } from '../../src/storage/file-blob-store.js';
+import { jobDevice, seedDevice } from '../harness/activation.js';
+
+let dir: string;
+let store: FileBlobStore;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'stage-'));
+  store = new FileBlobStore(dir);
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const devices = (n: number, from = 1) => Array.from({ length: n }, (_, i) => jobDevice(seedDevice(from + i)));
+const stage = async (
+  list: unknown[],
+  partSize: number,
+  rules: { carrierIpPoolName?: string } = {},
+): Promise<StagedDeviceList> => {
+  const deviceList = `device-lists/test-${Math.random().toString(36).slice(2)}`;
+  await store.put(deviceList, encodeDeviceList(list));
+  return new MockActivityEnvironment().run(
+    (input: Parameters<typeof stageDeviceList>[1]) => stageDeviceList(store, input),
+    { jobId: 'stage-job', deviceList, partSize, ...rules },
+  );
+};
+const failure = (promise: Promise<StagedDeviceList | unknown>) =>
+  promise.then(
+    () => {
+      throw new Error('staged a list that breaks a rule');
+    },
+    (err: unknown) => err as ApplicationFailure,
+  );
+
+describe('stageDeviceList', () => {
+  it('cuts a long list into parts in list order, each stored as a list of its own', async () => {
+    const list = devices(25);
+    const staged = await stage(list, 10);
+    expect(staged).toEqual({
+      total: 25,
+      parts: [1, 2, 3].map((n) => ({ deviceList: partKey('stage-job', n), devices: n === 3 ? 5 : 10 })),
+    });
+    const stored = await Promise.all(
+      [1, 2, 3].map(async (n) => decodeDeviceList(await store.get(partKey('stage-job', n)))),
+    );
+    expect(stored.flat()).toEqual(list);
+  });
+
+  it('hands back a list of exactly one part as devices, writing nothing', async () => {
+    const list = devices(10, 100);
+    expect(await stage(list, 10)).toEqual({ total: 10, devices: list });
+  });
+
+  it('refuses, naming device and line, a repeat in another part, a broken device and a missing IP pool', async () => {
+    const list: unknown[] = devices(30, 200);
+    list.push({ ...jobDevice(seedDevice(205)), nbIot: true });
+    const repeat = await failure(stage(list, 10));
+    expect(repeat).toMatchObject({ type: INVALID_JOB_REQUEST, nonRetryable: true });
+    expect(repeat.message).toMatch(/devices\[30\]: device repeats imei of devices\[5\]/);
+
+    const broken = await failure(stage([...devices(3, 300), { deviceIds: [{ kind: 'imei', id: 'abc' }] }], 10));
+    expect(broken.message).toMatch(/devices\[3\]\.deviceIds\[0\]\.id: .* \(line 4\)/);
+
+    const withAddress = [{ ...jobDevice(seedDevice(400)), ipAddress: '10.0.0.1' }];
+    expect((await failure(stage(withAddress, 10))).message).toMatch(/activation\.carrierIpPoolName/);
+    expect(await stage(withAddress, 10, { carrierIpPoolName: 'pool-1' })).toMatchObject({ total: 1 });
+  });
+
+  it('tells a missing list apart, naming the store', async () => {
+    const missing = await failure(
+      new MockActivityEnvironment().run(
+        (input: Parameters<typeof stageDeviceList>[1]) => stageDeviceList(store, input),
+        { jobId: 'j', deviceList: 'device-lists/absent', partSize: 10 },
+      ),
+    );
+    expect(missing).toMatchObject({ type: 'DeviceListNotFound', nonRetryable: true });
+    expect(missing.message).toContain(dir);
+  });
+});

@@ -1,0 +1,133 @@
+/**
+ * Jobs named by a stored device list and cut into part jobs: the client stores a long list by itself, the job
+ * holds no device, every device is reported once and right, and no payload of the job carries the list.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { DEVICES_PER_PART, INLINE_DEVICES_MAX } from '../../src/activation/job-limits.js';
+import type { DeviceReport } from '../../src/activation/model.js';
+import { ActivationClient, InvalidJobRequestError } from '../../src/client.js';
+import { registerCallbacks } from '../../src/cli/register-callbacks.js';
+import { encodeDeviceList } from '../../src/activation/device-list.js';
+import { FileBlobStore } from '../../src/storage/file-blob-store.js';
+import type { SeedDevice } from '../../src/simulator/index.js';
+import { checkAgainstTruth } from '../faults/truth.js';
+import {
+  jobDevice,
+  jobRequest,
+  seedDevice,
+  startActivationFixture,
+  type ActivationFixture,
+} from '../harness/activation.js';
+import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
+import { LISTENER, startWebhook, type RunningWebhook } from '../webhook/fixtures.js';
+
+const DEVICES = 2 * DEVICES_PER_PART + 5_000;
+const seeds: SeedDevice[] = Array.from({ length: DEVICES }, (_, i) => {
+  const n = 100_000 + i;
+  if (i % 1_000 === 7) return seedDevice(n, { state: 'active' });
+  if (i % 1_000 === 13) return seedDevice(n, { outcome: { activation: 'failure', reason: 'Invalid ICCID' } });
+  return seedDevice(n);
+});
+
+let temporal: TestTemporal;
+let fixture: ActivationFixture;
+let webhook: RunningWebhook;
+let dir: string;
+let store: FileBlobStore;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'job-parts-'));
+  store = new FileBlobStore(dir);
+  temporal = await connectTestClient();
+  fixture = await startActivationFixture(seeds, { callbackConcurrency: 256 });
+  webhook = await startWebhook({ client: temporal.client });
+  await registerCallbacks(fixture.thingspace, { url: webhook.url, credentials: LISTENER });
+});
+afterAll(async () => {
+  await webhook.close();
+  await fixture.close();
+  await temporal.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('a job of a stored list longer than one part', () => {
+  // 25,000 devices through the webhook: about a minute on a loaded 2-core machine.
+  it('runs part jobs and reports every device once, as the simulator records it', async () => {
+    const taskQueue = uniqueTaskQueue('job-parts');
+    const jobId = `job-parts-${Date.now()}`;
+    const activation = new ActivationClient(temporal.client, taskQueue, store);
+    const { result, report, history } = await withActivationWorkers(
+      taskQueue,
+      fixture.thingspace,
+      async () => {
+        const { handle } = await activation.startJob(jobRequest(jobId, seeds, { callbackTimeout: '10 minutes' }));
+        const result = await handle.result();
+        const rows: DeviceReport[] = [];
+        for await (const page of activation.report(jobId)) rows.push(...page);
+        return { result, report: rows, history: await handle.fetchHistory() };
+      },
+      { store },
+    );
+
+    expect(result.phase).toBe('done');
+    expect(result.parts?.map((p) => p.devices)).toEqual([DEVICES_PER_PART, DEVICES_PER_PART, 5_000]);
+    expect(result.counts).toMatchObject({ total: DEVICES, activated: 24_950, failed: 25, skipped: 25, pending: 0 });
+    expect(report).toHaveLength(DEVICES);
+    const truth = checkAgainstTruth(fixture.sim, report);
+    expect(truth).toMatchObject({ devices: DEVICES, wrong: [], duplicates: 0, callbacksLost: [] });
+    expect(fixture.sim.admin.submissions()).toMatchObject({ totalSubmissions: 24_975, resubmitted: [] });
+
+    // The list never travelled through the job: its input names the stored list, and its whole history is small.
+    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+    expect(input?.length).toBeLessThan(1_024);
+    const historyBytes = history.events?.reduce((n, e) => n + JSON.stringify(e).length, 0) ?? 0;
+    expect(historyBytes).toBeLessThan(200_000);
+  }, 300_000);
+
+  it('refuses a stored list that breaks a rule, naming the device, before anything is sent', async () => {
+    const taskQueue = uniqueTaskQueue('job-parts-bad');
+    const activation = new ActivationClient(temporal.client, taskQueue, store);
+    const devices = seeds.slice(0, INLINE_DEVICES_MAX + 2).map(jobDevice);
+    devices.push(devices[3]!);
+    await expect(activation.startJob({ ...jobRequest('bad-list', []), devices })).rejects.toThrow(
+      new InvalidJobRequestError(
+        `Invalid job request: devices[${INLINE_DEVICES_MAX + 2}]: device repeats imei of devices[3] in job request`,
+        [],
+      ),
+    );
+
+    // The same rules hold for a list another program stored: the job fails naming the device and line.
+    const deviceList = 'device-lists/written-by-another-program';
+    await store.put(deviceList, encodeDeviceList([jobDevice(seeds[0]!), { deviceIds: [{ kind: 'imei', id: 'x' }] }]));
+    const before = fixture.sim.admin.submissions().totalSubmissions;
+    await withActivationWorkers(
+      taskQueue,
+      fixture.thingspace,
+      async () => {
+        const { jobId: _id, devices: _devices, ...rest } = jobRequest('x', []);
+        const { handle } = await activation.startJob({ ...rest, jobId: `bad-stored-${Date.now()}`, deviceList });
+        const failure = await handle.result().catch((err: unknown) => err);
+        expect(failure).toBeInstanceOf(WorkflowFailedError);
+        expect(String((failure as WorkflowFailedError).cause?.message)).toMatch(
+          /devices\[1\]\.deviceIds\[0\].*\(line 2\)/,
+        );
+
+        const missing = await activation.startJob({
+          ...rest,
+          jobId: `missing-${Date.now()}`,
+          deviceList: 'device-lists/none',
+        });
+        const notFound = await missing.handle.result().catch((err: unknown) => err);
+        expect(String((notFound as WorkflowFailedError).cause?.message)).toMatch(
+          /deviceList: no list device-lists\/none/,
+        );
+      },
+      { store },
+    );
+    expect(fixture.sim.admin.submissions().totalSubmissions).toBe(before);
+  });
+});
