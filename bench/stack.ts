@@ -237,7 +237,15 @@ export async function startStack(
         startChild(
           name,
           'src/worker.ts',
-          { ...temporalEnv, ...thingspaceEnv, TASK_QUEUE: taskQueue, WORKFLOW_BUNDLE: bundleFile },
+          // Cases share accounts but not task queues: each gets its own claims coordinator (it runs on the task
+          // queue of the worker that first started it, which a later case no longer polls).
+          {
+            ...temporalEnv,
+            ...thingspaceEnv,
+            TASK_QUEUE: taskQueue,
+            WORKFLOW_BUNDLE: bundleFile,
+            COORDINATOR_ID_SUFFIX: taskQueue,
+          },
           /Worker polling/,
           { ...log(name), cpuProfDir },
         ),
