@@ -1,5 +1,6 @@
 /** The two kinds of case: a job through the product's processes, and the bare baseline script. */
 import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { measureHistories, phaseSeconds, sampleCallbacks, type CallbackRate, typ
 import { startChild, type Child } from './processes.js';
 import { startRoundRobinProxy, type Proxy } from './proxy.js';
 import type { DeviceId } from '../src/thingspace/schemas/device-key.js';
+import { accountDevicesWorkflowId } from '../src/workflows/account-devices.js';
 import { DATA_DIR, type Account, type Stack } from './stack.js';
 
 export interface TemporalCaseFigures {
@@ -169,6 +171,22 @@ export async function runTemporalCase(stack: Stack, spec: TemporalCase): Promise
   } finally {
     await proxy?.close();
     for (const child of [...webhooks, ...workers]) await child.stop();
+    await endCoordinator(stack, spec.account.name);
+  }
+}
+
+/**
+ * The account's claims coordinator runs on the task queue of the first job that claimed devices there, and every
+ * case has a task queue of its own: left running, it would wait on a queue no worker polls any more, and the next
+ * case on the account (case 6, then 5) would wait for its claims forever. Between cases no job holds a claim.
+ */
+async function endCoordinator(stack: Stack, accountName: string): Promise<void> {
+  try {
+    await stack.client.workflow
+      .getHandle(accountDevicesWorkflowId(accountName))
+      .terminate('bench: case over; the next case on this account starts a coordinator on its own task queue');
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
 }
 
