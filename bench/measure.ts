@@ -21,6 +21,8 @@ export interface RunFigures {
   bytes: number;
   largestPayload: number;
   signals: number;
+  /** Why the history could not be read (its figures are then Infinity). */
+  error?: string;
 }
 
 export interface HistoryFigures {
@@ -61,7 +63,23 @@ export async function measureHistories(client: Client, taskQueue: string, jobId:
   let jobStart = NaN;
   let jobEnd = NaN;
   for await (const execution of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
-    const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+    let history: History;
+    try {
+      history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+    } catch (err) {
+      // A history too big to read is a finding, not a reason to lose the other runs' figures: counted as over.
+      runs.push({
+        workflowId: execution.workflowId,
+        runId: execution.runId,
+        type: execution.type,
+        events: Infinity,
+        bytes: Infinity,
+        largestPayload: Infinity,
+        signals: 0,
+        error: err instanceof Error ? err.message.slice(0, 200) : String(err),
+      });
+      continue;
+    }
     const events = history.events ?? [];
     runs.push({
       workflowId: execution.workflowId,

@@ -212,7 +212,11 @@ export async function startStack(
       BLOB_STORE_URL: storeDir,
     };
     const callbackEnv = { CALLBACK_USERNAME: credentials.username, CALLBACK_PASSWORD: credentials.password };
-    connection = await Connection.connect({ address: devServer.address });
+    // A history page of a big job's runs can pass gRPC's default 4 MB (one of 4.6 MB at 100,000 devices).
+    connection = await Connection.connect({
+      address: devServer.address,
+      channelArgs: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
+    });
     const client = new Client({ connection, namespace: devServer.namespace, dataConverter });
     const openConnection = connection;
 
