@@ -246,7 +246,11 @@ function goals(f: Figures) {
       (over.length
         ? ` (${over
             .slice(0, 5)
-            .map((r) => `${r.workflowId}: ${r.events} events, ${r.bytes} B, payload ${r.largestPayload} B`)
+            .map((r) =>
+              r.error
+                ? `${r.workflowId}: history not read: ${r.error}`
+                : `${r.workflowId}: ${r.events} events, ${r.bytes} B, payload ${r.largestPayload} B`,
+            )
             .join('; ')}${over.length > 5 ? ' …' : ''})`
         : ''),
   });
