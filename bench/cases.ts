@@ -35,7 +35,10 @@ export interface TemporalCaseFigures {
   simulatorPeakRss: number;
 }
 
-/** A case whose job was refused at the start (e.g. over today's job size cap): the reason is the result. */
+/**
+ * A case whose job was refused at the start (e.g. over a job size cap) or gave no result in time: the reason, and
+ * what was measured until then, are the result.
+ */
 export interface RefusedCaseFigures {
   kind: 'refused';
   devices: number;
@@ -129,7 +132,7 @@ export async function runTemporalCase(stack: Stack, spec: TemporalCase): Promise
       return { kind: 'refused', devices: spec.account.devices.length, reason: reason.slice(0, 300) };
     }
     let timer: NodeJS.Timeout | undefined;
-    const result = await Promise.race([
+    const outcome = await Promise.race([
       handle.result(),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -137,7 +140,22 @@ export async function runTemporalCase(stack: Stack, spec: TemporalCase): Promise
           spec.timeoutMs,
         );
       }),
-    ]).finally(() => clearTimeout(timer));
+    ])
+      .catch((err: unknown) => err as Error)
+      .finally(() => clearTimeout(timer));
+    if (outcome instanceof Error) {
+      // Out of time (or failed): the figures so far say where it stood, and the other cases still run.
+      clearInterval(rssTimer);
+      await sampler.stop();
+      const listCalls = ((await stack.listCalls())[spec.account.name] ?? 0) - listCallsBefore;
+      const reason =
+        `${outcome.message.slice(0, 200)}; until then: ${listCalls} list calls, worker peak RSS ` +
+        `${workers.map((w) => Math.round((w.peakRssBytes() ?? NaN) / 1024 / 1024)).join(' + ')} MB, simulator ` +
+        `${Math.round(simulatorPeakRss / 1024 / 1024)} MB`;
+      await handle.terminate('bench: no result in time').catch(() => undefined);
+      return { kind: 'refused', devices: spec.account.devices.length, reason };
+    }
+    const result = outcome;
     const wallSeconds = (performance.now() - started) / 1000;
     const windowUs = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
     clearInterval(rssTimer);
