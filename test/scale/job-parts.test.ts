@@ -60,7 +60,7 @@ describe('a job of a stored list longer than one part', () => {
     const taskQueue = uniqueTaskQueue('job-parts');
     const jobId = `job-parts-${Date.now()}`;
     const activation = new ActivationClient(temporal.client, taskQueue, store);
-    const { result, report, history } = await withActivationWorkers(
+    const { result, report, truth, submitted, history } = await withActivationWorkers(
       taskQueue,
       fixture.thingspace,
       async () => {
@@ -68,7 +68,16 @@ describe('a job of a stored list longer than one part', () => {
         const result = await handle.result();
         const rows: DeviceReport[] = [];
         for await (const page of activation.report(jobId)) rows.push(...page);
-        return { result, report: rows, history: await handle.fetchHistory() };
+        const truth = checkAgainstTruth(fixture.sim, rows);
+        const submitted = fixture.sim.admin.submissions();
+        // A retry takes its devices from the stored list (settings kept) and the report: the 25 that failed.
+        const retry = await activation.retry(jobId, { outcomes: ['failed'] });
+        const retried = await activation.request(retry.jobId);
+        expect(retried.devices?.map((d) => d.deviceIds[0]?.id)).toEqual(
+          seeds.filter((_, i) => i % 1_000 === 13).map((seed) => seed.deviceIds[0]?.id),
+        );
+        await retry.handle.result();
+        return { result, report: rows, truth, submitted, history: await handle.fetchHistory() };
       },
       { store },
     );
@@ -77,9 +86,10 @@ describe('a job of a stored list longer than one part', () => {
     expect(result.parts?.map((p) => p.devices)).toEqual([DEVICES_PER_PART, DEVICES_PER_PART, 5_000]);
     expect(result.counts).toMatchObject({ total: DEVICES, activated: 24_950, failed: 25, skipped: 25, pending: 0 });
     expect(report).toHaveLength(DEVICES);
-    const truth = checkAgainstTruth(fixture.sim, report);
     expect(truth).toMatchObject({ devices: DEVICES, wrong: [], duplicates: 0, callbacksLost: [] });
-    expect(fixture.sim.admin.submissions()).toMatchObject({ totalSubmissions: 24_975, resubmitted: [] });
+    expect(submitted).toMatchObject({ totalSubmissions: 24_975, resubmitted: [] });
+    // Then the retry sent the 25 failed devices once more, and nothing else.
+    expect(fixture.sim.admin.submissions().resubmitted).toHaveLength(25);
 
     // The list never travelled through the job: its input names the stored list, and its whole history is small.
     const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
