@@ -10,6 +10,7 @@ import {
 } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { decodeDeviceList, DeviceListError, storeDeviceList } from './activation/device-list.js';
+import { WORKFLOW_TASK_TIMEOUT } from './activation/activity-timing.js';
 import { INLINE_DEVICES_MAX } from './activation/job-limits.js';
 import { JobRequestSchema, type JobRequestInput } from './activation/job.js';
 import type { JobProgress, JobResult } from './activation/job-result.js';
@@ -109,6 +110,7 @@ export class ActivationClient {
         workflowId: request.jobId,
         // Temporal's default lets a closed workflow's ID start again; a finished job run twice would activate twice.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
         args: [request],
         ...(memo && { memo }),
       });
