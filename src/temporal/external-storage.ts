@@ -11,11 +11,13 @@ import {
   ExternalStorage,
   StorageDriverClaim,
   ValueError,
+  type DataConverter,
   type Payload,
   type StorageDriver,
   type StorageDriverRetrieveContext,
   type StorageDriverStoreContext,
 } from '@temporalio/common';
+import { ExternalStorageRunner } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import proto from '@temporalio/proto';
 import PQueue from 'p-queue';
 import { z } from 'zod';
@@ -114,4 +116,18 @@ export function externalStorageFromEnv(env: Env = process.env, store?: BlobStore
     drivers: [new BlobStoreDriver(store ?? blobStoreFromEnv(env))],
     payloadSizeThreshold: settings.EXTERNAL_STORAGE_THRESHOLD_BYTES,
   });
+}
+
+/**
+ * `handle.fetchHistory()` returns history as Temporal holds it, references included (result(), query() and
+ * describe() resolve them; fetchHistory does not). Code that decodes history payloads itself, e.g. a job's input from
+ * its first event, resolves them here first, then decodes (decodeFromPayloadsAtIndex). Without External Storage
+ * configured, payloads are returned as they are.
+ */
+export async function retrieveStoredPayloads(
+  converter: Pick<DataConverter, 'externalStorage'>,
+  payloads: Payload[],
+): Promise<Payload[]> {
+  if (!converter.externalStorage) return payloads;
+  return new ExternalStorageRunner(converter.externalStorage).retrieve(payloads);
 }
