@@ -5,13 +5,16 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import { METADATA_ENCODING_KEY, type DataConverter, type Payload } from '@temporalio/common';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import {
+  decodeFromPayloadsAtIndex,
+  decodeOptionalFailureToOptionalError,
+} from '@temporalio/common/lib/internal-non-workflow/index.js';
 import proto from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createCodecServer } from '../../src/codec-server/server.js';
@@ -24,6 +27,7 @@ import {
 } from '../../src/temporal/external-storage.js';
 import { jobRequest, seedDevice, startActivationFixture } from '../harness/activation.js';
 import { uniqueTaskQueue, withActivationWorkers } from '../harness/temporal.js';
+import { nextEvent } from '../harness/history-wait.js';
 import { useTestTemporal } from '../harness/test-temporal.js';
 import type { echoBytes } from './echo-workflow.js';
 
@@ -219,6 +223,50 @@ describe('External Storage on the dev server', () => {
       await handle.terminate('test done');
     }
   });
+
+  it('fails the workflow task, naming BLOB_STORE_URL, on a worker whose store lacks the object; goes on once it is there', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'extstore-split-'));
+    const clientConverter = dataConverterFromEnv({ BLOB_STORE_URL: join(root, 'client') });
+    const workerConverter = dataConverterFromEnv({ BLOB_STORE_URL: join(root, 'worker') });
+    const client = new Client({
+      connection: temporal.connection,
+      namespace: temporal.namespace,
+      dataConverter: clientConverter,
+    });
+    const taskQueue = uniqueTaskQueue('extstore-split');
+    const input = randomBytes(DEFAULT_EXTERNAL_STORAGE_THRESHOLD_BYTES);
+    const handle = await client.workflow.start<typeof echoBytes>('echoBytes', {
+      taskQueue,
+      workflowId: `extstore-split-${Date.now()}`,
+      args: [input],
+    });
+    const connection = await NativeConnection.connect({ address: temporal.address });
+    try {
+      const worker = await Worker.create({
+        connection,
+        namespace: temporal.namespace,
+        taskQueue,
+        workflowsPath: ECHO_WORKFLOWS,
+        dataConverter: workerConverter,
+      });
+      const output = await worker.runUntil(async () => {
+        const failed = await nextEvent(temporal, handle.workflowId, (e) => !!e.workflowTaskFailedEventAttributes);
+        // Failure messages are encoded (src/temporal/failure-converter.cjs): decode as the Web UI's codec would.
+        const reason = await decodeOptionalFailureToOptionalError(
+          client.options.loadedDataConverter,
+          failed.workflowTaskFailedEventAttributes!.failure,
+        );
+        expect(reason?.message).toContain(
+          'every client, worker, webhook and codec server must use the same BLOB_STORE_URL',
+        );
+        await cp(join(root, 'client'), join(root, 'worker'), { recursive: true });
+        return handle.result();
+      });
+      expect(Buffer.from(output).equals(input)).toBe(true);
+    } finally {
+      await connection.close();
+    }
+  }, 120_000);
 
   it('carries a job’s 3,000-device list by reference; the job activates all 3,000 and the codec server shows the list', async () => {
     const store = await mkdtemp(join(tmpdir(), 'extstore-job-'));
