@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPayloadConverter, StorageDriverClaim, type Payload } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { ExternalStorageRunner } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { createCodecServer } from '../../src/codec-server/server.js';
 import { FileBlobStore } from '../../src/storage/file-blob-store.js';
 import { dataConverterFromEnv } from '../../src/temporal/data-converter.js';
 import {
@@ -117,5 +119,63 @@ describe('External Storage settings', () => {
     expect((converter.externalStorage?.getDriver(BLOB_STORE_DRIVER_NAME) as BlobStoreDriver).blobs).toBe(store);
     expect(converter.payloadCodecs).toHaveLength(1);
     expect(converter.failureConverterPath).toMatch(/failure-converter\.cjs$/);
+  });
+});
+
+describe('the codec server with External Storage', () => {
+  const toJson = (p: Payload) => ({
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v!).toString('base64')]),
+    ),
+    data: Buffer.from(p.data ?? []).toString('base64'),
+  });
+
+  async function post(storeDir: string, path: '/decode' | '/encode', payloads: Payload[]) {
+    const storage = externalStorageFromEnv({ BLOB_STORE_URL: storeDir, EXTERNAL_STORAGE_THRESHOLD_BYTES: '1000' });
+    const app = await createCodecServer({ codecs: [], externalStorage: storage, authToken: 't', corsOrigins: [] });
+    try {
+      // Over HTTP: fastify's inject() needs an ES module jest cannot load on Node 20.
+      const base = await app.listen({ host: '127.0.0.1', port: 0 });
+      const response = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
+        body: JSON.stringify({ payloads: payloads.map(toJson) }),
+      });
+      return {
+        status: response.status,
+        body: (await response.json()) as {
+          payloads?: { data: string; metadata?: Record<string, string> }[];
+          error?: string;
+        },
+      };
+    } finally {
+      await app.close();
+    }
+  }
+
+  it('stores on /encode what is over the threshold, and /decode turns the reference back into the value', async () => {
+    const dir = await newDir();
+    const value = { devices: 'x'.repeat(5_000) };
+    const encoded = await post(dir, '/encode', [payloadOf(value), payloadOf('small')]);
+    expect(encoded.status).toBe(200);
+    const [reference, small] = encoded.body.payloads!;
+    expect(Buffer.from(reference!.data, 'base64').toString()).toContain(BLOB_STORE_DRIVER_NAME);
+    expect(JSON.parse(Buffer.from(small!.data, 'base64').toString())).toBe('small');
+    const asPayload = (j: { data: string; metadata?: Record<string, string> }): Payload => ({
+      metadata: Object.fromEntries(Object.entries(j.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+      data: Buffer.from(j.data, 'base64'),
+    });
+    const decoded = await post(dir, '/decode', [asPayload(reference!)]);
+    expect(decoded.status).toBe(200);
+    expect(JSON.parse(Buffer.from(decoded.body.payloads![0]!.data, 'base64').toString())).toEqual(value);
+  });
+
+  it('answers 400 without naming the store when a reference is not in its store', async () => {
+    const writer = new ExternalStorageRunner(externalStorageFromEnv({ BLOB_STORE_URL: await newDir() }));
+    const [reference] = await writer.store([payloadOf({ devices: 'y'.repeat(300_000) })]);
+    const elsewhere = await newDir();
+    const answer = await post(elsewhere, '/decode', [reference!]);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({ error: 'the payloads could not be decoded or encoded' });
   });
 });
