@@ -16,15 +16,20 @@ import {
   decodeOptionalFailureToOptionalError,
 } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import proto from '@temporalio/proto';
+import pg from 'pg';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createCodecServer } from '../../src/codec-server/server.js';
 import { activationJob } from '../../src/workflows/job.js';
 import { ENCRYPTED_ENCODING } from '../../src/temporal/encryption-codec.js';
 import { dataConverterFromEnv } from '../../src/temporal/data-converter.js';
 import {
+  BLOB_STORE_DRIVER_NAME,
+  type BlobStoreDriver,
   DEFAULT_EXTERNAL_STORAGE_THRESHOLD_BYTES,
   retrieveStoredPayloads,
 } from '../../src/temporal/external-storage.js';
+import { DEFAULT_BLOB_TABLE } from '../../src/storage/postgres-blob-store.js';
+import { startTestPostgres } from '../storage/postgres.js';
 import { jobRequest, seedDevice, startActivationFixture } from '../harness/activation.js';
 import { uniqueTaskQueue, withActivationWorkers } from '../harness/temporal.js';
 import { nextEvent } from '../harness/history-wait.js';
@@ -116,6 +121,23 @@ async function storedPayloads(dir: string): Promise<{ bytes: Buffer; payload: Pa
     }),
   );
 }
+
+/** The sizes of the objects in the PostgreSQL store's table. */
+async function storedRows(url: string): Promise<number[]> {
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    const result = await db.query<{ size: number }>(
+      `SELECT length(data) AS size FROM ${DEFAULT_BLOB_TABLE} WHERE key LIKE 'payloads/%' ORDER BY size`,
+    );
+    return result.rows.map((row) => row.size);
+  } finally {
+    await db.end();
+  }
+}
+
+const closeStore = (converter: DataConverter) =>
+  (converter.externalStorage!.getDriver(BLOB_STORE_DRIVER_NAME) as BlobStoreDriver).blobs.close();
 
 const encryptionEnv = () => ({
   PAYLOAD_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
@@ -268,9 +290,13 @@ describe('External Storage on the dev server', () => {
     }
   }, 120_000);
 
-  it('carries a job’s 3,000-device list by reference; the job activates all 3,000 and the codec server shows the list', async () => {
-    const store = await mkdtemp(join(tmpdir(), 'extstore-job-'));
-    const converter = dataConverterFromEnv({ BLOB_STORE_URL: store });
+  it('carries a job’s 3,000-device list by reference in PostgreSQL; all 3,000 are activated; the codec server shows the list', async () => {
+    const postgres = await startTestPostgres();
+    // Starter, workers and codec server each open the store, as separate processes on separate hosts would.
+    const env = { BLOB_STORE_URL: postgres.url };
+    const converter = dataConverterFromEnv(env);
+    const workerConverter = dataConverterFromEnv(env);
+    const codecConverter = dataConverterFromEnv(env);
     const devices = Array.from({ length: 3_000 }, (_, i) => seedDevice(60_000 + i));
     const fixture = await startActivationFixture(devices, { listPageSize: 1_000 });
     const jobId = `extstore-job-${Date.now()}`;
@@ -295,7 +321,7 @@ describe('External Storage on the dev server', () => {
           const handle = await client.workflow.start(activationJob, { taskQueue, workflowId: jobId, args: [request] });
           return handle.result();
         },
-        { dataConverter: converter, client },
+        { dataConverter: workerConverter },
       );
       expect(result.counts).toMatchObject({ total: 3_000, activated: 3_000 });
       expect(fixture.sim.admin.submissions().totalSubmissions).toBe(3_000);
@@ -309,10 +335,10 @@ describe('External Storage on the dev server', () => {
         const sizes = payloadsIn(await rawHistory(id)).map(sizeOf);
         expect(Math.max(...sizes)).toBeLessThan(DEFAULT_EXTERNAL_STORAGE_THRESHOLD_BYTES);
       }
-      const stored = await storedPayloads(store);
+      const stored = await storedRows(postgres.url);
       expect(stored.length).toBeGreaterThanOrEqual(1);
 
-      const decoded = await decodeThroughCodecServer(converter, inputRef!);
+      const decoded = await decodeThroughCodecServer(codecConverter, inputRef!);
       expect(JSON.parse(text(decoded.data))).toEqual(request);
 
       // fetchHistory() leaves references as they are, even on a client with External Storage: decoding a history
@@ -327,10 +353,12 @@ describe('External Storage on the dev server', () => {
       expect(await decodeFromPayloadsAtIndex(client.options.loadedDataConverter, 0, resolved)).toEqual(request);
       console.log(
         `job input ${inputBytes} bytes of JSON; history reference ${sizeOf(inputRef!)} bytes; ` +
-          `${stored.length} payload(s) in the store, ${stored.map((s) => s.bytes.length).join(', ')} bytes`,
+          `${stored.length} payload(s) in PostgreSQL, ${stored.join(', ')} bytes`,
       );
     } finally {
       await fixture.close();
+      await Promise.all([converter, workerConverter, codecConverter].map(closeStore));
+      await postgres.close();
     }
   }, 240_000);
 });
