@@ -4,7 +4,7 @@
  * (gzip, then AES-GCM when keys are configured) before it hands a payload to the driver, so what the store holds is
  * exactly what Temporal would have held: encrypted when encryption is on. Every client, worker, webhook and codec
  * server of a deployment must reach the same store, or a reference cannot be resolved (the workflow task then fails
- * and is retried, with that reason in the worker's log).
+ * with that reason and is retried).
  */
 import { createHash } from 'node:crypto';
 import {
