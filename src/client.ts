@@ -29,6 +29,7 @@ import { DEFAULT_TASK_QUEUE } from './task-queues.js';
 import { DeviceCount } from './search-attributes.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { blobStoreFromEnv } from './storage/store-from-env.js';
+import { retrieveStoredPayloads } from './temporal/external-storage.js';
 import {
   canonicalOutcomes,
   devicesToRetry,
@@ -249,8 +250,10 @@ export class ActivationClient {
   /** The request a job was started with, read from its first history event. */
   async request(jobId: string): Promise<JobRequestInput> {
     const history = await this.job(jobId).fetchHistory();
-    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
-    return decodeFromPayloadsAtIndex<JobRequestInput>(this.client.options.loadedDataConverter, 0, input);
+    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+    // fetchHistory leaves External Storage references as they are: an input over the threshold is fetched first.
+    const converter = this.client.options.loadedDataConverter;
+    return decodeFromPayloadsAtIndex<JobRequestInput>(converter, 0, await retrieveStoredPayloads(converter, input));
   }
 
   /** Stops new submissions; what was already submitted is still followed by its request workflows. */

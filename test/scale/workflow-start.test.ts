@@ -29,6 +29,7 @@ import { LISTENER, startWebhook, type RunningWebhook } from '../webhook/fixtures
 const DEVICES = 100_000;
 const seeds = Array.from({ length: DEVICES }, (_, i) => seedDevice(200_000 + i));
 
+const taskQueue = uniqueTaskQueue('workflow-start');
 let temporal: TestTemporal;
 let fixture: ActivationFixture;
 let webhook: RunningWebhook;
@@ -38,7 +39,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'workflow-start-'));
   temporal = await connectTestClient();
   fixture = await startActivationFixture(seeds, { callbackConcurrency: 256 });
-  webhook = await startWebhook({ client: temporal.client });
+  // Callbacks that beat their request workflow wait in an inbox, which runs on the workers' task queue.
+  webhook = await startWebhook({ client: temporal.client }, { taskQueue });
   await registerCallbacks(fixture.thingspace, { url: webhook.url, credentials: LISTENER });
 });
 afterAll(async () => {
@@ -59,7 +61,6 @@ describe('a 100,000-device job started with `temporal workflow start`', () => {
     const deviceList = /deviceList: (\S+)/.exec(upload.stdout)?.[1];
     expect(deviceList).toMatch(/^device-lists\/[0-9a-f]{64}$/);
 
-    const taskQueue = uniqueTaskQueue('workflow-start');
     const jobId = `workflow-start-${Date.now()}`;
     const input = JSON.stringify({
       jobId,
