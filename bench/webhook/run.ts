@@ -1,10 +1,15 @@
 /**
- * `npm run bench:webhook [-- --callbacks 20000 --concurrency 256 --window 100 --max 500]`: callbacks acknowledged
+ * `npm run bench:webhook [-- --callbacks 20000 --concurrency 256 --window 100 --max 500 --profile]`: callbacks acknowledged
  * per second end to end (webhook → Temporal signal → request workflow on a worker) against a bare node:http
  * server that only parses the JSON, with the same load generator, bodies and concurrency, in one run. Starts its
- * own dev server, worker, webhook (the production entry point, src/webhook/main.ts) and bare server.
+ * own dev server, worker, webhook (the production entry point, src/webhook/main.ts) and bare server. Prints the CPU
+ * seconds each process used during each server's measured load (the cores are shared, so the ratio alone cannot
+ * say whether the webhook is short of CPU or waiting); `--profile` also runs the webhook under `--cpu-prof` and
+ * prints its self time by area during its measured load.
  */
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { freePort, startDevServer } from '../../src/devserver/dev-server.js';
@@ -14,6 +19,9 @@ import { activationRequest, requestProgressQuery, requestWorkflowId } from '../.
 import { LISTENER, callbackBody, expectedDevices } from './callbacks.js';
 import { runLoad, type LoadResult } from './load.js';
 import { startChild, type Child } from '../processes.js';
+import { formatSummary, summariseProfiles } from '../profile.js';
+import { formatAreas, summariseAreas } from './areas.js';
+import { cpuDelta, cpuSeconds } from './cpu.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -21,6 +29,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '256' },
     window: { type: 'string', default: '100' },
     max: { type: 'string', default: '500' },
+    profile: { type: 'boolean', default: false },
   },
 });
 const CALLBACKS = Number(args.callbacks);
@@ -31,17 +40,27 @@ const PATH = SERVICE_PATHS.CarrierService;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const say = (line: string) => console.log(line);
+const PROFILE_DIR = join('.data', 'bench', 'webhook-profile');
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 async function main() {
+  let profiled: { windowUs: { fromUs: number; toUs: number }; cpuSeconds: number }[] = [];
   say('starting a Temporal dev server, a worker, the webhook and the bare server …');
   const devServer = await startDevServer({ log: () => {} });
   const children: Child[] = [];
+  if (args.profile) await rm(PROFILE_DIR, { recursive: true, force: true });
   let connection: Connection | undefined;
   try {
     const taskQueue = `bench-${randomUUID()}`;
     const temporalEnv = { TEMPORAL_ADDRESS: devServer.address, TEMPORAL_NAMESPACE: devServer.namespace };
     children.push(
-      await startChild('worker', 'bench/webhook/worker.ts', { ...temporalEnv, TASK_QUEUE: taskQueue }, /worker ready/),
+      await startChild(
+        'worker',
+        'bench/webhook/worker.ts',
+        { ...temporalEnv, TASK_QUEUE: taskQueue },
+        /worker ready/,
+        args.profile ? { cpuProfDir: join(PROFILE_DIR, 'worker') } : {},
+      ),
     );
     const webhookPort = await freePort();
     children.push(
@@ -60,10 +79,19 @@ async function main() {
           WEBHOOK_LOG_LEVEL: 'info',
         },
         /webhook ready/,
+        args.profile ? { cpuProfDir: join(PROFILE_DIR, 'webhook') } : {},
       ),
     );
     const barePort = await freePort();
-    children.push(await startChild('bare', 'bench/webhook/bare-server.ts', { PORT: String(barePort) }, /listening/));
+    children.push(
+      await startChild(
+        'bare',
+        'bench/webhook/bare-server.ts',
+        { PORT: String(barePort) },
+        /listening/,
+        args.profile ? { cpuProfDir: join(PROFILE_DIR, 'bare') } : {},
+      ),
+    );
 
     connection = await Connection.connect({ address: devServer.address });
     const client = new Client({ connection, namespace: devServer.namespace, dataConverter });
@@ -98,8 +126,24 @@ async function main() {
     await runLoad(bare, PATH, warmBodies, CONCURRENCY);
     await runLoad(webhook, PATH, warmBodies, CONCURRENCY);
 
-    const bareResult = await runLoad(bare, PATH, bodies, CONCURRENCY);
-    const hookResult = await runLoad(webhook, PATH, bodies, CONCURRENCY);
+    const [worker, hook, bareServer] = children as [Child, Child, Child];
+    const roots = { webhook: hook.pid, worker: worker.pid, bare: bareServer.pid };
+    // The load generator runs in this process; `other` is the rest of its descendants: the Temporal dev server.
+    const measured = async (origin: string) => {
+      const before = cpuSeconds(roots);
+      const loadBefore = process.cpuUsage();
+      const fromUs = monotonicUs();
+      const result = await runLoad(origin, PATH, bodies, CONCURRENCY);
+      const windowUs = { fromUs, toUs: monotonicUs() };
+      const cpu = cpuDelta(before, cpuSeconds(roots));
+      const load = process.cpuUsage(loadBefore);
+      cpu.load = (load.user + load.system) / 1e6;
+      return { result, cpu, windowUs };
+    };
+    const bareRun = await measured(bare);
+    const hookRun = await measured(webhook);
+    const bareResult = bareRun.result;
+    const hookResult = hookRun.result;
 
     let signals = 0;
     let applied = 0;
@@ -129,12 +173,56 @@ async function main() {
     say(
       `${''.padEnd(34)} (whole run incl. warm-up: mean batch ${batch.toFixed(0)}, mean signal ${(latency * 1000).toFixed(1)} ms)`,
     );
+    const cpuLine = (name: string, run: typeof bareRun) =>
+      `${`CPU s during ${name}:`.padEnd(34)} ` +
+      (['webhook', 'worker', 'other', 'bare', 'load'] as const)
+        .map((k) => `${k === 'other' ? 'temporal' : k} ${(run.cpu[k] ?? NaN).toFixed(2)}`)
+        .join(', ') +
+      ` (wall ${run.result.seconds.toFixed(2)})`;
+    say(cpuLine('bare load', bareRun));
+    say(cpuLine('webhook load', hookRun));
+    say(
+      `${'webhook CPU per callback:'.padEnd(34)} ${(((hookRun.cpu.webhook ?? NaN) * 1e6) / bodies.length).toFixed(0)} µs` +
+        ` (bare server: ${(((bareRun.cpu.bare ?? NaN) * 1e6) / bodies.length).toFixed(0)} µs)`,
+    );
     say(`ratio webhook / bare: ${(hookResult.perSecond / bareResult.perSecond).toFixed(2)}`);
+    if (args.profile) {
+      profiled = [
+        { windowUs: hookRun.windowUs, cpuSeconds: hookRun.cpu.webhook ?? NaN },
+        { windowUs: bareRun.windowUs, cpuSeconds: bareRun.cpu.bare ?? NaN },
+      ];
+    }
     if (applied !== bodies.length || hookResult.failed > 0) process.exitCode = 1;
   } finally {
     for (const child of children.reverse()) await child.stop();
     await connection?.close();
     await devServer.stop();
+  }
+  // The profile is written when the webhook exits, so it is read after the children have stopped.
+  const [hookProfile, bareProfile] = profiled;
+  if (hookProfile && bareProfile) {
+    const perCallback = (cpuSeconds: number) => ({ callbacks: CALLBACKS, cpuSeconds });
+    const windows = (w: { fromUs: number; toUs: number }) => `${w.fromUs}–${w.toUs} µs monotonic`;
+    say('');
+    say(
+      `profiles in ${PROFILE_DIR}; webhook load ${windows(hookProfile.windowUs)}, bare ${windows(bareProfile.windowUs)}`,
+    );
+    say('');
+    say(`#### webhook during its measured load, by area (${fmt(CALLBACKS)} callbacks)`);
+    say('');
+    const hookAreas = await summariseAreas(join(PROFILE_DIR, 'webhook'), hookProfile.windowUs);
+    say(formatAreas(hookAreas, perCallback(hookProfile.cpuSeconds)));
+    say('');
+    say(`#### bare server during its measured load, by area`);
+    say('');
+    const bareAreas = await summariseAreas(join(PROFILE_DIR, 'bare'), bareProfile.windowUs);
+    say(formatAreas(bareAreas, perCallback(bareProfile.cpuSeconds)));
+    say('');
+    for (const name of ['webhook', 'worker']) {
+      const summary = await summariseProfiles(join(PROFILE_DIR, name), hookProfile.windowUs, 25);
+      say(formatSummary(`${name} during the webhook's measured load`, summary));
+      say('');
+    }
   }
 }
 
