@@ -8,6 +8,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import { credentialCheck, failureLimiter } from './auth.js';
 import { SignalBatcher } from './batcher.js';
+import { callbackBodyParser } from './json.js';
 import { DEFAULT_BATCH_SETTINGS, type BatchSettings, type WebhookSettings } from './config.js';
 import { createMetrics, type WebhookMetrics } from './metrics.js';
 import { registerCallbackRoutes, registerProbeRoutes, reject } from './routes.js';
@@ -93,6 +94,9 @@ export async function createWebhook(options: WebhookOptions): Promise<Webhook> {
   await app.register(rateLimit, {
     max: s.rateLimitPerMinute ?? 60_000,
     timeWindow: 60_000,
+    // x-ratelimit-* on every answer are three headers per callback that ThingSpace never reads; a refusal still
+    // gets them, with Retry-After.
+    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
     // The 429 is shaped by the error handler below like every other refusal; the plugin sets Retry-After.
     errorResponseBuilder: (_request, context) =>
       Object.assign(new Error(`more than ${context.max} requests a minute; retry in ${context.after}`), {
@@ -103,7 +107,7 @@ export async function createWebhook(options: WebhookOptions): Promise<Webhook> {
 
   // ThingSpace's content type is not documented: every body is read as JSON, whatever its label.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.addContentTypeParser('*', { parseAs: 'string' }, callbackBodyParser(app));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     switch (error.code) {
