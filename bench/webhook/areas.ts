@@ -23,10 +23,16 @@ interface CpuProfile {
 
 /** First match wins, tried on each frame from the leaf up; order matters where patterns overlap. */
 const AREAS: [area: string, test: (url: string, fn: string) => boolean][] = [
-  ['JSON parse (secure-json-parse)', (u) => u.includes('/secure-json-parse/')],
+  [
+    'JSON parse (secure-json-parse, src/webhook/json.ts)',
+    (u) => u.includes('/secure-json-parse/') || u.endsWith('src/webhook/json.ts'),
+  ],
   ['zod validation', (u) => u.includes('/zod/')],
   ['auth check (sha256, timingSafeEqual)', (u) => u.endsWith('src/webhook/auth.ts')],
-  ['rate limiting (@fastify/rate-limit)', (u) => /\/(@fastify\/rate-limit|toad-cache)\//.test(u)],
+  [
+    'rate limiting (@fastify/rate-limit or src/webhook/limiter.ts)',
+    (u) => /\/(@fastify\/rate-limit|toad-cache)\//.test(u) || u.endsWith('src/webhook/limiter.ts'),
+  ],
   ['metrics (prom-client)', (u) => u.includes('/prom-client/')],
   ['logging (pino)', (u) => /\/(pino|pino-std-serializers|sonic-boom)\//.test(u)],
   ['callback → record', (u) => u.endsWith('src/webhook/to-record.ts')],

@@ -62,6 +62,8 @@ const server = await listen();
 const session = new Session();
 if (process.env.ALLOC === '1') session.connect();
 let started: NodeJS.CpuUsage | undefined;
+let fromUs = 0;
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 let gcMs = 0;
 let measuring = false;
 new PerformanceObserver((list) => {
@@ -78,6 +80,7 @@ process.on('message', (message: string) => {
         });
       }
       started = process.cpuUsage();
+      fromUs = monotonicUs();
       measuring = true;
     } else if (message === 'stop') {
       const used = process.cpuUsage(started);
@@ -87,7 +90,7 @@ process.on('message', (message: string) => {
         const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: { head: SamplingNode } };
         allocations = allocationsByArea(profile.head);
       }
-      send({ cpuUs: used.user + used.system, gcMs, allocations });
+      send({ cpuUs: used.user + used.system, gcMs, allocations, windowUs: { fromUs, toUs: monotonicUs() } });
     } else if (message === 'exit') {
       await server.close();
       process.exit(0);

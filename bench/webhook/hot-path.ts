@@ -11,11 +11,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SERVICE_PATHS } from '../../src/webhook/paths.js';
 import { callbackBody } from './callbacks.js';
 import { runLoad } from './load.js';
+import { formatAreas, summariseAreas } from './areas.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,6 +26,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '256' },
     'signal-ms': { type: 'string', default: '10' },
     alloc: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
     compare: { type: 'string' },
     rounds: { type: 'string', default: '1' },
   },
@@ -33,6 +37,7 @@ const PATH = SERVICE_PATHS.CarrierService;
 const SERVER = fileURLToPath(new URL('./hot-path-server.ts', import.meta.url));
 
 interface Stopped {
+  windowUs: { fromUs: number; toUs: number };
   cpuUs: number;
   gcMs: number;
   allocations?: { area: string; bytes: number }[];
@@ -43,9 +48,12 @@ async function message<T>(child: ChildProcess): Promise<T> {
   return value;
 }
 
+const PROFILES = join('.data', 'bench', 'hot-path-profile');
+const profileDir = (kind: string, root?: string) => join(PROFILES, root === undefined ? kind : `${kind}-compared`);
+
 async function measure(kind: 'bare' | 'webhook', root?: string) {
   const child = fork(SERVER, [kind], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir(kind, root)}`] : []), '--import', 'tsx'],
     env: {
       ...process.env,
       SIGNAL_MS: args['signal-ms'],
@@ -71,6 +79,7 @@ async function measure(kind: 'bare' | 'webhook', root?: string) {
 }
 
 type Run = Awaited<ReturnType<typeof measure>>;
+if (args.profile) await rm(PROFILES, { recursive: true, force: true });
 const runs: { name: string; run: Run }[] = [];
 for (let round = 0; round < Number(args.rounds); round++) {
   runs.push({ name: 'bare listener', run: await measure('bare') });
@@ -84,6 +93,40 @@ for (const { name, run } of runs) {
     `${name.padEnd(34)} ${us(run.cpuUs).padStart(6)} µs CPU / callback, ` +
       `GC ${us(run.gcMs * 1000).padStart(5)} µs, ${Math.round(run.result.perSecond)} callbacks/s, ${run.result.failed} not 2xx`,
   );
+}
+if (Number(args.rounds) > 1) {
+  // The machine's load only ever adds CPU time, so the least a server needed is its steadiest figure.
+  console.log('\nover the rounds (µs CPU / callback):');
+  for (const name of [...new Set(runs.map((r) => r.name))]) {
+    const values = runs.filter((r) => r.name === name).map((r) => r.run.cpuUs / CALLBACKS);
+    values.sort((a, b) => a - b);
+    const median = values[Math.floor(values.length / 2)] ?? NaN;
+    console.log(`${name.padEnd(34)} min ${values[0]?.toFixed(1)}, median ${median.toFixed(1)}`);
+  }
+}
+if (args.profile) {
+  // Profiles are written as each server exits; with several rounds, every round's window counts.
+  for (const [name, kind, root] of [
+    ['bare listener', 'bare', undefined],
+    ['webhook (this checkout)', 'webhook', undefined],
+    ...(args.compare ? [[`webhook of ${args.compare}`, 'webhook', args.compare] as const] : []),
+  ] as const) {
+    const mine = runs.filter((r) => r.name === name);
+    const summary = { busyMs: 0, areas: [] as { area: string; ms: number }[] };
+    for (const { run } of mine) {
+      const one = await summariseAreas(profileDir(kind, root), run.windowUs);
+      summary.busyMs += one.busyMs;
+      for (const a of one.areas) {
+        const known = summary.areas.find((x) => x.area === a.area);
+        if (known) known.ms += a.ms;
+        else summary.areas.push({ ...a });
+      }
+    }
+    summary.areas.sort((a, b) => b.ms - a.ms);
+    const cpuSeconds = mine.reduce((s, r) => s + r.run.cpuUs, 0) / 1e6;
+    console.log(`\n#### ${name}\n`);
+    console.log(formatAreas(summary, { callbacks: CALLBACKS * mine.length, cpuSeconds }));
+  }
 }
 const hook = runs.at(-1)?.run;
 if (hook?.allocations) {
