@@ -5,7 +5,10 @@
  * own dev server, worker, webhook (the production entry point, src/webhook/main.ts) and bare server. Prints the CPU
  * seconds each process used during each server's measured load (the cores are shared, so the ratio alone cannot
  * say whether the webhook is short of CPU or waiting); `--profile` also runs the webhook under `--cpu-prof` and
- * prints its self time by area during its measured load.
+ * prints its self time by area during its measured load. `--compare <checkout>` also runs that checkout's webhook
+ * (e.g. an export of the base commit with a node_modules link) in the same run, on its own requests, so a change
+ * is measured against the same machine load; each webhook's load starts once the previous one's callbacks have
+ * all been applied, so the worker is idle at every start.
  */
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -30,6 +33,7 @@ const { values: args } = parseArgs({
     window: { type: 'string', default: '100' },
     max: { type: 'string', default: '500' },
     profile: { type: 'boolean', default: false },
+    compare: { type: 'string' },
   },
 });
 const CALLBACKS = Number(args.callbacks);
@@ -62,26 +66,30 @@ async function main() {
         args.profile ? { cpuProfDir: join(PROFILE_DIR, 'worker') } : {},
       ),
     );
-    const webhookPort = await freePort();
-    children.push(
-      await startChild(
-        'webhook',
-        'src/webhook/main.ts',
+    const startWebhook = async (name: string, root: string) => {
+      const port = await freePort();
+      const child = await startChild(
+        name,
+        join(root, 'src/webhook/main.ts'),
         {
           ...temporalEnv,
           CALLBACK_USERNAME: LISTENER.username,
           CALLBACK_PASSWORD: LISTENER.password,
           WEBHOOK_HOST: '127.0.0.1',
-          WEBHOOK_PORT: String(webhookPort),
+          WEBHOOK_PORT: String(port),
           WEBHOOK_BATCH_WINDOW_MS: args.window,
           WEBHOOK_BATCH_MAX: args.max,
           // Info logs start-up and notable events only, never a line per callback: no cost under load.
           WEBHOOK_LOG_LEVEL: 'info',
         },
         /webhook ready/,
-        args.profile ? { cpuProfDir: join(PROFILE_DIR, 'webhook') } : {},
-      ),
-    );
+        args.profile && name === 'webhook' ? { cpuProfDir: join(PROFILE_DIR, 'webhook') } : {},
+      );
+      children.push(child);
+      return { child, origin: `http://127.0.0.1:${port}` };
+    };
+    const hook = await startWebhook('webhook', '.');
+    const compared = args.compare ? await startWebhook('compared', args.compare) : undefined;
     const barePort = await freePort();
     children.push(
       await startChild(
@@ -95,45 +103,75 @@ async function main() {
 
     connection = await Connection.connect({ address: devServer.address });
     const client = new Client({ connection, namespace: devServer.namespace, dataConverter });
-    const requests: { requestId: string; size: number }[] = [];
-    for (let r = 0, left = CALLBACKS + WARM_UP; left > 0; r++) {
-      const size = r === 0 ? WARM_UP : Math.min(PER_REQUEST, left);
-      left -= size;
-      const requestId = randomUUID();
-      await client.workflow.start(activationRequest, {
-        workflowId: requestWorkflowId(requestId),
-        taskQueue,
-        args: [
-          {
-            requestId,
-            accountName: '0868924207-00001',
-            submittedAt: new Date().toISOString(),
-            devices: expectedDevices(r, size),
-            callbackTimeout: '1 hour',
-          },
-        ],
-      });
-      requests.push({ requestId, size });
-    }
-    const bodiesOf = (r: number) =>
-      Array.from({ length: requests[r]!.size }, (_, n) => callbackBody(requests[r]!.requestId, r, n));
-    const warmBodies = bodiesOf(0);
-    const bodies = requests.slice(1).flatMap((_, i) => bodiesOf(i + 1));
+    // Each measured webhook gets requests of its own, so that every callback it carries is a first one.
+    const startRequests = async (set: number, total: number, first = PER_REQUEST) => {
+      const requests: { requestId: string; size: number }[] = [];
+      for (let r = 0, left = total; left > 0; r++) {
+        const size = Math.min(r === 0 ? first : PER_REQUEST, left);
+        left -= size;
+        const requestId = randomUUID();
+        await client.workflow.start(activationRequest, {
+          workflowId: requestWorkflowId(requestId),
+          taskQueue,
+          args: [
+            {
+              requestId,
+              accountName: '0868924207-00001',
+              submittedAt: new Date().toISOString(),
+              devices: expectedDevices(set * 1_000 + r, size),
+              callbackTimeout: '1 hour',
+            },
+          ],
+        });
+        requests.push({ requestId, size });
+      }
+      const bodies = requests.flatMap(({ requestId, size }, r) =>
+        Array.from({ length: size }, (_, n) => callbackBody(requestId, set * 1_000 + r, n)),
+      );
+      return { requests, bodies };
+    };
+    const warm = await startRequests(0, WARM_UP, WARM_UP);
+    const mine = await startRequests(1, CALLBACKS);
+    const theirs = compared ? await startRequests(2, CALLBACKS) : undefined;
+    const warmBodies = warm.bodies;
+    const bodies = mine.bodies;
+    /** Callbacks and signals the request workflows of `set` have applied, once they have applied them all. */
+    const applied = async (set: { requests: { requestId: string }[]; bodies: unknown[] }) => {
+      for (let tries = 0; ; tries++) {
+        let signals = 0;
+        let count = 0;
+        for (const { requestId } of set.requests) {
+          const progress = await client.workflow.getHandle(requestWorkflowId(requestId)).query(requestProgressQuery);
+          signals += progress.callbacks.signals;
+          count += progress.callbacks.applied;
+        }
+        if (count >= set.bodies.length || tries >= 100) return { signals, applied: count };
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
 
     const bare = `http://127.0.0.1:${barePort}`;
-    const webhook = `http://127.0.0.1:${webhookPort}`;
-    say(`warming up both servers with ${fmt(WARM_UP)} callbacks …`);
+    const webhook = hook.origin;
+    say(`warming up the servers with ${fmt(WARM_UP)} callbacks …`);
     await runLoad(bare, PATH, warmBodies, CONCURRENCY);
     await runLoad(webhook, PATH, warmBodies, CONCURRENCY);
+    if (compared) await runLoad(compared.origin, PATH, warmBodies, CONCURRENCY);
+    await applied(warm);
 
-    const [worker, hook, bareServer] = children as [Child, Child, Child];
-    const roots = { webhook: hook.pid, worker: worker.pid, bare: bareServer.pid };
+    const worker = children[0] as Child;
+    const bareServer = children.at(-1) as Child;
+    const roots = {
+      webhook: hook.child.pid,
+      ...(compared && { compared: compared.child.pid }),
+      worker: worker.pid,
+      bare: bareServer.pid,
+    };
     // The load generator runs in this process; `other` is the rest of its descendants: the Temporal dev server.
-    const measured = async (origin: string) => {
+    const measured = async (origin: string, sent = bodies) => {
       const before = cpuSeconds(roots);
       const loadBefore = process.cpuUsage();
       const fromUs = monotonicUs();
-      const result = await runLoad(origin, PATH, bodies, CONCURRENCY);
+      const result = await runLoad(origin, PATH, sent, CONCURRENCY);
       const windowUs = { fromUs, toUs: monotonicUs() };
       const cpu = cpuDelta(before, cpuSeconds(roots));
       const load = process.cpuUsage(loadBefore);
@@ -141,30 +179,32 @@ async function main() {
       return { result, cpu, windowUs };
     };
     const bareRun = await measured(bare);
+    // The compared webhook first: should load left over from the first run tax the second, it taxes ours.
+    const comparedRun = compared && theirs ? await measured(compared.origin, theirs.bodies) : undefined;
+    const comparedApplied = theirs ? await applied(theirs) : undefined;
     const hookRun = await measured(webhook);
     const bareResult = bareRun.result;
     const hookResult = hookRun.result;
-
-    let signals = 0;
-    let applied = 0;
-    for (const { requestId } of requests.slice(1)) {
-      const progress = await client.workflow.getHandle(requestWorkflowId(requestId)).query(requestProgressQuery);
-      signals += progress.callbacks.signals;
-      applied += progress.callbacks.applied;
-    }
+    const { signals, applied: appliedCount } = await applied(mine);
     const line = (name: string, r: LoadResult) =>
       `${name.padEnd(34)} ${fmt(r.perSecond).padStart(7)} callbacks/s  (${fmt(r.ok)} in ${r.seconds.toFixed(2)} s` +
       `${r.failed ? `, ${fmt(r.failed)} not 2xx` : ''})`;
     say('');
     say(
-      `${fmt(bodies.length)} callbacks (${requests.length - 1} request(s) of up to ${fmt(PER_REQUEST)}), ` +
+      `${fmt(bodies.length)} callbacks (${mine.requests.length} request(s) of up to ${fmt(PER_REQUEST)}), ` +
         `${CONCURRENCY} concurrent senders, webhook window ${args.window} ms / max ${args.max}`,
     );
     say(line('bare node:http (parse JSON, 200)', bareResult));
     say(line('webhook → Temporal signal', hookResult));
     say(
-      `${''.padEnd(34)} ${fmt(signals)} signals; ${fmt(applied)} of ${fmt(bodies.length)} callbacks applied by the workflows`,
+      `${''.padEnd(34)} ${fmt(signals)} signals; ${fmt(appliedCount)} of ${fmt(bodies.length)} callbacks applied by the workflows`,
     );
+    if (comparedRun && comparedApplied) {
+      say(line(`webhook of ${args.compare}`, comparedRun.result));
+      say(
+        `${''.padEnd(34)} ${fmt(comparedApplied.signals)} signals; ${fmt(comparedApplied.applied)} of ${fmt(bodies.length)} applied`,
+      );
+    }
     const metrics = await (await fetch(`${webhook}/metrics`)).text();
     const sample = (name: string) =>
       Number(metrics.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1] ?? NaN);
@@ -175,16 +215,22 @@ async function main() {
     );
     const cpuLine = (name: string, run: typeof bareRun) =>
       `${`CPU s during ${name}:`.padEnd(34)} ` +
-      (['webhook', 'worker', 'other', 'bare', 'load'] as const)
+      (['webhook', ...(compared ? (['compared'] as const) : []), 'worker', 'other', 'bare', 'load'] as const)
         .map((k) => `${k === 'other' ? 'temporal' : k} ${(run.cpu[k] ?? NaN).toFixed(2)}`)
         .join(', ') +
       ` (wall ${run.result.seconds.toFixed(2)})`;
     say(cpuLine('bare load', bareRun));
+    if (comparedRun) say(cpuLine('compared webhook load', comparedRun));
     say(cpuLine('webhook load', hookRun));
+    const perCallback = (seconds: number | undefined) => `${(((seconds ?? NaN) * 1e6) / bodies.length).toFixed(0)} µs`;
     say(
-      `${'webhook CPU per callback:'.padEnd(34)} ${(((hookRun.cpu.webhook ?? NaN) * 1e6) / bodies.length).toFixed(0)} µs` +
-        ` (bare server: ${(((bareRun.cpu.bare ?? NaN) * 1e6) / bodies.length).toFixed(0)} µs)`,
+      `${'webhook CPU per callback:'.padEnd(34)} ${perCallback(hookRun.cpu.webhook)}` +
+        (comparedRun ? ` (compared webhook: ${perCallback(comparedRun.cpu.compared)})` : '') +
+        ` (bare server: ${perCallback(bareRun.cpu.bare)})`,
     );
+    if (comparedRun) {
+      say(`ratio compared webhook / bare: ${(comparedRun.result.perSecond / bareResult.perSecond).toFixed(2)}`);
+    }
     say(`ratio webhook / bare: ${(hookResult.perSecond / bareResult.perSecond).toFixed(2)}`);
     if (args.profile) {
       profiled = [
@@ -192,7 +238,7 @@ async function main() {
         { windowUs: bareRun.windowUs, cpuSeconds: bareRun.cpu.bare ?? NaN },
       ];
     }
-    if (applied !== bodies.length || hookResult.failed > 0) process.exitCode = 1;
+    if (appliedCount !== bodies.length || hookResult.failed > 0) process.exitCode = 1;
   } finally {
     for (const child of children.reverse()) await child.stop();
     await connection?.close();
