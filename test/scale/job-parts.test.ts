@@ -3,27 +3,17 @@
  * holds no device, every device is reported once and right, and no payload of the job carries the list.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { DEVICES_PER_PART, INLINE_DEVICES_MAX } from '../../src/activation/job-limits.js';
 import type { DeviceReport } from '../../src/activation/model.js';
 import { ActivationClient, InvalidJobRequestError } from '../../src/client.js';
-import { registerCallbacks } from '../../src/cli/register-callbacks.js';
 import { encodeDeviceList } from '../../src/activation/device-list.js';
 import { FileBlobStore } from '../../src/storage/file-blob-store.js';
 import type { SeedDevice } from '../../src/simulator/index.js';
 import { checkAgainstTruth } from '../faults/truth.js';
-import {
-  jobDevice,
-  jobRequest,
-  seedDevice,
-  startActivationFixture,
-  type ActivationFixture,
-} from '../harness/activation.js';
-import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
-import { LISTENER, startWebhook, type RunningWebhook } from '../webhook/fixtures.js';
+import { startScaleFixture, type ScaleFixture } from './fixture.js';
+import { jobDevice, jobRequest, seedDevice, type ActivationFixture } from '../harness/activation.js';
+import { uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
 
 const DEVICES = 2 * DEVICES_PER_PART + 5_000;
 const seeds: SeedDevice[] = Array.from({ length: DEVICES }, (_, i) => {
@@ -34,27 +24,17 @@ const seeds: SeedDevice[] = Array.from({ length: DEVICES }, (_, i) => {
 });
 
 const taskQueue = uniqueTaskQueue('job-parts');
+let scale: ScaleFixture;
 let temporal: TestTemporal;
 let fixture: ActivationFixture;
-let webhook: RunningWebhook;
-let dir: string;
 let store: FileBlobStore;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'job-parts-'));
-  store = new FileBlobStore(dir);
-  temporal = await connectTestClient();
-  fixture = await startActivationFixture(seeds, { callbackConcurrency: 256 });
-  // Callbacks that beat their request workflow wait in an inbox, which runs on the workers' task queue.
-  webhook = await startWebhook({ client: temporal.client }, { taskQueue });
-  await registerCallbacks(fixture.thingspace, { url: webhook.url, credentials: LISTENER });
+  scale = await startScaleFixture(seeds, taskQueue);
+  ({ temporal, activation: fixture } = scale);
+  store = new FileBlobStore(scale.dir);
 });
-afterAll(async () => {
-  await webhook.close();
-  await fixture.close();
-  await temporal.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => scale.close());
 
 describe('a job of a stored list longer than one part', () => {
   // 25,000 devices through the webhook: about a minute on a loaded 2-core machine.
