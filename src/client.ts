@@ -10,6 +10,7 @@ import {
 } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { decodeDeviceList, DeviceListError, storeDeviceList } from './activation/device-list.js';
+import { WORKFLOW_TASK_TIMEOUT } from './activation/activity-timing.js';
 import { INLINE_DEVICES_MAX } from './activation/job-limits.js';
 import { JobRequestSchema, type JobRequestInput } from './activation/job.js';
 import type { JobProgress, JobResult } from './activation/job-result.js';
@@ -28,6 +29,7 @@ import { DEFAULT_TASK_QUEUE } from './task-queues.js';
 import { DeviceCount } from './search-attributes.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { blobStoreFromEnv } from './storage/store-from-env.js';
+import { retrieveStoredPayloads } from './temporal/external-storage.js';
 import {
   canonicalOutcomes,
   devicesToRetry,
@@ -109,6 +111,7 @@ export class ActivationClient {
         workflowId: request.jobId,
         // Temporal's default lets a closed workflow's ID start again; a finished job run twice would activate twice.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
         args: [request],
         ...(memo && { memo }),
       });
@@ -247,8 +250,10 @@ export class ActivationClient {
   /** The request a job was started with, read from its first history event. */
   async request(jobId: string): Promise<JobRequestInput> {
     const history = await this.job(jobId).fetchHistory();
-    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
-    return decodeFromPayloadsAtIndex<JobRequestInput>(this.client.options.loadedDataConverter, 0, input);
+    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+    // fetchHistory leaves External Storage references as they are: an input over the threshold is fetched first.
+    const converter = this.client.options.loadedDataConverter;
+    return decodeFromPayloadsAtIndex<JobRequestInput>(converter, 0, await retrieveStoredPayloads(converter, input));
   }
 
   /** Stops new submissions; what was already submitted is still followed by its request workflows. */

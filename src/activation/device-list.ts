@@ -134,7 +134,7 @@ export async function scanDeviceList(
       'activation.carrierIpPoolName: carrierIpPoolName is required when any device has an ipAddress',
     );
   }
-  if (problems.length === 0) await findRepeats(data, hashes, what, problem);
+  await findRepeats(data, hashes, what, problem);
   if (problems.length > 0) throw new DeviceListError(what, problems);
   return index;
 }
@@ -156,8 +156,15 @@ async function findRepeats(
     const line = raw.trim();
     if (line === '') continue;
     const i = index++;
-    const device = JobDeviceSchema.parse(JSON.parse(line));
-    for (const { kind, id } of device.deviceIds) {
+    let item: unknown;
+    try {
+      item = JSON.parse(line);
+    } catch {
+      continue; // reported on the first read
+    }
+    const parsed = JobDeviceSchema.safeParse(item);
+    if (!parsed.success) continue;
+    for (const { kind, id } of parsed.data.deviceIds) {
       const key = identifierKey(kind, id);
       if (!suspects.has(hash52(key))) continue;
       const seen = first.get(key);

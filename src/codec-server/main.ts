@@ -1,13 +1,16 @@
 /**
  * `npm run codec-server`: the Web UI's codec endpoint. Settings: CODEC_SERVER_PORT (8888), CODEC_SERVER_HOST
  * (127.0.0.1), CODEC_AUTH_TOKEN (required), CODEC_CORS_ORIGINS (http://localhost:8233), and the same
- * PAYLOAD_ENCRYPTION_* keys as the worker. CODEC_LOCAL_WITHOUT_TOKEN=true serves without a token, for the local
- * dev server's Web UI (it has no login to pass one); it is refused unless the host is a loopback address.
+ * PAYLOAD_ENCRYPTION_* keys, BLOB_STORE_URL (and BLOB_STORE_PASSWORD_FILE) and EXTERNAL_STORAGE_THRESHOLD_BYTES as
+ * the worker, so it resolves the references External Storage leaves in history. CODEC_LOCAL_WITHOUT_TOKEN=true
+ * serves without a token, for the local dev server's Web UI (it has no login to pass one); it is refused unless
+ * the host is a loopback address.
  */
 import { z } from 'zod';
 import { flagSetting, intSetting, optionalStringSetting, readSettings, stringSetting } from '../settings.js';
 import { exampleSecretProblem, isExampleSecret } from '../example-secrets.js';
 import { payloadCodecsFromEnv } from '../temporal/data-converter.js';
+import { externalStorageFromEnv } from '../temporal/external-storage.js';
 import { createCodecServer } from './server.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -32,6 +35,7 @@ async function main() {
   if (authToken && isExampleSecret(authToken)) throw new Error(exampleSecretProblem('CODEC_AUTH_TOKEN'));
   const app = await createCodecServer({
     codecs: payloadCodecsFromEnv(),
+    externalStorage: externalStorageFromEnv(),
     authToken: withoutToken ? undefined : authToken,
     corsOrigins: settings.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()),
     logger: true,

@@ -2,9 +2,12 @@
  * A remote codec endpoint for the Temporal Web UI (`temporal server start-dev --ui-codec-endpoint`, or the UI's
  * "Codec Server" setting): it decodes payloads for people allowed to see them, who present the bearer token.
  * Implements the Web UI's protocol: POST /decode and /encode with `{payloads: [{metadata, data}]}`, base64 fields.
+ * With External Storage, history holds references for big payloads: /decode fetches each from the blob store
+ * first, then runs the codecs, exactly as a worker does; /encode stores what is over the threshold, as a client does.
  */
 import cors from '@fastify/cors';
-import { ValueError, type Payload, type PayloadCodec } from '@temporalio/common';
+import { ValueError, type ExternalStorage, type Payload, type PayloadCodec } from '@temporalio/common';
+import { ExternalStorageRunner } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { bearerCheck } from '../bearer-check.js';
@@ -18,6 +21,8 @@ type JsonPayload = z.infer<typeof JsonPayloadSchema>;
 
 export interface CodecServerOptions {
   codecs: PayloadCodec[];
+  /** The deployment's External Storage (the same store as the workers'); without it references stay references. */
+  externalStorage?: ExternalStorage;
   /**
    * The bearer token callers must present: decoded payloads hold personal data. Undefined only for a local
    * development server bound to loopback, whose Web UI has no login to pass a token from (see main.ts).
@@ -74,14 +79,17 @@ export async function createCodecServer(options: CodecServerOptions): Promise<Fa
     });
   }
 
+  const storage = options.externalStorage && new ExternalStorageRunner(options.externalStorage);
   const route = (path: '/encode' | '/decode') =>
     app.post(path, async (request, reply) => {
       const body = BodySchema.safeParse(request.body);
       if (!body.success) return reply.code(400).send({ error: 'body must be {payloads: [{metadata, data}]}' });
       let payloads = body.data.payloads.map(fromJson);
+      if (path === '/decode' && storage) payloads = await storage.retrieve(payloads);
       const codecs = path === '/encode' ? options.codecs : [...options.codecs].reverse();
       for (const codec of codecs)
         payloads = await (path === '/encode' ? codec.encode(payloads) : codec.decode(payloads));
+      if (path === '/encode' && storage) payloads = await storage.store(payloads);
       return { payloads: payloads.map(toJson) };
     });
   route('/encode');

@@ -30,6 +30,9 @@ export class CompressionCodec implements PayloadCodec {
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
+      // Nearly every payload is far below the threshold: a bound on its encoded size spares serialising it to learn
+      // that (the webhook and the worker did so for every callback batch).
+      if (encodedSizeBound(payload) < this.minBytes) return payload;
       const raw = temporal.api.common.v1.Payload.encode(payload).finish();
       if (raw.length < this.minBytes) return payload;
       return { metadata: { [METADATA_ENCODING_KEY]: encodingBytes }, data: gzipSync(raw) };
@@ -56,4 +59,11 @@ export class CompressionCodec implements PayloadCodec {
       return temporal.api.common.v1.Payload.decode(raw);
     });
   }
+}
+
+/** At least the protobuf size of `payload`: its bytes plus generous room for each field's tag and length. */
+export function encodedSizeBound(payload: Payload): number {
+  let size = (payload.data?.length ?? 0) + 16 + (payload.externalPayloads?.length ?? 0) * 32;
+  for (const [key, value] of Object.entries(payload.metadata ?? {})) size += key.length * 3 + (value?.length ?? 0) + 24;
+  return size;
 }

@@ -12,6 +12,7 @@ import {
   setHandler,
   startChild,
 } from '@temporalio/workflow';
+import { WORKFLOW_TASK_TIMEOUT } from '../activation/activity-timing.js';
 import type { JobRequestInput } from '../activation/job.js';
 import type { JobPartSummary, JobResult } from '../activation/job-result.js';
 import type { DeviceReport } from '../activation/model.js';
@@ -114,6 +115,7 @@ export async function runJobParts(
       await condition(() => state.inFlight() < PARTS_IN_FLIGHT);
       const handle = await startChild('activationJob', {
         workflowId: part.jobId,
+        workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         args: [{ ...same, jobId: part.jobId, deviceList: part.deviceList }],
       });

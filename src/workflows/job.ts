@@ -33,7 +33,7 @@ import type {
   JobResult,
   JobSelectionSummary,
 } from '../activation/job-result.js';
-import { HEARTBEAT_TIMEOUT } from '../activation/activity-timing.js';
+import { HEARTBEAT_TIMEOUT, WORKFLOW_TASK_TIMEOUT } from '../activation/activity-timing.js';
 import type { Activities, SubmitActivities } from '../activities/index.js';
 import type { SubmitActivationResult } from '../activities/types.js';
 import {
@@ -194,6 +194,7 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
     ledger.addRequest(summary, indexes);
     const handle: ChildWorkflowHandle<typeof activationRequest> = await startChild(activationRequest, {
       workflowId: summary.workflowId,
+      workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
       // The request outlives a cancelled job: ThingSpace goes on activating what it accepted.
       parentClosePolicy: ParentClosePolicy.ABANDON,
       args: [

@@ -71,8 +71,8 @@ describe('docker-compose.yml against the code', () => {
     ],
     [
       'the webhook published next to its TLS proxy',
-      '    secrets: [payload_encryption_keys, callback_password]\n',
-      "    secrets: [payload_encryption_keys, callback_password]\n    ports:\n      - '9001:9001'\n",
+      '    secrets: [payload_encryption_keys, postgres_password, callback_password]\n',
+      "    secrets: [payload_encryption_keys, postgres_password, callback_password]\n    ports:\n      - '9001:9001'\n",
       'services.webhook.ports 9001:9001 is published on every interface',
     ],
     [
@@ -107,14 +107,14 @@ describe('docker-compose.yml against the code', () => {
     ],
     [
       'a writable root filesystem',
-      '    secrets: [payload_encryption_keys, callback_password]\n    read_only: true\n',
-      '    secrets: [payload_encryption_keys, callback_password]\n',
+      '    secrets: [payload_encryption_keys, postgres_password, callback_password]\n    read_only: true\n',
+      '    secrets: [payload_encryption_keys, postgres_password, callback_password]\n',
       'services.webhook must set read_only: true',
     ],
     [
       'capabilities kept',
-      '    secrets: [payload_encryption_keys, callback_password]\n    read_only: true\n    tmpfs: [/tmp]\n    cap_drop: [ALL]\n',
-      '    secrets: [payload_encryption_keys, callback_password]\n    read_only: true\n    tmpfs: [/tmp]\n',
+      '    secrets: [payload_encryption_keys, postgres_password, callback_password]\n    read_only: true\n    tmpfs: [/tmp]\n    cap_drop: [ALL]\n',
+      '    secrets: [payload_encryption_keys, postgres_password, callback_password]\n    read_only: true\n    tmpfs: [/tmp]\n',
       'services.webhook must drop every capability',
     ],
     [
@@ -131,8 +131,8 @@ describe('docker-compose.yml against the code', () => {
     ],
     [
       'a dependency on a profile-only service',
-      '      temporal-setup:\n        condition: service_completed_successfully\n    environment:\n      <<: [*temporal-client, *payload-encryption]\n      TASK_QUEUE',
-      '      simulator:\n        condition: service_started\n    environment:\n      <<: [*temporal-client, *payload-encryption]\n      TASK_QUEUE',
+      '      temporal-setup:\n        condition: service_completed_successfully\n    environment:\n      <<: [*temporal-client, *payload-encryption, *blob-store]\n      TASK_QUEUE',
+      '      simulator:\n        condition: service_started\n    environment:\n      <<: [*temporal-client, *payload-encryption, *blob-store]\n      TASK_QUEUE',
       '"simulator" is only in profile(s) simulator',
     ],
     [

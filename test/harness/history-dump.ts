@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { dataConverter } from '../../src/temporal/connection.js';
+import { retrieveStoredPayloads } from '../../src/temporal/external-storage.js';
 
 function isPayload(value: unknown): value is Payload {
   return (
@@ -18,7 +19,8 @@ function isPayload(value: unknown): value is Payload {
 }
 
 async function decode(payload: Payload): Promise<unknown> {
-  let payloads = [payload];
+  // A payload over the External Storage threshold is a reference in history: the secrets must be looked for in it too.
+  let payloads = await retrieveStoredPayloads(dataConverter, [payload]);
   for (const codec of [...(dataConverter.payloadCodecs ?? [])].reverse()) payloads = await codec.decode(payloads);
   try {
     return defaultPayloadConverter.fromPayload(payloads[0]!);

@@ -3,27 +3,17 @@
  * holds no device, every device is reported once and right, and no payload of the job carries the list.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { DEVICES_PER_PART, INLINE_DEVICES_MAX } from '../../src/activation/job-limits.js';
 import type { DeviceReport } from '../../src/activation/model.js';
 import { ActivationClient, InvalidJobRequestError } from '../../src/client.js';
-import { registerCallbacks } from '../../src/cli/register-callbacks.js';
 import { encodeDeviceList } from '../../src/activation/device-list.js';
 import { FileBlobStore } from '../../src/storage/file-blob-store.js';
 import type { SeedDevice } from '../../src/simulator/index.js';
 import { checkAgainstTruth } from '../faults/truth.js';
-import {
-  jobDevice,
-  jobRequest,
-  seedDevice,
-  startActivationFixture,
-  type ActivationFixture,
-} from '../harness/activation.js';
-import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
-import { LISTENER, startWebhook, type RunningWebhook } from '../webhook/fixtures.js';
+import { startScaleFixture, type ScaleFixture } from './fixture.js';
+import { jobDevice, jobRequest, seedDevice, type ActivationFixture } from '../harness/activation.js';
+import { uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
 
 const DEVICES = 2 * DEVICES_PER_PART + 5_000;
 const seeds: SeedDevice[] = Array.from({ length: DEVICES }, (_, i) => {
@@ -33,34 +23,25 @@ const seeds: SeedDevice[] = Array.from({ length: DEVICES }, (_, i) => {
   return seedDevice(n);
 });
 
+const taskQueue = uniqueTaskQueue('job-parts');
+let scale: ScaleFixture;
 let temporal: TestTemporal;
 let fixture: ActivationFixture;
-let webhook: RunningWebhook;
-let dir: string;
 let store: FileBlobStore;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'job-parts-'));
-  store = new FileBlobStore(dir);
-  temporal = await connectTestClient();
-  fixture = await startActivationFixture(seeds, { callbackConcurrency: 256 });
-  webhook = await startWebhook({ client: temporal.client });
-  await registerCallbacks(fixture.thingspace, { url: webhook.url, credentials: LISTENER });
+  scale = await startScaleFixture(seeds, taskQueue);
+  ({ temporal, activation: fixture } = scale);
+  store = new FileBlobStore(scale.dir);
 });
-afterAll(async () => {
-  await webhook.close();
-  await fixture.close();
-  await temporal.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => scale.close());
 
 describe('a job of a stored list longer than one part', () => {
   // 25,000 devices through the webhook: about a minute on a loaded 2-core machine.
   it('runs part jobs and reports every device once, as the simulator records it', async () => {
-    const taskQueue = uniqueTaskQueue('job-parts');
     const jobId = `job-parts-${Date.now()}`;
     const activation = new ActivationClient(temporal.client, taskQueue, store);
-    const { result, report, history } = await withActivationWorkers(
+    const { result, report, truth, submitted, history } = await withActivationWorkers(
       taskQueue,
       fixture.thingspace,
       async () => {
@@ -68,7 +49,16 @@ describe('a job of a stored list longer than one part', () => {
         const result = await handle.result();
         const rows: DeviceReport[] = [];
         for await (const page of activation.report(jobId)) rows.push(...page);
-        return { result, report: rows, history: await handle.fetchHistory() };
+        const truth = checkAgainstTruth(fixture.sim, rows);
+        const submitted = fixture.sim.admin.submissions();
+        // A retry takes its devices from the stored list (settings kept) and the report: the 25 that failed.
+        const retry = await activation.retry(jobId, { outcomes: ['failed'] });
+        const retried = await activation.request(retry.jobId);
+        expect(retried.devices?.map((d) => d.deviceIds[0]?.id)).toEqual(
+          seeds.filter((_, i) => i % 1_000 === 13).map((seed) => seed.deviceIds[0]?.id),
+        );
+        await retry.handle.result();
+        return { result, report: rows, truth, submitted, history: await handle.fetchHistory() };
       },
       { store },
     );
@@ -77,9 +67,10 @@ describe('a job of a stored list longer than one part', () => {
     expect(result.parts?.map((p) => p.devices)).toEqual([DEVICES_PER_PART, DEVICES_PER_PART, 5_000]);
     expect(result.counts).toMatchObject({ total: DEVICES, activated: 24_950, failed: 25, skipped: 25, pending: 0 });
     expect(report).toHaveLength(DEVICES);
-    const truth = checkAgainstTruth(fixture.sim, report);
     expect(truth).toMatchObject({ devices: DEVICES, wrong: [], duplicates: 0, callbacksLost: [] });
-    expect(fixture.sim.admin.submissions()).toMatchObject({ totalSubmissions: 24_975, resubmitted: [] });
+    expect(submitted).toMatchObject({ totalSubmissions: 24_975, resubmitted: [] });
+    // Then the retry sent the 25 failed devices once more, and nothing else.
+    expect(fixture.sim.admin.submissions().resubmitted).toHaveLength(25);
 
     // The list never travelled through the job: its input names the stored list, and its whole history is small.
     const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;

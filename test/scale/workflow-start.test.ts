@@ -5,53 +5,37 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DeviceReport } from '../../src/activation/model.js';
 import { ActivationClient } from '../../src/client.js';
-import { registerCallbacks } from '../../src/cli/register-callbacks.js';
 import { obtainTemporalCli } from '../../src/devserver/temporal-cli.js';
 import { FileBlobStore } from '../../src/storage/file-blob-store.js';
-import {
-  ACTIVATION,
-  DEFAULT_ACCOUNT,
-  seedDevice,
-  startActivationFixture,
-  type ActivationFixture,
-} from '../harness/activation.js';
+import { ACTIVATION, DEFAULT_ACCOUNT, seedDevice, type ActivationFixture } from '../harness/activation.js';
 import { cli, cliEnv } from '../harness/cli.js';
-import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
+import { uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
 import { checkAgainstTruth } from '../faults/truth.js';
-import { LISTENER, startWebhook, type RunningWebhook } from '../webhook/fixtures.js';
+import { startScaleFixture, type ScaleFixture } from './fixture.js';
 
 const DEVICES = 100_000;
 const seeds = Array.from({ length: DEVICES }, (_, i) => seedDevice(200_000 + i));
 
+const taskQueue = uniqueTaskQueue('workflow-start');
+let scale: ScaleFixture;
 let temporal: TestTemporal;
 let fixture: ActivationFixture;
-let webhook: RunningWebhook;
-let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'workflow-start-'));
-  temporal = await connectTestClient();
-  fixture = await startActivationFixture(seeds, { callbackConcurrency: 256 });
-  webhook = await startWebhook({ client: temporal.client });
-  await registerCallbacks(fixture.thingspace, { url: webhook.url, credentials: LISTENER });
+  scale = await startScaleFixture(seeds, taskQueue);
+  ({ temporal, activation: fixture } = scale);
 });
-afterAll(async () => {
-  await webhook.close();
-  await fixture.close();
-  await temporal.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => scale.close());
 
 describe('a 100,000-device job started with `temporal workflow start`', () => {
   it('completes with every device activated once, as the simulator records it', async () => {
-    const storeDir = join(dir, 'store');
-    const csv = join(dir, 'devices.csv');
+    const storeDir = join(scale.dir, 'store');
+    const csv = join(scale.dir, 'devices.csv');
     await writeFile(csv, ['imei,iccid', ...seeds.map((s) => s.deviceIds.map((d) => d.id).join(','))].join('\n'));
     const upload = await cli(['devices', 'upload', csv], { BLOB_STORE_URL: storeDir });
     expect(upload).toMatchObject({ code: 0, stderr: '' });
@@ -59,7 +43,6 @@ describe('a 100,000-device job started with `temporal workflow start`', () => {
     const deviceList = /deviceList: (\S+)/.exec(upload.stdout)?.[1];
     expect(deviceList).toMatch(/^device-lists\/[0-9a-f]{64}$/);
 
-    const taskQueue = uniqueTaskQueue('workflow-start');
     const jobId = `workflow-start-${Date.now()}`;
     const input = JSON.stringify({
       jobId,

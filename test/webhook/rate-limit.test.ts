@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { webhookSettingsFromEnv, type SignalTarget } from '../../src/webhook/index.js';
+import { windowLimiter } from '../../src/webhook/limiter.js';
 import { carrierBody, metricValue, startWebhook, testDevice, type RunningWebhook } from './fixtures.js';
 
 const CARRIER = '/callbacks/carrier-service';
@@ -47,6 +48,19 @@ describe('webhook rate limit', () => {
       Array.from({ length: 1_000 }, (_, n) => running.post(CARRIER, carrierBody('r-2', testDevice(n)))),
     );
     expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+  });
+
+  it('counts each client in its own fixed window, from its first request to a minute later', () => {
+    let now = 1_000_000;
+    const limiter = windowLimiter({ max: 2, now: () => now });
+    expect([limiter.hit('a'), limiter.hit('a'), limiter.hit('b')]).toEqual([undefined, undefined, undefined]);
+    expect(limiter.hit('a')).toBe(60);
+    now += 30_500;
+    // Refused requests do not extend the window.
+    expect([limiter.hit('a'), limiter.hit('a')]).toEqual([30, 30]);
+    expect([limiter.hit('b'), limiter.hit('b')]).toEqual([undefined, 30]);
+    now += 29_500;
+    expect([limiter.hit('a'), limiter.hit('b')]).toEqual([undefined, undefined]);
   });
 
   it('reads WEBHOOK_RATE_LIMIT_PER_MINUTE, 60,000 when unset, and refuses what is not a positive integer', () => {

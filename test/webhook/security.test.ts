@@ -78,6 +78,53 @@ async function start(
   };
 }
 
+describe('prototype poisoning', () => {
+  // The JSON text of a genuine callback, with `key` spliced in as written (escapes included).
+  const withKey = (key: string, value: string) => {
+    const good = JSON.stringify(carrierBody('r-proto', testDevice(1)));
+    return `{"${key}": ${value}, ${good.slice(1)}`;
+  };
+  const postText = async (url: string, text: string) => {
+    const res = await fetch(`${url}${CARRIER}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: text,
+    });
+    return { status: res.status, body: (await res.json()) as unknown };
+  };
+
+  it('refuses __proto__ and constructor.prototype keys, written plainly or with \\u escapes, as malformed JSON', async () => {
+    const hook = await start();
+    const poisoned = [
+      withKey('__proto__', '{"isAdmin": true}'),
+      withKey('\\u005f_proto__', '{"isAdmin": true}'),
+      withKey('constructor', '{"prototype": {"isAdmin": true}}'),
+      withKey('c\\u006fnstructor', '{"prototype": {"isAdmin": true}}'),
+    ];
+    for (const text of poisoned) {
+      expect({ text, ...(await postText(hook.url, text)) }).toMatchObject({
+        text,
+        status: 400,
+        body: { error: 'malformed_json' },
+      });
+    }
+    expect(sent).toEqual([]);
+  });
+
+  it('accepts a harmless constructor key and \\u escapes elsewhere in the body', async () => {
+    const hook = await start();
+    expect(await postText(hook.url, withKey('constructor', '"a string"'))).toEqual({
+      status: 200,
+      body: { result: 'signalled' },
+    });
+    expect(await postText(hook.url, withKey('note', '"caf\\u00e9"'))).toEqual({
+      status: 200,
+      body: { result: 'signalled' },
+    });
+    expect(sent.flatMap((s) => s.records)).toHaveLength(2);
+  });
+});
+
 describe('requestId rule', () => {
   const RULE = "requestId: must be 1 to 128 characters from A-Z, a-z, 0-9, '.', '_', ':' and '-'";
 

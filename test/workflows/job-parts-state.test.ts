@@ -1,0 +1,61 @@
+/** JobParts on its own: what a job cut into parts counts and reports, whatever became of each part. */
+import { describe, expect, it } from '@jest/globals';
+import type { JobResult } from '../../src/activation/job-result.js';
+import { emptyCounts } from '../../src/activation/outcomes.js';
+import { JobParts, partJobId } from '../../src/workflows/job-parts.js';
+
+const staged = [1, 2, 3, 4].map((n) => ({ deviceList: `job-parts/j/${n}`, devices: 10 }));
+const failedDevice = (n: number) => ({ key: `imei:${n}`, deviceIds: [], assignedIds: [], outcome: 'failed' as const });
+const result = (activated: number, failed: number, truncated = false): JobResult => ({
+  jobId: 'part',
+  phase: 'done',
+  counts: { ...emptyCounts(activated + failed), activated, failed, pending: 0 },
+  requests: [],
+  notActivated: Array.from({ length: failed }, (_, i) => failedDevice(i)),
+  notActivatedTruncated: truncated,
+});
+
+describe('JobParts', () => {
+  it('names parts after the job, so they never collide with a caller job ID (~ is not allowed there)', () => {
+    expect(new JobParts('j', staged, 5).parts.map((p) => p.jobId)).toEqual([1, 2, 3, 4].map((n) => partJobId('j', n)));
+    expect(partJobId('j', 2)).toBe('j~part-2');
+  });
+
+  it('counts parts in flight until they say they submitted, or end', () => {
+    const parts = new JobParts('j', staged, 5);
+    parts.parts[0]!.started = true;
+    parts.parts[1]!.started = true;
+    expect(parts.inFlight()).toBe(2);
+    parts.submitted(partJobId('j', 1));
+    expect(parts.inFlight()).toBe(1);
+    parts.failed(partJobId('j', 2), 'terminated');
+    expect(parts.inFlight()).toBe(0);
+  });
+
+  it('adds finished parts, counts a failed part unresolved and, once over, parts never started skipped', () => {
+    const parts = new JobParts('j', staged, 5);
+    for (const part of parts.parts.slice(0, 3)) part.started = true;
+    parts.finished(partJobId('j', 1), result(8, 2));
+    parts.failed(partJobId('j', 2), 'terminated');
+    expect(parts.counts(false)).toMatchObject({ total: 40, activated: 8, failed: 2, unresolved: 10, pending: 20 });
+    parts.finished(partJobId('j', 3), result(10, 0));
+    expect(parts.counts(true)).toMatchObject({
+      total: 40,
+      activated: 18,
+      failed: 2,
+      unresolved: 10,
+      skipped: 10,
+      pending: 0,
+    });
+  });
+
+  it('keeps the first devices not activated, and says when there were more', () => {
+    const parts = new JobParts('j', staged, 3);
+    parts.finished(partJobId('j', 1), result(8, 2));
+    expect(parts.notActivated()).toMatchObject({ notActivatedTruncated: false });
+    parts.finished(partJobId('j', 2), result(8, 2));
+    const { notActivated, notActivatedTruncated } = parts.notActivated();
+    expect(notActivated).toHaveLength(3);
+    expect(notActivatedTruncated).toBe(true);
+  });
+});
