@@ -10,7 +10,6 @@ import {
 } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { decodeDeviceList, DeviceListError, storeDeviceList } from './activation/device-list.js';
-import { WORKFLOW_TASK_TIMEOUT } from './activation/activity-timing.js';
 import { INLINE_DEVICES_MAX } from './activation/job-limits.js';
 import { JobRequestSchema, type JobRequestInput } from './activation/job.js';
 import type { JobProgress, JobResult } from './activation/job-result.js';
@@ -111,7 +110,6 @@ export class ActivationClient {
         workflowId: request.jobId,
         // Temporal's default lets a closed workflow's ID start again; a finished job run twice would activate twice.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
         args: [request],
         ...(memo && { memo }),
       });
@@ -273,8 +271,12 @@ export class ActivationClient {
     yield* pages((offset) => job.query(jobReportQuery, { offset, limit }), limit);
     const { requests, parts } = await job.query(jobProgressQuery);
     for (const part of parts ?? []) {
-      if (part.started) yield* this.report(part.jobId, pageSize);
-      else if (part.counts === undefined) yield* this.unstartedPart(part.deviceList, limit);
+      // As the job counts them: a part that failed, unresolved; one a cancelled job never started, skipped.
+      if (part.failure !== undefined) {
+        const reason = `part job ${part.jobId} ended: ${part.failure}`;
+        yield* this.storedPart(part.deviceList, 'unresolved', reason, limit);
+      } else if (part.started) yield* this.report(part.jobId, pageSize);
+      else yield* this.storedPart(part.deviceList, 'skipped', 'job cancelled before submission', limit);
     }
     // A request workflow that failed or was terminated is reported by the job itself (its devices: unresolved).
     for (const { workflowId } of requests.filter((r) => !r.failure)) {
@@ -283,17 +285,18 @@ export class ActivationClient {
     }
   }
 
-  /** A part a cancelled job never started: its devices were never sent to ThingSpace. */
-  private async *unstartedPart(deviceList: string, limit: number): AsyncGenerator<DeviceReport[]> {
+  /** A part's devices as read from its stored list, all with one outcome (see report). */
+  private async *storedPart(
+    deviceList: string,
+    outcome: 'skipped' | 'unresolved',
+    reason: string,
+    limit: number,
+  ): AsyncGenerator<DeviceReport[]> {
     const devices = await this.storedDevices(deviceList);
     for (let offset = 0; offset < devices.length; offset += limit) {
-      yield devices.slice(offset, offset + limit).map(({ deviceIds }) => ({
-        key: deviceKey(deviceIds) ?? '',
-        deviceIds,
-        assignedIds: [],
-        outcome: 'skipped' as const,
-        reason: 'job cancelled before submission',
-      }));
+      yield devices
+        .slice(offset, offset + limit)
+        .map(({ deviceIds }) => ({ key: deviceKey(deviceIds) ?? '', deviceIds, assignedIds: [], outcome, reason }));
     }
   }
 }

@@ -8,11 +8,11 @@ import {
   CancellationScope,
   condition,
   defineSignal,
+  isCancellation,
   ParentClosePolicy,
   setHandler,
   startChild,
 } from '@temporalio/workflow';
-import { WORKFLOW_TASK_TIMEOUT } from '../activation/activity-timing.js';
 import type { JobRequestInput } from '../activation/job.js';
 import type { JobPartSummary, JobResult } from '../activation/job-result.js';
 import type { DeviceReport } from '../activation/model.js';
@@ -109,13 +109,11 @@ export async function runJobParts(
   setHandler(partSubmittedSignal, (jobId) => state.submitted(jobId));
   const { deviceList: _list, ...same } = input;
   const running: Promise<void>[] = [];
-  let cancelled = false;
   try {
     for (const part of state.parts) {
       await condition(() => state.inFlight() < PARTS_IN_FLIGHT);
       const handle = await startChild('activationJob', {
         workflowId: part.jobId,
-        workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         args: [{ ...same, jobId: part.jobId, deviceList: part.deviceList }],
       });
@@ -127,11 +125,10 @@ export async function runJobParts(
         ),
       );
     }
-    await Promise.all(running);
   } catch (err) {
-    if (!CancellationScope.current().consideredCancelled) throw err;
-    cancelled = true;
-    await CancellationScope.nonCancellable(() => Promise.all(running));
+    if (!isCancellation(err)) throw err;
   }
-  return { cancelled };
+  // A cancelled part ends as a job does (its result says what was sent), so its result is awaited either way.
+  await CancellationScope.nonCancellable(() => Promise.all(running));
+  return { cancelled: CancellationScope.current().consideredCancelled };
 }

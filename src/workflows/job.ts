@@ -33,7 +33,7 @@ import type {
   JobResult,
   JobSelectionSummary,
 } from '../activation/job-result.js';
-import { HEARTBEAT_TIMEOUT, WORKFLOW_TASK_TIMEOUT } from '../activation/activity-timing.js';
+import { HEARTBEAT_TIMEOUT } from '../activation/activity-timing.js';
 import type { Activities, SubmitActivities } from '../activities/index.js';
 import type { SubmitActivationResult } from '../activities/types.js';
 import {
@@ -154,12 +154,16 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
 
   if (input.deviceList !== undefined) {
     enterPhase('staging');
-    const staged = await stageDeviceList({
-      jobId: input.jobId,
-      deviceList: input.deviceList,
-      carrierIpPoolName: input.activation.carrierIpPoolName,
-      partSize: DEVICES_PER_PART,
-    }).catch(unwrap);
+    // Not cancellable: a job cancelled while staging then settles its devices (skipped) like any cancelled job,
+    // instead of ending with nothing to report.
+    const staged = await CancellationScope.nonCancellable(() =>
+      stageDeviceList({
+        jobId: input.jobId,
+        deviceList: input.deviceList!,
+        carrierIpPoolName: input.activation.carrierIpPoolName,
+        partSize: DEVICES_PER_PART,
+      }),
+    ).catch(unwrap);
     upsertSearchAttributes([{ key: DeviceCount, value: staged.total }]);
     if ('parts' in staged) {
       parts = new JobParts(input.jobId, staged.parts, NOT_ACTIVATED_IN_RESULT);
@@ -194,7 +198,6 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
     ledger.addRequest(summary, indexes);
     const handle: ChildWorkflowHandle<typeof activationRequest> = await startChild(activationRequest, {
       workflowId: summary.workflowId,
-      workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
       // The request outlives a cancelled job: ThingSpace goes on activating what it accepted.
       parentClosePolicy: ParentClosePolicy.ABANDON,
       args: [

@@ -10,12 +10,16 @@ import { ActivationClient, InvalidJobRequestError } from '../../src/client.js';
 import { encodeDeviceList } from '../../src/activation/device-list.js';
 import { FileBlobStore } from '../../src/storage/file-blob-store.js';
 import type { SeedDevice } from '../../src/simulator/index.js';
+import { deviceKey } from '../../src/thingspace/schemas/device-key.js';
 import { checkAgainstTruth } from '../faults/truth.js';
+import { nextChildStarted } from '../harness/history-wait.js';
 import { startScaleFixture, type ScaleFixture } from './fixture.js';
 import { jobDevice, jobRequest, seedDevice, type ActivationFixture } from '../harness/activation.js';
 import { uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
 
 const DEVICES = 2 * DEVICES_PER_PART + 5_000;
+/** A job of two parts, cancelled as soon as its first part starts. */
+const cancelled: SeedDevice[] = Array.from({ length: DEVICES_PER_PART + 1 }, (_, i) => seedDevice(400_000 + i));
 const seeds: SeedDevice[] = Array.from({ length: DEVICES }, (_, i) => {
   const n = 100_000 + i;
   if (i % 1_000 === 7) return seedDevice(n, { state: 'active' });
@@ -30,7 +34,7 @@ let fixture: ActivationFixture;
 let store: FileBlobStore;
 
 beforeAll(async () => {
-  scale = await startScaleFixture(seeds, taskQueue);
+  scale = await startScaleFixture([...seeds, ...cancelled], taskQueue);
   ({ temporal, activation: fixture } = scale);
   store = new FileBlobStore(scale.dir);
 });
@@ -121,4 +125,34 @@ describe('a job of a stored list longer than one part', () => {
     );
     expect(fixture.sim.admin.submissions().totalSubmissions).toBe(before);
   });
+
+  it('cancelled while its parts run, reports every device once and never a submitted one as skipped', async () => {
+    const jobId = `job-parts-cancel-${Date.now()}`;
+    const activation = new ActivationClient(temporal.client, taskQueue, store);
+    const { result, report } = await withActivationWorkers(
+      taskQueue,
+      fixture.thingspace,
+      async () => {
+        const { handle } = await activation.startJob(jobRequest(jobId, cancelled, { callbackTimeout: '10 minutes' }));
+        await nextChildStarted(temporal, jobId);
+        await handle.cancel();
+        const result = await handle.result();
+        const rows: DeviceReport[] = [];
+        for await (const page of activation.report(jobId)) rows.push(...page);
+        return { result, report: rows };
+      },
+      { store },
+    );
+    expect(result.phase).toBe('cancelled');
+    expect(result.counts.total).toBe(cancelled.length);
+    expect(new Set(report.map((row) => row.key)).size).toBe(cancelled.length);
+    const submissions = new Map(
+      fixture.sim.admin.submissions().devices.map((d) => [deviceKey(d.deviceIds), d.submissions]),
+    );
+    const skipped = report.filter((row) => row.outcome === 'skipped');
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(skipped).toHaveLength(result.counts.skipped);
+    expect(skipped.every((row) => (submissions.get(row.key) ?? 0) === 0)).toBe(true);
+    expect(report.filter((row) => (submissions.get(row.key) ?? 0) > 1)).toEqual([]);
+  }, 300_000);
 });

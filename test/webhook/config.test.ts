@@ -19,7 +19,7 @@ describe('webhook settings', () => {
       notFoundRetryMs: 5_000,
       signalTimeoutMs: 5_000,
       bodyLimitBytes: 262_144,
-      rateLimitPerMinute: 60_000,
+      rateLimitPerMinute: 2_000_000,
       authFailuresPerMinute: 10,
       logLevel: 'info',
       taskQueue: 'thingspace-activation',

@@ -65,7 +65,7 @@ describe('webhook rate limit', () => {
 
   it('reads WEBHOOK_RATE_LIMIT_PER_MINUTE, 60,000 when unset, and refuses what is not a positive integer', () => {
     const creds = { CALLBACK_USERNAME: 'u', CALLBACK_PASSWORD: 'p' };
-    expect(webhookSettingsFromEnv(creds).rateLimitPerMinute).toBe(60_000);
+    expect(webhookSettingsFromEnv(creds).rateLimitPerMinute).toBe(2_000_000);
     expect(webhookSettingsFromEnv({ ...creds, WEBHOOK_RATE_LIMIT_PER_MINUTE: '120' }).rateLimitPerMinute).toBe(120);
     expect(() => webhookSettingsFromEnv({ ...creds, WEBHOOK_RATE_LIMIT_PER_MINUTE: '0' })).toThrow(
       /WEBHOOK_RATE_LIMIT_PER_MINUTE: must be an integer/,

@@ -225,7 +225,7 @@ describe('activationJob with a selection (dev server, simulator, real workers)',
         expect((cause as ApplicationFailure).type).toBe(INVALID_JOB_REQUEST);
         return cause!.message;
       });
-      expect(messages[0]).toContain('devices: devices or selection is required');
+      expect(messages[0]).toContain('devices: devices, deviceList or selection is required');
       expect(messages[1]).toContain('selection: selection must name groupName and/or customFields');
       expect(messages[2]).toContain('selection.groupName: groupName must not be empty');
       expect(messages[2]).toContain('selection.customFields[0].key: key must be one of CustomField1');
