@@ -189,19 +189,19 @@ export async function runTemporalCase(stack: Stack, spec: TemporalCase): Promise
   } finally {
     await proxy?.close();
     for (const child of [...webhooks, ...workers]) await child.stop();
-    await endCoordinator(stack, spec.account.name);
+    await endCoordinator(stack, spec.account.name, taskQueue);
   }
 }
 
 /**
- * The account's claims coordinator runs on the task queue of the first job that claimed devices there, and every
- * case has a task queue of its own: left running, it would wait on a queue no worker polls any more, and the next
- * case on the account (case 6, then 5) would wait for its claims forever. Between cases no job holds a claim.
+ * Each case's worker runs claims coordinators of its own (COORDINATOR_ID_SUFFIX = its task queue, see stack.ts): a
+ * coordinator runs on the task queue of the worker that started it, which no worker polls once the case is over.
+ * Ended here so that no workflow is left waiting on a dead queue; between cases no job holds a claim.
  */
-async function endCoordinator(stack: Stack, accountName: string): Promise<void> {
+async function endCoordinator(stack: Stack, accountName: string, taskQueue: string): Promise<void> {
   try {
     await stack.client.workflow
-      .getHandle(accountDevicesWorkflowId(accountName))
+      .getHandle(accountDevicesWorkflowId(accountName, taskQueue))
       .terminate('bench: case over; the next case on this account starts a coordinator on its own task queue');
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
