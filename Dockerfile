@@ -59,4 +59,5 @@ CMD ["node", "lib/webhook/main.js"]
 # Last, so that a plain `docker build .` gives the worker. It serves no HTTP, so there is nothing to probe: its
 # health shows as pollers on the task queue (Web UI, or `temporal task-queue describe`).
 FROM runtime AS worker
-CMD ["node", "lib/worker.js"]
+# The heap limit of src/worker-heap.ts (WORKER_HEAP_MB): V8 otherwise lets garbage grow towards 4 GB.
+CMD ["node", "--max-old-space-size=256", "lib/worker.js"]

@@ -3,6 +3,7 @@
  * process holding every case's devices, each case on an account of its own (so each lists only its devices and has
  * its own activate rate limit), plus starters for the worker and webhook processes a case runs against.
  */
+import { workerNodeOptions } from '../src/worker-heap.js';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -249,6 +250,7 @@ export async function startStack(
             TASK_QUEUE: taskQueue,
             WORKFLOW_BUNDLE: bundleFile,
             COORDINATOR_ID_SUFFIX: taskQueue,
+            NODE_OPTIONS: workerNodeOptions(),
           },
           /Worker polling/,
           { ...log(name), cpuProfDir },

@@ -5,16 +5,29 @@
  * WORKFLOW_BUNDLE (a prebuilt workflow bundle, which skips bundling at start-up). COORDINATOR_ID_SUFFIX is for
  * tests only (worker processes of several test files sharing one Temporal server get their own account coordinators).
  */
+import { setFlagsFromString } from 'node:v8';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
-import { optionalStringSetting, positiveNumberSetting, readSettings, stringSetting } from './settings.js';
+import { intSetting, optionalStringSetting, positiveNumberSetting, readSettings, stringSetting } from './settings.js';
 import { dataConverter, temporalSettings } from './temporal/connection.js';
 import { TemporalLoginGuard } from './temporal/login-guard.js';
 import { ThingSpaceClient } from './thingspace/client.js';
 import { configFromEnv } from './thingspace/config.js';
 import { LOGIN_GUARD_TASK_QUEUE } from './task-queues.js';
-import { createWorkers, DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE, DEFAULT_TASK_QUEUE } from './workers.js';
+import {
+  createWorkers,
+  DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE,
+  DEFAULT_MAX_CACHED_WORKFLOWS,
+  DEFAULT_TASK_QUEUE,
+} from './workers.js';
+
+/**
+ * The workflow thread's old-generation heap. V8 collects lazily up to the heap limit (about 4 GB here), so a
+ * worker's resident size grew with garbage long after its cached workflows fitted; a limit set before the SDK starts
+ * that thread makes V8 collect early. The cache (WORKER_MAX_CACHED_WORKFLOWS) keeps the live data under it.
+ */
+const DEFAULT_WORKFLOW_HEAP_MB = 256;
 
 /** Temporal's and ThingSpace's own settings are read by temporalSettings() and configFromEnv(). */
 const WorkerEnvSchema = z.object({
@@ -22,10 +35,14 @@ const WorkerEnvSchema = z.object({
   ACTIVATE_REQUESTS_PER_MINUTE: positiveNumberSetting(DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE),
   WORKFLOW_BUNDLE: optionalStringSetting(),
   COORDINATOR_ID_SUFFIX: optionalStringSetting(),
+  WORKER_MAX_CACHED_WORKFLOWS: intSetting(2, 100_000, DEFAULT_MAX_CACHED_WORKFLOWS),
+  WORKER_WORKFLOW_HEAP_MB: intSetting(64, 65_536, DEFAULT_WORKFLOW_HEAP_MB),
 });
 
 async function main() {
   const settings = readSettings(WorkerEnvSchema, process.env, 'worker settings');
+  // Applies to threads started from now on: the SDK's workflow thread, not this one.
+  setFlagsFromString(`--max-old-space-size=${settings.WORKER_WORKFLOW_HEAP_MB}`);
   const config = configFromEnv();
   const { connectionOptions, namespace } = temporalSettings();
   const connection = await NativeConnection.connect(connectionOptions);
@@ -41,6 +58,7 @@ async function main() {
     taskQueue,
     thingspace,
     activateRequestsPerMinute: settings.ACTIVATE_REQUESTS_PER_MINUTE,
+    maxCachedWorkflows: settings.WORKER_MAX_CACHED_WORKFLOWS,
     ...(settings.WORKFLOW_BUNDLE && { workflowBundle: { codePath: settings.WORKFLOW_BUNDLE } }),
     ...(settings.COORDINATOR_ID_SUFFIX && { coordinatorIdSuffix: settings.COORDINATOR_ID_SUFFIX }),
   });

@@ -32,6 +32,8 @@ export interface WorkerSetup {
    * (a NativeConnection can power a Client) with this setup's namespace and data converter.
    */
   client?: Client;
+  /** Workflows kept in memory between their tasks (see DEFAULT_MAX_CACHED_WORKFLOWS). */
+  maxCachedWorkflows?: number;
   /** Where stored device lists and job parts live; defaults to BLOB_STORE_URL's (blobStoreFromEnv). */
   store?: BlobStore;
   /** Tests only: keeps the account coordinators of test workers sharing one dev server apart. */
@@ -39,6 +41,14 @@ export interface WorkerSetup {
   /** Prebuilt bundle (tests build it once); otherwise the workflows are bundled at start-up. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
+
+/**
+ * Workflows a worker keeps in memory between their tasks. The SDK's default follows the heap limit (about 2,300 on
+ * a 4 GB heap), and a request or part job of 10,000 devices holds tens of MB: a 1,000,000-device job, whose parts
+ * and requests all stay open while callbacks drain, took the worker to 2,129 MB (bench, case 5). With fewer, an
+ * idle workflow (waiting hours for callbacks, say) is evicted and replayed from its history when it next has work.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 8;
 
 /**
  * The workers of one process: workflows and read-only activities on `taskQueue`, activate calls on its
@@ -49,6 +59,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const dataConverter = setup.dataConverter ?? processDataConverter;
   // Bundled once for the two workflow workers.
   const workflows = {
+    maxCachedWorkflows: setup.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     workflowBundle: setup.workflowBundle ?? {
       code: (
         await bundleWorkflowCode({

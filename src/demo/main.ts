@@ -7,6 +7,7 @@
  * beside the dev server so the Web UI shows every payload decoded. Ctrl+C or SIGTERM (`kill <pid>`, also of
  * `npm run demo`) stops every child it started. --free-ports and --data <dir> let it run beside another stack.
  */
+import { workerNodeOptions } from '../worker-heap.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -133,7 +134,12 @@ async function main() {
       { ...temporal, ...callbacks, WEBHOOK_PORT: String(WEBHOOK_PORT), WEBHOOK_HOST: '127.0.0.1' },
       { log: log('webhook') },
     );
-    const worker = startProcess('worker', 'src/worker.ts', { ...temporal, ...thingspace }, { log: log('worker') });
+    const worker = startProcess(
+      'worker',
+      'src/worker.ts',
+      { ...temporal, ...thingspace, NODE_OPTIONS: workerNodeOptions() },
+      { log: log('worker') },
+    );
     running.push(webhook, worker);
     await Promise.all([webhook.waitFor(/webhook ready/), worker.waitFor(/Worker polling/, 120_000)]);
 
