@@ -4,4 +4,3 @@
 export const HEARTBEAT_TIMEOUT = '20 seconds';
 /** Well inside the timeout, so one late beat is not mistaken for a dead worker. */
 export const HEARTBEAT_EVERY_MS = 5_000;
-
