@@ -7,7 +7,7 @@
 import type { DeviceId } from '../thingspace/schemas/device-key.js';
 import { KIND_SPELLINGS } from './generate.js';
 import { iccid, imei } from './identifiers.js';
-import type { DeviceBlockSeed, DeviceState, SimDevice } from './model.js';
+import { untouchedActivationFields, type DeviceBlockSeed, type DeviceState, type SimDevice } from './model.js';
 
 /** The two identifiers of the block device at `index`, spelled as generateSeed spells them (kinds in mixed case). */
 export function blockDeviceIds(prefix: string, index: number): DeviceId[] {
@@ -135,18 +135,7 @@ export class DeviceBlock {
       groupNames: this.groupNames,
       customFields: this.noCustomFields,
       outcome: undefined,
-      ipAddress: null,
-      mdn: null,
-      msisdn: null,
-      imsi: null,
-      min: null,
-      lastActivationDate: null,
-      lastActivationBy: null,
-      history: [],
-      inFlight: 0,
-      submissions: 0,
-      requestIds: [],
-      activations: 0,
+      ...untouchedActivationFields(),
     };
   }
 }

@@ -1,7 +1,15 @@
 import type { DevicesListRequest } from '../thingspace/schemas/index.js';
 import type { SimContext } from './context.js';
 import { DeviceBlock } from './device-block.js';
-import { idOfKind, kindIs, normalizeState, type DeviceBlockSeed, type SeedDevice, type SimDevice } from './model.js';
+import {
+  idOfKind,
+  kindIs,
+  normalizeState,
+  untouchedActivationFields,
+  type DeviceBlockSeed,
+  type SeedDevice,
+  type SimDevice,
+} from './model.js';
 import type { DeviceId } from '../thingspace/schemas/device-key.js';
 
 /** ThingSpace's DeviceIds are large integers; starting high makes a client that assumes small numbers fail here. */
@@ -50,18 +58,7 @@ export class DeviceStore {
       groupNames: seed.groupNames ?? [`Default: ${seed.accountName}`],
       customFields: seed.customFields ?? [],
       outcome: seed.outcome,
-      ipAddress: null,
-      mdn: null,
-      msisdn: null,
-      imsi: null,
-      min: null,
-      lastActivationDate: null,
-      lastActivationBy: null,
-      history: [],
-      inFlight: 0,
-      submissions: 0,
-      requestIds: [],
-      activations: 0,
+      ...untouchedActivationFields(),
     };
     this.all.push(device);
     this.segments.push(device);

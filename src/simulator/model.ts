@@ -114,6 +114,40 @@ export interface SimDevice {
   activations: number;
 }
 
+type ActivationFields = Pick<
+  SimDevice,
+  | 'ipAddress'
+  | 'mdn'
+  | 'msisdn'
+  | 'imsi'
+  | 'min'
+  | 'lastActivationDate'
+  | 'lastActivationBy'
+  | 'history'
+  | 'inFlight'
+  | 'submissions'
+  | 'requestIds'
+  | 'activations'
+>;
+
+/** What a device record holds before any activation touched it: every new record (seeded or generated) starts so. */
+export function untouchedActivationFields(): ActivationFields {
+  return {
+    ipAddress: null,
+    mdn: null,
+    msisdn: null,
+    imsi: null,
+    min: null,
+    lastActivationDate: null,
+    lastActivationBy: null,
+    history: [],
+    inFlight: 0,
+    submissions: 0,
+    requestIds: [],
+    activations: 0,
+  };
+}
+
 export function kindIs(identifier: DeviceId, kind: string): boolean {
   return identifier.kind.toLowerCase() === kind.toLowerCase();
 }
