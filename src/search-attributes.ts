@@ -11,6 +11,14 @@ export const DevicesActivated = defineSearchAttributeKey('DevicesActivated', Sea
 export const DevicesFailed = defineSearchAttributeKey('DevicesFailed', SearchAttributeType.INT);
 export const ThingSpaceRequestIds = defineSearchAttributeKey('ThingSpaceRequestIds', SearchAttributeType.KEYWORD_LIST);
 
+/** What a finished job or request upserts: its activated and failed counts, for list queries and the Web UI. */
+export function finalCountAttributes(counts: { activated: number; failed: number }) {
+  return [
+    { key: DevicesActivated, value: counts.activated },
+    { key: DevicesFailed, value: counts.failed },
+  ];
+}
+
 export const customSearchAttributes = [
   ThingSpaceAccount,
   ActivationPhase,

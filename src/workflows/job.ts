@@ -39,10 +39,9 @@ import type { SubmitActivationResult } from '../activities/types.js';
 import {
   ActivationPhase,
   DeviceCount,
-  DevicesActivated,
-  DevicesFailed,
   ThingSpaceAccount,
   ThingSpaceRequestIds,
+  finalCountAttributes,
 } from '../search-attributes.js';
 import { submitTaskQueue } from '../task-queues.js';
 import { MAX_DEVICES_PER_ACTIVATE } from '../thingspace/schemas/limits.js';
@@ -172,10 +171,7 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
       return CancellationScope.nonCancellable(async () => {
         enterPhase(run.cancelled ? 'cancelled' : 'done');
         const final = progress();
-        upsertSearchAttributes([
-          { key: DevicesActivated, value: final.counts.activated },
-          { key: DevicesFailed, value: final.counts.failed },
-        ]);
+        upsertSearchAttributes(finalCountAttributes(final.counts));
         return { ...final, ...parts!.notActivated() };
       });
     }
@@ -404,10 +400,7 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
       );
     }
     const final = ledger.counts();
-    upsertSearchAttributes([
-      { key: DevicesActivated, value: final.activated },
-      { key: DevicesFailed, value: final.failed },
-    ]);
+    upsertSearchAttributes(finalCountAttributes(final));
     const notActivated = ledger.notActivated(NOT_ACTIVATED_IN_RESULT + 1);
     return {
       ...progress(),

@@ -21,13 +21,7 @@ import {
 import type { RequestPhase, RequestProgress, RequestResult, RequestWorkflowInput } from '../activation/model.js';
 import { HEARTBEAT_TIMEOUT } from '../activation/activity-timing.js';
 import type { Activities } from '../activities/index.js';
-import {
-  ActivationPhase,
-  DeviceCount,
-  DevicesActivated,
-  DevicesFailed,
-  ThingSpaceAccount,
-} from '../search-attributes.js';
+import { ActivationPhase, DeviceCount, finalCountAttributes, ThingSpaceAccount } from '../search-attributes.js';
 import { claimInboxSignal, inboxWorkflowId, releaseInboxSignal } from './inbox.js';
 import { RequestLedger } from './request-ledger.js';
 import { callbacksSignal, requestProgressQuery, requestReportQuery } from './request-messages.js';
@@ -213,10 +207,7 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
   if (claimInboxes) for (const inbox of inboxes) await signalInbox(inbox, releaseInboxSignal);
 
   const counts = ledger.counts();
-  upsertSearchAttributes([
-    { key: DevicesActivated, value: counts.activated },
-    { key: DevicesFailed, value: counts.failed },
-  ]);
+  upsertSearchAttributes(finalCountAttributes(counts));
   const notActivated = ledger.failures(NOT_ACTIVATED_IN_RESULT + 1);
   return {
     ...progress(),
