@@ -269,14 +269,17 @@ export class ActivationClient {
     const limit = Math.min(pageSize, REPORT_PAGE_LIMIT);
     const job = this.job(jobId);
     yield* pages((offset) => job.query(jobReportQuery, { offset, limit }), limit);
-    const { requests, parts } = await job.query(jobProgressQuery);
+    const { requests, parts, phase } = await job.query(jobProgressQuery);
     for (const part of parts ?? []) {
-      // As the job counts them: a part that failed, unresolved; one a cancelled job never started, skipped.
+      // As the job counts them: a part that failed, unresolved; one a cancelled job never started, skipped; one
+      // not started yet, pending (shown as unresolved, as a request shows its open devices).
       if (part.failure !== undefined) {
         const reason = `part job ${part.jobId} ended: ${part.failure}`;
         yield* this.storedPart(part.deviceList, 'unresolved', reason, limit);
       } else if (part.started) yield* this.report(part.jobId, pageSize);
-      else yield* this.storedPart(part.deviceList, 'skipped', 'job cancelled before submission', limit);
+      else if (phase === 'cancelled') {
+        yield* this.storedPart(part.deviceList, 'skipped', 'job cancelled before submission', limit);
+      } else yield* this.storedPart(part.deviceList, 'unresolved', 'pending (its part has not started yet)', limit);
     }
     // A request workflow that failed or was terminated is reported by the job itself (its devices: unresolved).
     for (const { workflowId } of requests.filter((r) => !r.failure)) {
