@@ -23,3 +23,6 @@ export const PARTS_IN_FLIGHT = 4;
 
 /** Devices one resolveSelection call returns to the job: ~375 KB of activity result, under the 512 KB warning. */
 export const SELECTION_DEVICES_PER_CALL = 5_000;
+
+/** The failure type of a selection job refused for holding too many devices (listed plus selected). */
+export const SELECTION_TOO_LARGE = 'SelectionTooLarge';
