@@ -15,7 +15,7 @@ import type { DeviceId } from '../thingspace/schemas/device-key.js';
 import type { ThingSpaceClient } from '../thingspace/client.js';
 import { type CustomField, CustomFieldSchema } from '../thingspace/schemas/common.js';
 import { type Device, deviceCursor, type DevicesListRequest } from '../thingspace/schemas/devices.js';
-import { formatZodError } from '../thingspace/schemas/format.js';
+import { parseActivityInput } from './failures.js';
 import { heartbeatProgress, inputFingerprint, resumedProgress } from './heartbeat.js';
 import { ASSUMED_PAGE_SIZE } from './lookup-plan.js';
 
@@ -104,14 +104,7 @@ export async function resolveSelection(
   client: ThingSpaceClient,
   rawInput: ResolveSelectionInput,
 ): Promise<ResolveSelectionResult> {
-  const parsed = ResolveSelectionInputSchema.safeParse(rawInput);
-  if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(
-      `resolveSelection: invalid input: ${formatZodError(parsed.error)}`,
-      'InvalidInput',
-    );
-  }
-  const input = parsed.data;
+  const input = parseActivityInput('resolveSelection', ResolveSelectionInputSchema, rawInput);
   const fingerprint = inputFingerprint(input);
   const context = Context.current();
   const cursor: ResolveCursor = resumedProgress(ResolveCursorSchema, fingerprint) ?? {

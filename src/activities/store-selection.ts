@@ -22,7 +22,7 @@ import { MAX_DEVICES_PER_LIST, SELECTION_TOO_LARGE } from '../activation/job-lim
 import type { BlobStore } from '../storage/blob-store.js';
 import type { ThingSpaceClient } from '../thingspace/client.js';
 import { type DeviceId, identifierKey } from '../thingspace/schemas/device-key.js';
-import { formatZodError } from '../thingspace/schemas/format.js';
+import { parseActivityInput } from './failures.js';
 import { heartbeatProgress, inputFingerprint, resumedProgress } from './heartbeat.js';
 import {
   NAMES_GROUP_OR_FIELDS,
@@ -92,14 +92,7 @@ export async function storeSelection(
   rawInput: StoreSelectionInput,
   { maxDevices = MAX_DEVICES_PER_LIST, chunkDevices = SELECTION_CHUNK_DEVICES }: StoreSelectionLimits = {},
 ): Promise<StoredSelection> {
-  const parsed = StoreSelectionInputSchema.safeParse(rawInput);
-  if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(
-      `storeSelection: invalid input: ${formatZodError(parsed.error)}`,
-      'InvalidInput',
-    );
-  }
-  const input = parsed.data;
+  const input = parseActivityInput('storeSelection', StoreSelectionInputSchema, rawInput);
   const fingerprint = inputFingerprint(input);
   const signal = Context.current().cancellationSignal;
   const tooLarge = () =>
