@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { z } from 'zod';
 import { JobRequestSchema, JobSelectionSchema } from '../src/activation/job.js';
+import { DEVICES_PER_PART, MAX_DEVICES_PER_LIST } from '../src/activation/job-limits.js';
 import { DEFAULT_TASK_QUEUE } from '../src/task-queues.js';
 import { DEVICE_ID_KINDS, DeviceIdKindSchema } from '../src/thingspace/schemas/common.js';
 
@@ -26,7 +27,9 @@ const DESCRIPTION = [
   'whenever a device has an ipAddress, leadId and primaryPlaceOfUse not together, no custom field key twice',
   '(in activation and in selection). A job names `devices`, a `selection` (a device group and/or custom-field',
   'values, resolved when the job starts; NB-IoT devices left out unless includeNbIot), or both: a device in both',
-  'is activated once.',
+  `is activated once. A selection job holds at most ${MAX_DEVICES_PER_LIST.toLocaleString('en-US')} devices, listed`,
+  'plus selected (more fails the job with SelectionTooLarge);',
+  `over ${DEVICES_PER_PART.toLocaleString('en-US')} it runs in part jobs.`,
 ].join(' ');
 
 /**

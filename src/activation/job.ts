@@ -61,8 +61,10 @@ export type JobOptions = z.infer<typeof JobOptionsSchema>;
  * Devices chosen by ThingSpace's own list filters instead of (or besides) a list: a device group and/or custom-field
  * values (every pair must match). A nested object rather than top-level fields because `activation.groupName` and
  * `activation.customFields` already exist and mean something else (what ThingSpace sets on the devices it
- * activates); `selection.groupName` only chooses devices. The job resolves the selection when it starts, then
- * checks, activates and reports those devices like listed ones.
+ * activates); `selection.groupName` only chooses devices. The job resolves the selection when it starts into a
+ * stored device list (listed devices first, then the selected ones not listed), then checks, activates and reports
+ * those devices like a stored list: up to MAX_DEVICES_PER_LIST devices, listed plus selected, in part jobs above
+ * DEVICES_PER_PART. Past that the job fails with SelectionTooLarge before anything is checked.
  */
 export const JobSelectionSchema = z
   .strictObject({

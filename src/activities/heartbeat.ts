@@ -1,4 +1,6 @@
 import { Context } from '@temporalio/activity';
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
 import { HEARTBEAT_EVERY_MS } from '../activation/activity-timing.js';
 
 /** The progress each running activity last reported, so the liveness heartbeat repeats it instead of erasing it. */
@@ -12,6 +14,17 @@ export function heartbeatProgress(details: unknown): void {
   const context = Context.current();
   lastProgress.set(context, details);
   context.heartbeat(details);
+}
+
+/** A short digest of an activity's input: progress is only resumed by an attempt with the same input. */
+export function inputFingerprint(input: unknown): string {
+  return createHash('sha256').update(JSON.stringify(input)).digest('base64url').slice(0, 22);
+}
+
+/** What the last attempt heartbeated, if it reads as `schema` and was written for the same input (`fingerprint`). */
+export function resumedProgress<T extends { input: string }>(schema: z.ZodType<T>, fingerprint: string): T | undefined {
+  const previous = schema.safeParse(Context.current().info.heartbeatDetails);
+  return previous.success && previous.data.input === fingerprint ? previous.data : undefined;
 }
 
 /**

@@ -14,6 +14,7 @@ import { pollDevices } from './poll-devices.js';
 import { recheckDevices } from './recheck-devices.js';
 import { resolveSelection, type ResolveSelectionInput } from './resolve-selection.js';
 import { stageDeviceList, type StageDeviceListInput } from './stage-device-list.js';
+import { storeSelection, type StoreSelectionInput } from './store-selection.js';
 import { submitActivation } from './submit-activation.js';
 import type {
   CheckDevicesInput,
@@ -39,6 +40,8 @@ export function createActivities(client: ThingSpaceClient, temporal: Client, sto
     recheckDevices: (input: RecheckDevicesInput) => readOnly(() => recheckDevices(client, input)),
     pollDevices: (input: PollDevicesInput) => readOnly(() => pollDevices(client, input)),
     resolveSelection: (input: ResolveSelectionInput) => readOnly(() => resolveSelection(client, input)),
+    // Reads ThingSpace, writes only the store: retried like the reads.
+    storeSelection: (input: StoreSelectionInput) => readOnly(() => storeSelection(client, store, input)),
   };
 }
 

@@ -10,25 +10,39 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { DeviceId } from '../thingspace/schemas/device-key.js';
 import type { ThingSpaceClient } from '../thingspace/client.js';
-import { CustomFieldSchema } from '../thingspace/schemas/common.js';
+import { type CustomField, CustomFieldSchema } from '../thingspace/schemas/common.js';
 import { type Device, deviceCursor, type DevicesListRequest } from '../thingspace/schemas/devices.js';
-import { formatZodError } from '../thingspace/schemas/format.js';
-import { heartbeatProgress } from './heartbeat.js';
+import { parseActivityInput } from './failures.js';
+import { heartbeatProgress, inputFingerprint, resumedProgress } from './heartbeat.js';
 import { ASSUMED_PAGE_SIZE } from './lookup-plan.js';
 
 /** At most this many devices per call: 10,000 is one activate request; the default keeps results ~150 KB. */
 export const MAX_RESOLVE_DEVICES = 10_000;
 export const DEFAULT_RESOLVE_DEVICES = 2_000;
 
+/** The list filters of a selection, shared by resolveSelection and storeSelection. */
+export const selectionFilterShape = {
+  accountName: z.string().min(1, { error: 'accountName must not be empty' }),
+  groupName: z.string().min(1, { error: 'groupName must not be empty' }).optional(),
+  customFields: z.array(CustomFieldSchema).min(1, { error: 'customFields must not be empty' }).optional(),
+  includeNbIot: z.boolean().default(false),
+};
+
+/** A selection without either would be the whole account: too easy to do by mistake. */
+export function namesGroupOrFields(input: { groupName?: string | undefined; customFields?: unknown }): boolean {
+  return input.groupName !== undefined || input.customFields !== undefined;
+}
+export const NAMES_GROUP_OR_FIELDS = {
+  error: 'groupName or customFields is required (a selection never means the whole account)',
+  path: ['groupName'],
+};
+
 export const ResolveSelectionInputSchema = z
   .strictObject({
-    accountName: z.string().min(1, { error: 'accountName must not be empty' }),
-    groupName: z.string().min(1, { error: 'groupName must not be empty' }).optional(),
-    customFields: z.array(CustomFieldSchema).min(1, { error: 'customFields must not be empty' }).optional(),
+    ...selectionFilterShape,
     /** The previous call's `nextCursor`: go on after that device. */
     after: z.string().regex(/^\d+$/, { error: 'after must be a nextCursor (decimal digits)' }).optional(),
     maxDevices: z
@@ -37,13 +51,8 @@ export const ResolveSelectionInputSchema = z
       .positive()
       .max(MAX_RESOLVE_DEVICES, { error: `maxDevices must be at most ${MAX_RESOLVE_DEVICES}` })
       .default(DEFAULT_RESOLVE_DEVICES),
-    includeNbIot: z.boolean().default(false),
   })
-  .refine((input) => input.groupName !== undefined || input.customFields !== undefined, {
-    // A selection without either would be the whole account: too easy to do by mistake.
-    error: 'groupName or customFields is required (a selection never means the whole account)',
-    path: ['groupName'],
-  });
+  .refine(namesGroupOrFields, NAMES_GROUP_OR_FIELDS);
 export type ResolveSelectionInput = z.input<typeof ResolveSelectionInputSchema>;
 
 export interface ResolvedDevice {
@@ -95,73 +104,101 @@ export async function resolveSelection(
   client: ThingSpaceClient,
   rawInput: ResolveSelectionInput,
 ): Promise<ResolveSelectionResult> {
-  const parsed = ResolveSelectionInputSchema.safeParse(rawInput);
-  if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(
-      `resolveSelection: invalid input: ${formatZodError(parsed.error)}`,
-      'InvalidInput',
-    );
-  }
-  const input = parsed.data;
-  const fingerprint = createHash('sha256').update(JSON.stringify(input)).digest('base64url').slice(0, 22);
+  const input = parseActivityInput('resolveSelection', ResolveSelectionInputSchema, rawInput);
+  const fingerprint = inputFingerprint(input);
   const context = Context.current();
-  const previous = ResolveCursorSchema.safeParse(context.info.heartbeatDetails);
-  const cursor: ResolveCursor =
-    previous.success && previous.data.input === fingerprint
-      ? previous.data
-      : {
-          v: 1,
-          input: fingerprint,
-          ...(input.after !== undefined && { next: input.after }),
-          devices: [],
-          excludedNbIot: 0,
-          listCalls: 0,
-        };
+  const cursor: ResolveCursor = resumedProgress(ResolveCursorSchema, fingerprint) ?? {
+    v: 1,
+    input: fingerprint,
+    ...(input.after !== undefined && { next: input.after }),
+    devices: [],
+    excludedNbIot: 0,
+    listCalls: 0,
+  };
 
   for (;;) {
     const remaining = input.maxDevices - cursor.devices.length;
     if (remaining <= 0) break;
-    const request: DevicesListRequest = {
-      accountName: input.accountName,
-      ...(input.groupName !== undefined && { groupName: input.groupName }),
-      ...(input.customFields !== undefined && { customFields: input.customFields }),
-      ...(cursor.next !== undefined && { largestDeviceIdSeen: cursor.next }),
-      // Ask for no more than needed (NB-IoT devices left out may make this page fall short: the loop goes on).
-      ...(remaining < ASSUMED_PAGE_SIZE && { maxNumberOfDevices: remaining }),
-    };
-    // One page per call of the generator: the cursor advances, and is heartbeaten, device by device.
-    const pages = client.listDevicesPages(request, { signal: context.cancellationSignal });
-    const { value: page, done } = await pages.next();
-    await pages.return(undefined);
-    if (done) break;
+    const page = await readSelectionPage(client, input, cursor.next, remaining, context.cancellationSignal);
+    if (page === undefined) break;
     cursor.listCalls++;
-    const before = cursor.next;
-    let stoppedEarly = false;
-    for (const device of page.devices) {
-      if (cursor.devices.length >= input.maxDevices) {
-        stoppedEarly = true;
-        break;
-      }
-      const next = deviceCursor(device);
-      if (isNbIot(device) && !input.includeNbIot) cursor.excludedNbIot++;
-      else {
-        const deviceIds = deviceIdsOf(device);
-        if (deviceIds.length > 0) cursor.devices.push({ deviceIds, ...(isNbIot(device) && { nbIot: true as const }) });
-      }
-      if (next !== undefined) cursor.next = next;
-    }
+    cursor.devices.push(...page.devices);
+    cursor.excludedNbIot += page.excludedNbIot;
+    if (page.next !== undefined) cursor.next = page.next;
     heartbeatProgress(cursor);
-    if (stoppedEarly) return finish(cursor, cursor.next);
+    if (page.stoppedEarly) return finish(cursor, cursor.next);
     if (!page.more) return finish(cursor, undefined);
-    if (cursor.next === before) {
-      // Without a moving cursor the next page would repeat this one forever.
-      throw ApplicationFailure.nonRetryable(
-        'resolveSelection: more devices announced but the page has no new DeviceId extended attribute',
-        'ThingSpaceResponseError',
-      );
-    }
   }
   return finish(cursor, cursor.next);
+}
+
+/** What both the paged resolution and storeSelection filter by. */
+export interface SelectionFilter {
+  accountName: string;
+  groupName?: string | undefined;
+  customFields?: CustomField[] | undefined;
+  includeNbIot: boolean;
+}
+
+export interface SelectionPage {
+  /** The page's devices taken, in list order (NB-IoT ones only with `includeNbIot`, flagged). */
+  devices: ResolvedDevice[];
+  /** Matching NB-IoT devices of the page left out. */
+  excludedNbIot: number;
+  /** The cursor after the last device taken: pass it as `after` for the next page. */
+  next: string | undefined;
+  /** The list announced more devices after this page. */
+  more: boolean;
+  /** `room` ran out before the page did: `next` points into the page. */
+  stoppedEarly: boolean;
+}
+
+/**
+ * One list call of the selection, after device `after`: at most `room` devices taken (an NB-IoT device left out
+ * takes no room but still moves the cursor). Undefined when the list had no page at all.
+ */
+export async function readSelectionPage(
+  client: ThingSpaceClient,
+  filter: SelectionFilter,
+  after: string | undefined,
+  room: number,
+  signal: AbortSignal,
+): Promise<SelectionPage | undefined> {
+  const request: DevicesListRequest = {
+    accountName: filter.accountName,
+    ...(filter.groupName !== undefined && { groupName: filter.groupName }),
+    ...(filter.customFields !== undefined && { customFields: filter.customFields }),
+    ...(after !== undefined && { largestDeviceIdSeen: after }),
+    // Ask for no more than needed (NB-IoT devices left out may make this page fall short: the caller goes on).
+    ...(room < ASSUMED_PAGE_SIZE && { maxNumberOfDevices: room }),
+  };
+  // One page per call of the generator: the caller records the cursor before asking for the next one.
+  const pages = client.listDevicesPages(request, { signal });
+  const { value: page, done } = await pages.next();
+  await pages.return(undefined);
+  if (done) return undefined;
+  const result: SelectionPage = { devices: [], excludedNbIot: 0, next: after, more: page.more, stoppedEarly: false };
+  for (const device of page.devices) {
+    if (result.devices.length >= room) {
+      result.stoppedEarly = true;
+      break;
+    }
+    const next = deviceCursor(device);
+    if (isNbIot(device) && !filter.includeNbIot) result.excludedNbIot++;
+    else {
+      const deviceIds = deviceIdsOf(device);
+      if (deviceIds.length > 0) result.devices.push({ deviceIds, ...(isNbIot(device) && { nbIot: true as const }) });
+    }
+    if (next !== undefined) result.next = next;
+  }
+  if (!result.stoppedEarly && page.more && result.next === after) {
+    // Without a moving cursor the next page would repeat this one forever.
+    throw ApplicationFailure.nonRetryable(
+      'selection: more devices announced but the page has no new DeviceId extended attribute',
+      'ThingSpaceResponseError',
+    );
+  }
+  return result;
 }
 
 function finish(cursor: ResolveCursor, nextCursor: string | undefined): ResolveSelectionResult {

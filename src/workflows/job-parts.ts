@@ -107,7 +107,8 @@ export async function runJobParts(
   describeError: (err: unknown) => string,
 ): Promise<{ cancelled: boolean }> {
   setHandler(partSubmittedSignal, (jobId) => state.submitted(jobId));
-  const { deviceList: _list, ...same } = input;
+  // A part names its own list only: a selection's devices (and the listed ones) are in it already.
+  const { deviceList: _list, selection: _selection, devices: _devices, ...same } = input;
   const running: Promise<void>[] = [];
   try {
     for (const part of state.parts) {

@@ -6,14 +6,14 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { JobRequestInput } from '../activation/job.js';
 import type { JobSelectionSummary } from '../activation/job-result.js';
-import { MAX_DEVICES_PER_JOB, SELECTION_DEVICES_PER_CALL } from '../activation/job-limits.js';
+import { MAX_DEVICES_PER_JOB, SELECTION_DEVICES_PER_CALL, SELECTION_TOO_LARGE } from '../activation/job-limits.js';
 import type { ResolveSelectionInput, ResolveSelectionResult } from '../activities/resolve-selection.js';
 import { buildDeviceKeyIndex, deviceKeys, matchDeviceKey } from '../thingspace/schemas/device-key.js';
 
 export type JobDeviceInput = NonNullable<JobRequestInput['devices']>[number];
 type Selection = NonNullable<JobRequestInput['selection']>;
 
-export const SELECTION_TOO_LARGE = 'SelectionTooLarge';
+export { SELECTION_TOO_LARGE };
 
 /**
  * The job's devices: the listed ones in their order, then the selection's new ones in list order. `summary` is

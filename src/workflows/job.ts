@@ -71,12 +71,19 @@ const { validateJobRequest } = proxyLocalActivities<Activities>({
   retry: { maximumAttempts: 3 },
 });
 
-const { checkDevices, recheckDevices, claimDevices, releaseDevices, resolveSelection, stageDeviceList } =
-  proxyActivities<Activities>({
-    startToCloseTimeout: '30 minutes',
-    heartbeatTimeout: HEARTBEAT_TIMEOUT,
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-  });
+const {
+  checkDevices,
+  recheckDevices,
+  claimDevices,
+  releaseDevices,
+  resolveSelection,
+  stageDeviceList,
+  storeSelection,
+} = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+});
 
 /** Cancelling the job stops new submissions; an activate call already under way is let finish. */
 function cancelRequested(): boolean {
@@ -126,6 +133,7 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
           counts: parts.counts(phase === 'done' || phase === 'cancelled'),
           requests: [],
           parts: parts.parts,
+          ...(selection && { selection: { ...selection } }),
         }
       : {
           jobId: input.jobId,
@@ -151,14 +159,18 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
   };
   await validateJobRequest(input).catch(unwrap);
 
-  if (input.deviceList !== undefined) {
+  /**
+   * Stages a stored list (the request's own, or the one a selection was written to): a list of one part comes back
+   * as the job's devices (then undefined); a longer one runs as part jobs, and their result is the job's.
+   */
+  const runStoredList = async (deviceList: string): Promise<JobResult | undefined> => {
     enterPhase('staging');
     // Not cancellable: a job cancelled while staging then settles its devices (skipped) like any cancelled job,
     // instead of ending with nothing to report.
     const staged = await CancellationScope.nonCancellable(() =>
       stageDeviceList({
         jobId: input.jobId,
-        deviceList: input.deviceList!,
+        deviceList,
         carrierIpPoolName: input.activation.carrierIpPoolName,
         partSize: DEVICES_PER_PART,
       }),
@@ -178,6 +190,11 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
     devices = staged.devices;
     ledger = new JobLedger(devices);
     refs = ledger.refs;
+    return undefined;
+  };
+  if (input.deviceList !== undefined) {
+    const result = await runStoredList(input.deviceList);
+    if (result) return result;
   }
 
   const requestOptions = {
@@ -331,10 +348,31 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
     // Only jobs with a selection take this branch: jobs without one issue exactly the commands they always did.
     if (input.selection && selection) {
       enterPhase('resolving');
-      devices = await resolveJobSelection(input.accountName, input.selection, devices, resolveSelection, selection);
-      ledger = new JobLedger(devices);
-      refs = ledger.refs;
-      upsertSearchAttributes([{ key: DeviceCount, value: refs.length }]);
+      if (patched('selection-staged')) {
+        // Written to the store and staged like a stored list, so a selection of up to MAX_DEVICES_PER_LIST devices
+        // runs in parts and the job never holds more than one part of it.
+        const { groupName, customFields, includeNbIot } = input.selection;
+        const stored = await storeSelection({
+          jobId: input.jobId,
+          accountName: input.accountName,
+          ...(groupName !== undefined && { groupName }),
+          ...(customFields !== undefined && { customFields }),
+          ...(includeNbIot !== undefined && { includeNbIot }),
+          ...(input.devices !== undefined && { devices: input.devices }),
+        }).catch(unwrap);
+        Object.assign(selection, stored.selection);
+        // An empty selection with no listed device: nothing to stage (a stored list holds at least one device).
+        if (stored.total > 0) {
+          const result = await runStoredList(stored.deviceList);
+          if (result) return result;
+        }
+      } else {
+        // Jobs started before: resolved into the workflow's memory (up to MAX_DEVICES_PER_JOB), as recorded.
+        devices = await resolveJobSelection(input.accountName, input.selection, devices, resolveSelection, selection);
+        ledger = new JobLedger(devices);
+        refs = ledger.refs;
+        upsertSearchAttributes([{ key: DeviceCount, value: refs.length }]);
+      }
     }
     enterPhase('checking');
     const check = await checkDevices({ accountName: input.accountName, devices: refs });

@@ -7,7 +7,6 @@ import { describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JobRequestInput } from '../../src/activation/job.js';
-import { SELECTION_DEVICES_PER_CALL } from '../../src/activation/job-limits.js';
 import type { JobResult } from '../../src/activation/job-result.js';
 import type { DeviceReport } from '../../src/activation/model.js';
 import { INVALID_JOB_REQUEST } from '../../src/activities/validate-job.js';
@@ -144,7 +143,7 @@ describe('activationJob with a selection (dev server, simulator, real workers)',
     expect(run.report).toHaveLength(fourG.length + 1);
   });
 
-  it('a group larger than one resolveSelection call: resolved in several calls, every device in the job once', async () => {
+  it('a group of several thousand devices: written to the store in one activity, staged as one part, each device once', async () => {
     const SIZE = 5_300;
     // Mostly active devices: the job checks all of them but submits only the few ready ones.
     const seeds = Array.from({ length: SIZE }, (_, n) =>
@@ -155,7 +154,7 @@ describe('activationJob with a selection (dev server, simulator, real workers)',
       const taskQueue = uniqueTaskQueue('job-selection');
       const jobId = `job-selection-big-${Date.now()}`;
       const activation = new ActivationClient(temporal.client, taskQueue);
-      const { result, resolveCalls } = await withActivationWorkers(taskQueue, fixture.thingspace, async () => {
+      const { result, activities } = await withActivationWorkers(taskQueue, fixture.thingspace, async () => {
         const { handle } = await activation.startJob({
           jobId,
           accountName: DEFAULT_ACCOUNT,
@@ -165,14 +164,16 @@ describe('activationJob with a selection (dev server, simulator, real workers)',
         });
         const result = await handle.result();
         const { events } = await handle.fetchHistory();
-        const resolveCalls = (events ?? []).filter(
-          (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'resolveSelection',
-        ).length;
-        return { result, resolveCalls };
+        const activities = (events ?? [])
+          .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+          .filter((name) => name === 'resolveSelection' || name === 'storeSelection' || name === 'stageDeviceList');
+        return { result, activities };
       });
-      expect(resolveCalls).toBe(Math.ceil(SIZE / SELECTION_DEVICES_PER_CALL));
-      expect(resolveCalls).toBeGreaterThan(1);
+      // The devices went through the store, never through the workflow page by page; one part: no part jobs.
+      expect(activities).toEqual(['storeSelection', 'stageDeviceList']);
+      expect(result.parts).toBeUndefined();
       expect(result.selection).toMatchObject({ resolved: SIZE, alsoListed: 0, excludedNbIot: 0 });
+      expect(result.selection!.listCalls).toBe(Math.ceil(SIZE / 2_000));
       expect(result.counts).toMatchObject({ total: SIZE, activated: 6, skipped: SIZE - 6, pending: 0 });
       const submissions = fixture.sim.admin.submissions();
       expect(submissions).toMatchObject({ totalSubmissions: 6, resubmitted: [] });

@@ -8,7 +8,16 @@ describe('recorded workflow histories', () => {
   it('replay against the current workflow code without non-determinism', async () => {
     const recorded = await recordedHistories();
     expect(recorded.map((r) => r.name)).toEqual(
-      expect.arrayContaining(['job-mixed', 'job-storm', 'request-mixed', 'request-polled', 'request-unknown-id']),
+      expect.arrayContaining([
+        'job-mixed',
+        'job-storm',
+        'request-mixed',
+        'request-polled',
+        'request-unknown-id',
+        // A selection job resolved in workflow memory, recorded before the 'selection-staged' patch: keep it as it
+        // is (re-recording would record the staged path instead).
+        'job-selection-inline',
+      ]),
     );
     const results = Worker.runReplayHistories(
       { workflowBundle: { codePath: process.env.TEMPORAL_TEST_WORKFLOW_BUNDLE! }, dataConverter },
