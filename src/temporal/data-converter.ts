@@ -17,10 +17,12 @@ import { externalStorageFromEnv } from './external-storage.js';
 /** Also given to bundleWorkflowCode wherever a workflow bundle is prebuilt, so workflow failures are encoded too. */
 export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.cjs', import.meta.url));
 /**
- * Without encryption, payloads stay plain JSON up to Temporal's payload warning size, so the Web UI shows a job's
- * devices and result as they are even without the codec server; only what would trip the warning is gzipped.
+ * Without encryption, small payloads stay plain JSON, so the Web UI shows a small job's devices and result as they
+ * are even without the codec server. Callback batches (about 100 KB of JSON each, 40 or more per 10,000-device
+ * request) are gzipped: plain up to 512 KB, a request's history was 4.5 MB, and a 200,000-device job took 150 s
+ * against 95 s gzipped from 16 KB (bench/RESULTS.md, issue 12 notes).
  */
-export const PLAIN_COMPRESSION_MIN_BYTES = 512 * 1024;
+export const PLAIN_COMPRESSION_MIN_BYTES = 16 * 1024;
 /** Encrypted payloads are unreadable anyway: gzip them early, as it saves history space and costs nothing. */
 export const ENCRYPTED_COMPRESSION_MIN_BYTES = 4 * 1024;
 
