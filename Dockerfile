@@ -59,5 +59,7 @@ CMD ["node", "lib/webhook/main.js"]
 # Last, so that a plain `docker build .` gives the worker. It serves no HTTP, so there is nothing to probe: its
 # health shows as pollers on the task queue (Web UI, or `temporal task-queue describe`).
 FROM runtime AS worker
-# The heap limit of src/worker-heap.ts (WORKER_HEAP_MB): V8 otherwise lets garbage grow towards 4 GB.
+# The heap limit and malloc arenas of src/worker-heap.ts: V8 otherwise lets garbage grow towards 4 GB, and glibc
+# gives every native thread an arena of its own.
+ENV MALLOC_ARENA_MAX=2
 CMD ["node", "--max-old-space-size=256", "lib/worker.js"]

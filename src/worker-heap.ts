@@ -1,12 +1,28 @@
 /**
- * The worker process's own heap limit (the main thread: activities, payload conversion), set by every launcher of
- * the project (npm run worker, the Dockerfile, the demo, the cluster, the bench) through NODE_OPTIONS, so nobody has
- * to know it. V8 collects lazily up to its limit (about 4 GB here): without one, garbage took the worker's resident
- * size far past what it held (bench, case 5).
+ * What every launcher of the project (npm run worker, the Dockerfile, the demo, the cluster, the bench) gives a
+ * worker process, so nobody has to know it:
+ * - a heap limit for the main thread (activities, payload conversion). V8 collects lazily up to its limit (about
+ *   4 GB here): without one, garbage took the worker's resident size far past what it held (bench, case 5);
+ * - at most two glibc malloc arenas. The SDK's native threads each get an arena of their own by default, and their
+ *   fragments stay resident: two arenas took 20-30 MB off the worker's peak in a 200,000-device job (417-431 MB in
+ *   three runs against 442-447 MB in two; issue 12 notes in bench/RESULTS.md).
+ * Both must be set before the process starts, hence the environment.
  */
 export const WORKER_HEAP_MB = 256;
+export const WORKER_MALLOC_ARENAS = 2;
 
 /** NODE_OPTIONS for a worker process: the caller's own, plus WORKER_HEAP_MB unless they set a heap size. */
-export function workerNodeOptions(current = process.env.NODE_OPTIONS ?? ''): string {
+function workerNodeOptions(current = process.env.NODE_OPTIONS ?? ''): string {
   return /--max-old-space-size/.test(current) ? current : `${current} --max-old-space-size=${WORKER_HEAP_MB}`.trim();
+}
+
+/** The environment a launcher adds for a worker process; a caller's own MALLOC_ARENA_MAX wins. */
+export function workerProcessEnv(env: NodeJS.ProcessEnv = process.env): {
+  NODE_OPTIONS: string;
+  MALLOC_ARENA_MAX: string;
+} {
+  return {
+    NODE_OPTIONS: workerNodeOptions(env.NODE_OPTIONS ?? ''),
+    MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? String(WORKER_MALLOC_ARENAS),
+  };
 }

@@ -2,7 +2,7 @@
  * Our own processes in the cluster, each started as `npm run worker` / `webhook` / `simulator` would be (tsx on the
  * TypeScript entry point) and configured only through the environment, as in production.
  */
-import { workerNodeOptions } from '../worker-heap.js';
+import { workerProcessEnv } from '../worker-heap.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Supervised } from './supervised.js';
@@ -29,7 +29,7 @@ export const READY = {
 } as const;
 
 export function workerProcess(index: number, env: NodeJS.ProcessEnv, logDir: string): Supervised {
-  return tsProcess(`worker-${index}`, 'src/worker.ts', { ...env, NODE_OPTIONS: workerNodeOptions() }, logDir);
+  return tsProcess(`worker-${index}`, 'src/worker.ts', { ...env, ...workerProcessEnv() }, logDir);
 }
 
 export function webhookProcess(index: number, port: number, env: NodeJS.ProcessEnv, logDir: string): Supervised {

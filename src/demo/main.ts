@@ -7,7 +7,7 @@
  * beside the dev server so the Web UI shows every payload decoded. Ctrl+C or SIGTERM (`kill <pid>`, also of
  * `npm run demo`) stops every child it started. --free-ports and --data <dir> let it run beside another stack.
  */
-import { workerNodeOptions } from '../worker-heap.js';
+import { workerProcessEnv } from '../worker-heap.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -137,7 +137,7 @@ async function main() {
     const worker = startProcess(
       'worker',
       'src/worker.ts',
-      { ...temporal, ...thingspace, NODE_OPTIONS: workerNodeOptions() },
+      { ...temporal, ...thingspace, ...workerProcessEnv() },
       { log: log('worker') },
     );
     running.push(webhook, worker);
