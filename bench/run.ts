@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --devices 10000 --job-devices 50000 --profile auto|always|never]`: how fast and how big, against
+ * `npm run bench [-- --devices 10000 --job-devices 50000 --profile auto|always|never --profile-big --cases …]`: how fast and how big, against
  * the bare baseline, in one run. Starts a Temporal dev server, the simulator, and for each case its own worker(s)
  * and webhook(s) as processes; prints one markdown table and writes it, with the goals and (when a goal is missed)
  * a CPU profile of the worker and webhook, to bench/RESULTS.md. Measures, never asserts: the machine is shared.
@@ -32,6 +32,8 @@ const { values: args } = parseArgs({
     devices: { type: 'string', default: '10000' },
     'job-devices': { type: 'string', default: '50000' },
     profile: { type: 'string', default: 'auto' },
+    /** Also run case 5's worker and webhook under `--cpu-prof`, and print where their CPU went. */
+    'profile-big': { type: 'boolean', default: false },
     /** A comma-separated subset of CASE_NAMES, to try one case; RESULTS.md is only rewritten by a run of all. */
     cases: { type: 'string', default: CASE_NAMES.join(',') },
   },
@@ -366,6 +368,7 @@ async function main() {
         account: { name: big.name, devices: big.devices(0, BIG_DEVICES) },
         workers: 1,
         webhooks: 1,
+        ...(args['profile-big'] && { profileDir }),
         // Callbacks of the last requests queue behind a million others: no poll before they could have arrived.
         callbackTimeout: '30 minutes',
         // Past 20 minutes (20× the floor) the figures so far are reported instead.
@@ -373,6 +376,11 @@ async function main() {
       });
     }
 
+    const bigFigures = columns.find((c) => c.name === 'big')?.figures;
+    if (args['profile-big'] && bigFigures?.kind === 'temporal') {
+      say(formatSummary('worker', await summariseProfiles(join(profileDir, 'worker-1'), bigFigures.windowUs)));
+      say(formatSummary('webhook', await summariseProfiles(join(profileDir, 'webhook-1'), bigFigures.windowUs)));
+    }
     const figures = { columns, limits, bigAccountDevices: BIG_ACCOUNT_DEVICES };
     const missed = goals(figures).some((g) => !g.met);
     const caseOne = column(figures, 'one');

@@ -21,14 +21,17 @@ export interface RunningProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Runs a TypeScript entry point (e.g. `src/worker.ts`) with tsx, as `npm run worker` does. */
+/**
+ * Runs an entry point: a TypeScript one (e.g. `src/worker.ts`) with tsx, as `npm run worker` does; a compiled one
+ * (`lib/worker.js`, from `npm run build`) with node alone, as the Dockerfile does.
+ */
 export function startProcess(
   name: string,
   entry: string,
   env: NodeJS.ProcessEnv,
   options: StartOptions = {},
 ): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, entry.endsWith('.js') ? [entry] : ['--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
