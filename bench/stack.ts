@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort, startDevServer, type DevServer } from '../src/devserver/dev-server.js';
 import type { ConfigPatch, DeviceBlockSeed, SeedDevice, SimulatorSeed } from '../src/simulator/index.js';
 import {
@@ -25,10 +24,10 @@ import {
 import type { DeviceId } from '../src/thingspace/schemas/device-key.js';
 import { dataConverter } from '../src/temporal/connection.js';
 import { ThingSpaceClient } from '../src/thingspace/client.js';
+import { bundleWorkflows } from '../src/temporal/workflow-bundle.js';
 import { startChild, type Child } from './processes.js';
 
 export const DATA_DIR = fileURLToPath(new URL('../.data/bench/', import.meta.url));
-const WORKFLOWS = fileURLToPath(new URL('../src/workflows/index.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const execFileAsync = promisify(execFile);
 
@@ -162,10 +161,7 @@ export async function startStack(
   say('starting the Temporal dev server, bundling the workflows and compiling the worker …');
   const [devServer, bundle] = await Promise.all([
     startDevServer({ log: () => {}, startTimeoutMs: 120_000 }),
-    bundleWorkflowCode({
-      workflowsPath: WORKFLOWS,
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
-    }),
+    bundleWorkflows(),
     // The worker runs compiled, as deployed (Dockerfile: node lib/worker.js): through tsx it peaked about 60 MB
     // higher (case 6: 313 MB against 250 MB).
     execFileAsync('npm', ['run', 'build'], { cwd: ROOT }),

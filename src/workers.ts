@@ -4,9 +4,9 @@
  * the deployment together (ThingSpace allows about 100 activate requests a minute per account), and the login
  * guard workflows on their own queue.
  */
-import { fileURLToPath } from 'node:url';
 import type { NativeConnection } from '@temporalio/worker';
-import { bundleWorkflowCode, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflows } from './temporal/workflow-bundle.js';
 import { Client } from '@temporalio/client';
 import { createActivities, createClaimActivities, createSubmitActivities } from './activities/index.js';
 import type { DataConverter } from '@temporalio/common';
@@ -60,13 +60,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   // Bundled once for the two workflow workers.
   const workflows = {
     maxCachedWorkflows: setup.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
-    workflowBundle: setup.workflowBundle ?? {
-      code: (
-        await bundleWorkflowCode({
-          workflowsPath: fileURLToPath(new URL(`./workflows/index${sourceExtension()}`, import.meta.url)),
-        })
-      ).code,
-    },
+    workflowBundle: setup.workflowBundle ?? { code: (await bundleWorkflows()).code },
   };
   const client = setup.client ?? new Client({ connection, namespace, dataConverter });
   const perMinute = setup.activateRequestsPerMinute ?? DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE;
@@ -95,9 +89,4 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
     }),
     Worker.create({ connection, namespace, taskQueue: LOGIN_GUARD_TASK_QUEUE, dataConverter, ...workflows }),
   ]);
-}
-
-/** Run from source with tsx the workflows are `.ts`; from the compiled build they are `.js`. */
-function sourceExtension(): string {
-  return import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 }

@@ -8,8 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { runLogged } from '../devserver/go-binaries.js';
 import type { ConfigPatch, SimulatorSeed } from '../simulator/index.js';
 import { simulatorThingSpaceEnv } from '../simulator/index.js';
@@ -23,6 +21,7 @@ import type { Supervised } from './supervised.js';
 import { TEMPORAL_SERVICES, writeTemporalConfigs, type ServicePorts, type TemporalService } from './temporal-config.js';
 import { setUpTemporalSchema } from './temporal-schema.js';
 import { TEMPORAL_LISTENING, temporalServices } from './temporal-services.js';
+import { bundleWorkflows } from '../temporal/workflow-bundle.js';
 
 export interface ClusterOptions {
   /** Where logs go; kept after stop. */
@@ -58,8 +57,6 @@ export interface Cluster {
   restart(process: Supervised): Promise<void>;
   stop(): Promise<void>;
 }
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const log = options.log ?? (() => {});
@@ -127,10 +124,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     }
     const address = `127.0.0.1:${ports.frontend.grpc}`;
     // Bundled once here rather than by each worker at each (re)start.
-    const bundling = bundleWorkflowCode({
-      workflowsPath: join(ROOT, 'src/workflows/index.ts'),
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
-    });
+    const bundling = bundleWorkflows();
     log(`Registering namespace ${namespace} and the search attributes`);
     const anyServiceExits = Promise.race(TEMPORAL_SERVICES.map((service) => temporal[service].failOnExit()));
     anyServiceExits.catch(() => {});

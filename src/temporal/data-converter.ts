@@ -14,8 +14,10 @@ import { CompressionCodec } from './compression-codec.js';
 import { EncryptionCodec, encryptionKeysFromEnv } from './encryption-codec.js';
 import { externalStorageFromEnv } from './external-storage.js';
 
-/** Also given to bundleWorkflowCode wherever a workflow bundle is prebuilt, so workflow failures are encoded too. */
+/** Also bundled into the workflow code (./workflow-bundle.ts), so workflow failures are encoded too. */
 export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.cjs', import.meta.url));
+/** Likewise: the default payload converter with native UTF-8 (see the file). */
+export const PAYLOAD_CONVERTER_PATH = fileURLToPath(new URL('./payload-converter.cjs', import.meta.url));
 /**
  * Without encryption, small payloads stay plain JSON, so the Web UI shows a small job's devices and result as they
  * are even without the codec server. Callback batches (about 100 KB of JSON each, 40 or more per 10,000-device
@@ -40,6 +42,7 @@ export function dataConverterFromEnv(env: Env = process.env, options: { store?: 
   return {
     payloadCodecs: payloadCodecsFromEnv(env),
     failureConverterPath: FAILURE_CONVERTER_PATH,
+    payloadConverterPath: PAYLOAD_CONVERTER_PATH,
     externalStorage: externalStorageFromEnv(env, options.store),
   };
 }

@@ -6,27 +6,18 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../src/devserver/dev-server.js';
-import { FAILURE_CONVERTER_PATH } from '../../src/temporal/data-converter.js';
+import { bundleWorkflows } from '../../src/temporal/workflow-bundle.js';
 
 declare global {
   var __temporalDevServer: DevServer | undefined;
 }
 
-export const workflowsPath = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
-
 export async function setUp(): Promise<void> {
   const server = await startDevServer({ log: () => {} });
   globalThis.__temporalDevServer = server;
   try {
-    const { code } = await bundleWorkflowCode({
-      workflowsPath,
-      // The product's workers encode failure messages (src/temporal/data-converter.ts); so must the bundle.
-      failureConverterPath: FAILURE_CONVERTER_PATH,
-      logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
-    });
+    const { code } = await bundleWorkflows();
     const dir = await mkdtemp(join(tmpdir(), 'thingspace-activation-test-'));
     const bundlePath = join(dir, 'workflow-bundle.js');
     await writeFile(bundlePath, code);
