@@ -35,7 +35,11 @@ export class CompressionCodec implements PayloadCodec {
       if (encodedSizeBound(payload) < this.minBytes) return payload;
       const raw = temporal.api.common.v1.Payload.encode(payload).finish();
       if (raw.length < this.minBytes) return payload;
-      return { metadata: { [METADATA_ENCODING_KEY]: encodingBytes }, data: gzipSync(raw) };
+      const gzipped = gzipSync(raw);
+      // Already compressed or random bytes grow under gzip: those are kept as they are.
+      return gzipped.length < raw.length
+        ? { metadata: { [METADATA_ENCODING_KEY]: encodingBytes }, data: gzipped }
+        : payload;
     });
   }
 

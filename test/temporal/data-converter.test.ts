@@ -36,6 +36,14 @@ describe('the data converter from the environment', () => {
     expect(Buffer.from(decoded!.data!).equals(Buffer.from(large.data!))).toBe(true);
   });
 
+  it('keeps a payload as it is when gzip would make it larger (random bytes)', async () => {
+    const [codec] = payloadCodecsFromEnv({});
+    const random = defaultPayloadConverter.toPayload(randomBytes(64 * 1024));
+    const [kept] = await codec!.encode([random]);
+    expect(kept).toBe(random);
+    expect(encoding(kept!)).toBe('binary/plain');
+  });
+
   it('gzips from 4 KB before encrypting when encryption is on', async () => {
     const env = {
       PAYLOAD_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
