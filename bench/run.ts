@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --devices 10000 --job-devices 50000 --profile auto|always|never --profile-big --cases …]`: how fast and how big, against
- * the bare baseline, in one run. Starts a Temporal dev server, the simulator, and for each case its own worker(s)
- * and webhook(s) as processes; prints one markdown table and writes it, with the goals and (when a goal is missed)
- * a CPU profile of the worker and webhook, to bench/RESULTS.md. Measures, never asserts: the machine is shared.
+ * `npm run bench [-- --devices 10000 --job-devices 50000 --profile auto|always|never --profile-big --cases …]`: how
+ * fast and how big, against the bare baseline, in one run. Starts a Temporal dev server, the simulator, and for each
+ * case its own worker(s) and webhook(s) as processes; prints one markdown table and writes it, with the goals and
+ * (when a goal is missed) a CPU profile of the worker and webhook, to bench/RESULTS.md. Measures, never asserts: the
+ * machine is shared.
  */
 import { execFileSync } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
