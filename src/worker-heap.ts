@@ -9,7 +9,7 @@
  * - at most two glibc malloc arenas. The SDK's native threads each get an arena of their own by default, and their
  *   fragments stay resident: two arenas took 20-30 MB off the worker's peak in a 200,000-device job (417-431 MB in
  *   three runs against 442-447 MB in two; issue 12 notes in bench/RESULTS.md).
- * Both must be set before the process starts, hence the environment.
+ * All three must be set before the process starts, hence the environment.
  */
 export const WORKER_HEAP_MB = 256;
 export const WORKER_SEMI_SPACE_MB = 8;

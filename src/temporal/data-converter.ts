@@ -21,8 +21,9 @@ export const PAYLOAD_CONVERTER_PATH = fileURLToPath(new URL('./payload-converter
 /**
  * Without encryption, small payloads stay plain JSON, so the Web UI shows a small job's devices and result as they
  * are even without the codec server. Callback batches (about 100 KB of JSON each, 40 or more per 10,000-device
- * request) are gzipped: plain up to 512 KB, a request's history was 4.5 MB, and a 200,000-device job took 150 s
- * against 95 s gzipped from 16 KB (bench/RESULTS.md, issue 12 notes).
+ * request) are gzipped: plain up to 512 KB, a request's history was 4.5 MB (565-577 KB gzipped), and the worker of
+ * a 200,000-device job peaked at 453-472 MB against 417-420 MB, in as much time (two runs each; bench/RESULTS.md,
+ * issue 12 notes).
  */
 export const PLAIN_COMPRESSION_MIN_BYTES = 16 * 1024;
 /** Encrypted payloads are unreadable anyway: gzip them early, as it saves history space and costs nothing. */

@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH, PAYLOAD_CONVERTER_PATH } from './data-converter.js';
 
-/** `src/workflows/index.ts` under tsx and jest, `lib/workflows/index.js` once compiled. */
 // The pathname, not the URL: tsx's tsImport (jest's global set-up) appends a query to it.
 const extension = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
+/** `src/workflows/index.ts` under tsx and jest, `lib/workflows/index.js` once compiled. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${extension}`, import.meta.url));
 
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
