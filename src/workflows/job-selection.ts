@@ -13,8 +13,6 @@ import { buildDeviceKeyIndex, deviceKeys, matchDeviceKey } from '../thingspace/s
 export type JobDeviceInput = NonNullable<JobRequestInput['devices']>[number];
 type Selection = NonNullable<JobRequestInput['selection']>;
 
-export { SELECTION_TOO_LARGE };
-
 /**
  * The job's devices: the listed ones in their order, then the selection's new ones in list order. `summary` is
  * updated after every call, so the progress query shows the resolution advancing.

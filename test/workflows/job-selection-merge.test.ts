@@ -8,7 +8,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MAX_DEVICES_PER_JOB, SELECTION_DEVICES_PER_CALL } from '../../src/activation/job-limits.js';
 import type { JobSelectionSummary } from '../../src/activation/job-result.js';
 import type { ResolveSelectionInput, ResolveSelectionResult } from '../../src/activities/resolve-selection.js';
-import { resolveJobSelection, SELECTION_TOO_LARGE } from '../../src/workflows/job-selection.js';
+import { SELECTION_TOO_LARGE } from '../../src/activation/job-limits.js';
+import { resolveJobSelection } from '../../src/workflows/job-selection.js';
 
 const ids = (n: number) => [
   { kind: 'imei', id: `35000000${String(n).padStart(7, '0')}` },
