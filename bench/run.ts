@@ -303,6 +303,13 @@ async function main() {
     Account,
   ];
   const profileDir = join(DATA_DIR, 'profiles');
+  /** Where the worker's and the webhook's CPU went within `window` (samples outside it are left out). */
+  const profileSummaries = async (window: Parameters<typeof summariseProfiles>[1]) =>
+    [
+      formatSummary('worker', await summariseProfiles(join(profileDir, 'worker-1'), window)),
+      '',
+      formatSummary('webhook', await summariseProfiles(join(profileDir, 'webhook-1'), window)),
+    ].join('\n');
   await rm(profileDir, { recursive: true, force: true });
   const columns: Column[] = [];
   let profile = '';
@@ -379,8 +386,7 @@ async function main() {
 
     const bigFigures = columns.find((c) => c.name === 'big')?.figures;
     if (args['profile-big'] && bigFigures?.kind === 'temporal') {
-      say(formatSummary('worker', await summariseProfiles(join(profileDir, 'worker-1'), bigFigures.windowUs)));
-      say(formatSummary('webhook', await summariseProfiles(join(profileDir, 'webhook-1'), bigFigures.windowUs)));
+      say(await profileSummaries(bigFigures.windowUs));
     }
     const figures = { columns, limits, bigAccountDevices: BIG_ACCOUNT_DEVICES };
     const missed = goals(figures).some((g) => !g.met);
@@ -401,9 +407,7 @@ async function main() {
           '',
           'Only samples from the start of the job to its result count (start-up excluded).',
           '',
-          formatSummary('worker', await summariseProfiles(join(profileDir, 'worker-1'), profiled.windowUs)),
-          '',
-          formatSummary('webhook', await summariseProfiles(join(profileDir, 'webhook-1'), profiled.windowUs)),
+          await profileSummaries(profiled.windowUs),
         ].join('\n');
       }
     }
