@@ -11,8 +11,11 @@ export const DEFAULT_BLOB_TABLE = 'thingspace_blobs';
 /** Unquoted identifiers only, so the name can go into SQL text (a table name cannot be a query parameter). */
 const TABLE_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** PostgreSQL's codes for "that type/table already exists", which concurrent CREATE TABLE IF NOT EXISTS can raise. */
-const ALREADY_CREATED = new Set(['23505', '42P07']);
+/**
+ * PostgreSQL's codes for "that type/table already exists", which concurrent CREATE TABLE IF NOT EXISTS can raise:
+ * a unique violation on the catalogue, duplicate_table, or duplicate_object (`type "…" already exists`, seen in CI).
+ */
+const ALREADY_CREATED = new Set(['23505', '42P07', '42710']);
 
 export interface PostgresBlobStoreOptions {
   /** Defaults to DEFAULT_BLOB_TABLE; tests use their own. */
