@@ -8,11 +8,12 @@ import { ActivationClient } from '../src/client.js';
 import { registerCallbacks } from '../src/cli/register-callbacks.js';
 import type { BaselineResult } from './baseline.js';
 import { measureHistories, phaseSeconds, sampleCallbacks, type CallbackRate, type HistoryFigures } from './measure.js';
-import { startChild, type Child } from './processes.js';
+import { machineCpuSeconds, startChild, type Child } from './processes.js';
 import { startRoundRobinProxy, type Proxy } from './proxy.js';
 import type { DeviceId } from '../src/thingspace/schemas/device-key.js';
 import { accountDevicesWorkflowId } from '../src/workflows/account-devices.js';
 import { DATA_DIR, type Account, type Stack } from './stack.js';
+import type { WorkflowCacheFigures } from './worker-metrics.js';
 
 export interface TemporalCaseFigures {
   kind: 'temporal';
@@ -33,6 +34,13 @@ export interface TemporalCaseFigures {
   listCalls: number;
   /** The simulator's largest resident set while the case ran (sampled every 100 ms), beside the workers'. */
   simulatorPeakRss: number;
+  /**
+   * CPU seconds used from the job's start to its result: per process kind (several workers or webhooks summed),
+   * `rest` the machine's other busy time (Temporal server, the bench itself), `steal` what other tenants took.
+   */
+  cpu: { worker: number; webhook: number; simulator: number; rest: number; steal: number };
+  /** The workers' workflow caches over the case, summed: each miss replayed a run from its history. */
+  workflowCache: WorkflowCacheFigures;
 }
 
 /**
@@ -77,15 +85,22 @@ export async function runTemporalCase(stack: Stack, spec: TemporalCase): Promise
     return dir;
   };
   const workers: Child[] = [];
+  const caches: (() => Promise<WorkflowCacheFigures>)[] = [];
   const webhooks: Child[] = [];
   let proxy: Proxy | undefined;
   try {
     for (let i = 1; i <= spec.workers; i++) {
-      workers.push(await stack.startWorker(`${spec.name}-worker-${i}`, taskQueue, await profiling(`worker-${i}`)));
+      const worker = await stack.startWorker(`${spec.name}-worker-${i}`, taskQueue, await profiling(`worker-${i}`));
+      workers.push(worker.child);
+      caches.push(worker.workflowCache);
     }
     const ports: number[] = [];
     for (let i = 1; i <= spec.webhooks; i++) {
-      const { child, port } = await stack.startWebhook(`${spec.name}-webhook-${i}`, await profiling(`webhook-${i}`));
+      const { child, port } = await stack.startWebhook(
+        `${spec.name}-webhook-${i}`,
+        taskQueue,
+        await profiling(`webhook-${i}`),
+      );
       webhooks.push(child);
       ports.push(port);
     }
@@ -109,6 +124,11 @@ export async function runTemporalCase(stack: Stack, spec: TemporalCase): Promise
       rss.push({ at: Date.now(), bytes });
       simulatorPeakRss = Math.max(simulatorPeakRss, stack.simulator.rssBytes() ?? 0);
     }, 100);
+    const cpuAt = () => {
+      const sum = (children: Child[]) => children.reduce((total, c) => total + (c.cpuSeconds() ?? 0), 0);
+      return { worker: sum(workers), webhook: sum(webhooks), simulator: sum([stack.simulator]), ...machineCpuSeconds() };
+    };
+    const cpuBefore = cpuAt();
     const started = performance.now();
     const fromUs = Number(process.hrtime.bigint() / 1000n);
     let handle: Awaited<ReturnType<ActivationClient['startJob']>>['handle'];
@@ -157,12 +177,22 @@ export async function runTemporalCase(stack: Stack, spec: TemporalCase): Promise
     }
     const result = outcome;
     const wallSeconds = (performance.now() - started) / 1000;
+    const cpuAfter = cpuAt();
+    const used = (key: keyof typeof cpuAfter) => cpuAfter[key] - cpuBefore[key];
+    const cpu = {
+      worker: used('worker'),
+      webhook: used('webhook'),
+      simulator: used('simulator'),
+      rest: used('busy') - used('worker') - used('webhook') - used('simulator'),
+      steal: used('steal'),
+    };
     const windowUs = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
     clearInterval(rssTimer);
     const callbacks = await sampler.stop();
     const listCalls = ((await stack.listCalls())[spec.account.name] ?? 0) - listCallsBefore;
     const workerPeakRss = workers.map((w) => w.peakRssBytes());
     const webhookPeakRss = webhooks.map((w) => w.peakRssBytes());
+    const workflowCache = sumCaches(await Promise.all(caches.map((read) => read())));
     const histories = await measureHistories(stack.client, taskQueue, jobId);
     const workerRssByPhase: Record<string, number> = {};
     for (const { at, bytes } of rss) {
@@ -185,12 +215,25 @@ export async function runTemporalCase(stack: Stack, spec: TemporalCase): Promise
       windowUs,
       listCalls,
       simulatorPeakRss,
+      cpu,
+      workflowCache,
     };
   } finally {
     await proxy?.close();
     for (const child of [...webhooks, ...workers]) await child.stop();
     await endCoordinator(stack, spec.account.name, taskQueue);
   }
+}
+
+function sumCaches(all: WorkflowCacheFigures[]): WorkflowCacheFigures {
+  return all.reduce(
+    (sum, c) => ({
+      hits: sum.hits + c.hits,
+      misses: sum.misses + c.misses,
+      forcedEvictions: sum.forcedEvictions + c.forcedEvictions,
+    }),
+    { hits: 0, misses: 0, forcedEvictions: 0 },
+  );
 }
 
 /**

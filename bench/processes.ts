@@ -17,6 +17,8 @@ export interface Child {
   peakRssBytes(): number | undefined;
   /** VmRSS: the resident set now. */
   rssBytes(): number | undefined;
+  /** User + system CPU seconds used so far (its threads, not its children); undefined off Linux or once exited. */
+  cpuSeconds(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function startChild(
     output: proc.output,
     peakRssBytes: () => memoryField(pid, 'VmHWM'),
     rssBytes: () => memoryField(pid, 'VmRSS'),
+    cpuSeconds: () => processCpuSeconds(pid),
     stop: () => stopProcess(proc),
   };
 }
@@ -64,6 +67,30 @@ function memoryField(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined 
   } catch {
     return undefined;
   }
+}
+
+/** Clock ticks a second (USER_HZ): 100 on every Linux this runs on. */
+const TICKS_PER_SECOND = 100;
+
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    // The command name (field 2) may hold spaces: fields are counted after its closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds since boot, over all cores: `busy` is everything but idle, iowait and steal; `steal` is time the
+ * hypervisor gave other tenants while this machine wanted to run (its speed moving from hour to hour).
+ */
+export function machineCpuSeconds(): { busy: number; steal: number } {
+  const [, ...ticks] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks.map(Number);
+  return { busy: (user + nice + system + irq + softirq) / TICKS_PER_SECOND, steal: steal / TICKS_PER_SECOND };
 }
 
 /** SIGTERM lets the worker and webhook drain (and write --cpu-prof output); SIGKILL only if that hangs. */

@@ -162,6 +162,16 @@ function table(f: Figures): string {
       cell((c) => `${c.histories.runs.filter((r) => r.type === 'activationRequest').length} / ${n(c.signals)}`),
     ],
     ['workflow runs in all', cell((c) => n(c.histories.runs.length))],
+    [
+      'CPU seconds: worker / webhook / simulator / rest (Temporal, bench) / stolen by other tenants',
+      cell((c) =>
+        [c.cpu.worker, c.cpu.webhook, c.cpu.simulator, c.cpu.rest, c.cpu.steal].map((x) => n(x, 1)).join(' / '),
+      ),
+    ],
+    [
+      'workflow cache: hits / misses (each miss a replay from history)',
+      cell((c) => `${n(c.workflowCache.hits)} / ${n(c.workflowCache.misses)}`),
+    ],
     ['largest request run: history events / bytes', cell((c) => history(c, 'activationRequest'))],
     ['job run: history events / bytes', cell((c) => history(c, 'activationJob'))],
     ['largest history of any run: events / bytes', cell((c) => history(c))],
@@ -320,7 +330,7 @@ async function main() {
     say(
       figures.kind === 'refused'
         ? `   no result: ${figures.reason}`
-        : `   ${n(figures.wallSeconds, 1)} s, ${n(figures.listCalls)} list calls, worker ${figures.workerPeakRss.map(mb).join(' + ')} MB, simulator ${mb(figures.simulatorPeakRss)} MB`,
+        : `   ${n(figures.wallSeconds, 1)} s, ${n(figures.listCalls)} list calls, worker ${figures.workerPeakRss.map(mb).join(' + ')} MB, simulator ${mb(figures.simulatorPeakRss)} MB, workflow cache ${n(figures.workflowCache.hits)} hits / ${n(figures.workflowCache.misses)} misses, CPU s worker ${n(figures.cpu.worker, 1)} webhook ${n(figures.cpu.webhook, 1)} simulator ${n(figures.cpu.simulator, 1)} rest ${n(figures.cpu.rest, 1)} steal ${n(figures.cpu.steal, 1)}`,
     );
     columns.push({ name: spec.name, title, figures });
     return figures;

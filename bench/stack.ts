@@ -4,6 +4,7 @@
  * its own activate rate limit), plus starters for the worker and webhook processes a case runs against.
  */
 import { workerProcessEnv } from '../src/worker-heap.js';
+import { readWorkflowCache, type WorkflowCacheFigures } from './worker-metrics.js';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -84,8 +85,14 @@ export interface Stack {
   thingspace(accountName: string): ThingSpaceClient;
   /** The simulator's delivery counters (acknowledged callbacks …), read over its admin API. */
   callbackStats(): Promise<{ acknowledged: number; failedSends: number; exhausted: number }>;
-  startWorker(name: string, taskQueue: string, cpuProfDir?: string): Promise<Child>;
-  startWebhook(name: string, cpuProfDir?: string): Promise<{ child: Child; port: number }>;
+  /** The worker process, and a reader of its workflow cache counters (its Prometheus endpoint). */
+  startWorker(
+    name: string,
+    taskQueue: string,
+    cpuProfDir?: string,
+  ): Promise<{ child: Child; workflowCache(): Promise<WorkflowCacheFigures> }>;
+  /** `taskQueue`: where it starts the inbox of callbacks that come before their request workflow (its worker's). */
+  startWebhook(name: string, taskQueue: string, cpuProfDir?: string): Promise<{ child: Child; port: number }>;
   stop(): Promise<void>;
 }
 
@@ -241,8 +248,9 @@ export async function startStack(
       thingspace: (accountName) =>
         new ThingSpaceClient({ baseUrl: simulatorUrl, ...DEFAULT_APP, ...DEFAULT_USER, accountName }),
       callbackStats: () => admin<{ acknowledged: number; failedSends: number; exhausted: number }>('callbacks'),
-      startWorker: (name, taskQueue, cpuProfDir) =>
-        startChild(
+      async startWorker(name, taskQueue, cpuProfDir) {
+        const metricsPort = await freePort();
+        const child = await startChild(
           name,
           'lib/worker.js',
           // Cases share accounts but not task queues: each gets its own claims coordinator (it runs on the task
@@ -253,12 +261,15 @@ export async function startStack(
             TASK_QUEUE: taskQueue,
             WORKFLOW_BUNDLE: bundleFile,
             COORDINATOR_ID_SUFFIX: taskQueue,
+            WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
             ...workerProcessEnv(),
           },
           /Worker polling/,
           { ...log(name), cpuProfDir },
-        ),
-      async startWebhook(name, cpuProfDir) {
+        );
+        return { child, workflowCache: () => readWorkflowCache(metricsPort) };
+      },
+      async startWebhook(name, taskQueue, cpuProfDir) {
         const port = await freePort();
         const child = await startChild(
           name,
@@ -266,6 +277,7 @@ export async function startStack(
           {
             ...temporalEnv,
             ...callbackEnv,
+            TASK_QUEUE: taskQueue,
             WEBHOOK_HOST: '127.0.0.1',
             WEBHOOK_PORT: String(port),
             // The default (60,000 a minute per client address) refused 40,000 of a 100,000-device job's callbacks

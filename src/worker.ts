@@ -1,13 +1,13 @@
 /**
  * `npm run worker`: runs the workflows and activities. Stateless apart from the ThingSpace token cache; scale by
  * running more; the failed-login budget is shared through the login guard workflow. Settings: Temporal through envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
- * TEMPORAL_TLS_*), ThingSpace through THINGSPACE_*, plus TASK_QUEUE, ACTIVATE_REQUESTS_PER_MINUTE and
- * WORKFLOW_BUNDLE (a prebuilt workflow bundle, which skips bundling at start-up). COORDINATOR_ID_SUFFIX is for
+ * TEMPORAL_TLS_*), ThingSpace through THINGSPACE_*, plus TASK_QUEUE, ACTIVATE_REQUESTS_PER_MINUTE,
+ * WORKFLOW_BUNDLE (a prebuilt workflow bundle, which skips bundling at start-up) and WORKER_METRICS_ADDRESS. COORDINATOR_ID_SUFFIX is for
  * tests only (worker processes of several test files sharing one Temporal server get their own account coordinators).
  */
 import { setFlagsFromString } from 'node:v8';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { z } from 'zod';
 import { intSetting, optionalStringSetting, positiveNumberSetting, readSettings, stringSetting } from './settings.js';
 import { dataConverter, temporalSettings } from './temporal/connection.js';
@@ -37,12 +37,17 @@ const WorkerEnvSchema = z.object({
   COORDINATOR_ID_SUFFIX: optionalStringSetting(),
   WORKER_MAX_CACHED_WORKFLOWS: intSetting(2, 100_000, DEFAULT_MAX_CACHED_WORKFLOWS),
   WORKER_WORKFLOW_HEAP_MB: intSetting(64, 65_536, DEFAULT_WORKFLOW_HEAP_MB),
+  /** `host:port` for a Prometheus `/metrics` endpoint with the SDK's worker metrics (cache hits and misses …). */
+  WORKER_METRICS_ADDRESS: optionalStringSetting(),
 });
 
 async function main() {
   const settings = readSettings(WorkerEnvSchema, process.env, 'worker settings');
   // Applies to threads started from now on: the SDK's workflow thread, not this one.
   setFlagsFromString(`--max-old-space-size=${settings.WORKER_WORKFLOW_HEAP_MB}`);
+  if (settings.WORKER_METRICS_ADDRESS) {
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: settings.WORKER_METRICS_ADDRESS } } } });
+  }
   const config = configFromEnv();
   const { connectionOptions, namespace } = temporalSettings();
   const connection = await NativeConnection.connect(connectionOptions);
