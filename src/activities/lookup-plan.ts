@@ -3,14 +3,16 @@
  *
  * ThingSpace has no "look up these devices" call, but the list endpoint takes one `deviceId` (a direct look-up,
  * one call per device) or identifier filters (`startswith`). A prefix shared by several of the job's devices names
- * at most alphabet^(free digits) identifiers of that kind, whatever the account holds: a 15-digit IMEI prefix of
- * 12 digits matches at most 1,000 devices, two pages. Over the job's sorted identifiers, each prefix is either
+ * at most alphabet^(free digits) identifiers of that kind, whatever the account holds, and a tenth of that when the
+ * last digit is a check digit (IMEI, ICCID): a 15-digit IMEI prefix of 11 digits matches at most 1,000 devices,
+ * two pages. Over the job's sorted identifiers, each prefix is either
  * scanned (bounded pages) or split into longer prefixes, down to direct look-ups: whichever is cheaper. The plan
  * therefore never costs more than one call per device, and far less when the devices cluster (consecutive serials,
  * one batch of SIMs), as real fleets do.
  */
 import { createHash } from 'node:crypto';
 import { DEVICE_KEY_PREFERENCE, deviceKey } from '../thingspace/schemas/device-key.js';
+import { hasLuhnCheckDigit, LUHN_KINDS } from '../thingspace/schemas/luhn.js';
 import type { DeviceRef } from './types.js';
 
 /** Devices per list page assumed when costing a scan (the simulator's default; ThingSpace does not document it). */
@@ -51,6 +53,8 @@ export interface PlanOptions {
 interface Entry {
   id: string;
   member: number;
+  /** The id ends in its Luhn check digit, and its kind has one (LUHN_KINDS). */
+  checked: boolean;
 }
 
 interface Solution {
@@ -78,9 +82,13 @@ function solve(entries: Entry[], lo: number, hi: number, depth: number, kind: st
   if (hi - lo === 1) return { cost: 1, units: [direct(first.member, { kind, id: first.id })] };
   let split: Solution = { cost: 0, units: [] };
   let maxLength = depth;
+  let minLength = Infinity;
+  let allChecked = true;
   for (let i = lo; i < hi;) {
     const entry = entries[i] as Entry;
     maxLength = Math.max(maxLength, entry.id.length);
+    minLength = Math.min(minLength, entry.id.length);
+    allChecked &&= entry.checked;
     if (entry.id.length === depth) {
       split.cost += 1;
       split.units.push(direct(entry.member, { kind, id: entry.id }));
@@ -92,11 +100,18 @@ function solve(entries: Entry[], lo: number, hi: number, depth: number, kind: st
     while (j < hi && (entries[j] as Entry).id[depth] === next) j++;
     const child = solve(entries, i, j, depth + 1, kind, pageSize);
     split = { cost: split.cost + child.cost, units: split.units.concat(child.units) };
-    for (let k = i; k < j; k++) maxLength = Math.max(maxLength, (entries[k] as Entry).id.length);
+    for (let k = i; k < j; k++) {
+      const { id, checked } = entries[k] as Entry;
+      maxLength = Math.max(maxLength, id.length);
+      minLength = Math.min(minLength, id.length);
+      allChecked &&= checked;
+    }
     i = j;
   }
-  // A prefix names at most 10^(free digits) identifiers (assuming the account's are no longer than the job's).
-  const scanCost = depth === 0 ? Infinity : Math.max(1, Math.ceil(10 ** (maxLength - depth) / pageSize));
+  // A prefix names at most 10^(free digits) identifiers (assuming the account's are like the job's: no longer, and
+  // with the check digit the job's all have), a tenth of that when the last of those digits is a check digit.
+  const freeDigits = maxLength - depth - (allChecked && minLength === maxLength ? 1 : 0);
+  const scanCost = depth === 0 ? Infinity : Math.max(1, Math.ceil(10 ** freeDigits / pageSize));
   if (scanCost < split.cost) {
     return { cost: scanCost, units: [{ type: 'prefix', kind, prefix: first.id.slice(0, depth) }] };
   }
@@ -130,7 +145,7 @@ export function planLookup(devices: readonly DeviceRef[], options: PlanOptions =
       return;
     }
     const list = byKind.get(primary.kind) ?? [];
-    list.push({ id: primary.id, member });
+    list.push({ id: primary.id, member, checked: LUHN_KINDS.has(primary.kind) && hasLuhnCheckDigit(primary.id) });
     byKind.set(primary.kind, list);
   });
   for (const [kind, entries] of byKind) {

@@ -1,22 +1,9 @@
+import { luhnCheckDigit } from '../thingspace/schemas/luhn.js';
 import { digits, type Random } from './rng.js';
-
-/** IMEIs and ICCIDs end in a Luhn check digit; clients that validate them must accept what we generate. */
-export function luhnCheckDigit(body: string): string {
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let d = Number(body[body.length - 1 - i]);
-    if (i % 2 === 0) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return ((10 - (sum % 10)) % 10).toString();
-}
 
 const pad = (n: number, width: number) => n.toString().padStart(width, '0');
 
-/** 15 digits: a fixed TAC-like prefix, a per-seed block and a serial, so ids are unique for up to 10^7 devices. */
+/** 15 digits, the last a Luhn check digit (clients that validate IMEIs must accept ours): a fixed TAC-like prefix, a per-seed block and a serial, so ids are unique for up to 10^7 devices. */
 export function imei(prefix: string, serial: number): string {
   const body = `35${prefix.slice(0, 5)}${pad(serial, 7)}`;
   return body + luhnCheckDigit(body);

@@ -8,6 +8,7 @@ import { planLookup } from '../../src/activities/lookup-plan.js';
 import { BitSet, type ScanCursor } from '../../src/activities/scan-cursor.js';
 import type { DeviceRef } from '../../src/activities/types.js';
 import type { SeedDevice } from '../../src/simulator/index.js';
+import { imei } from '../../src/simulator/identifiers.js';
 import { deviceKey } from '../../src/thingspace/schemas/device-key.js';
 import { deviceState } from '../../src/thingspace/schemas/devices.js';
 import { DEFAULT_ACCOUNT, seedDevice, startActivationFixture, type ActivationFixture } from '../harness/activation.js';
@@ -58,6 +59,19 @@ describe('planLookup', () => {
       { accountScanCalls: 40 },
     );
     expect(plan.units).toEqual([{ type: 'account' }]);
+  });
+
+  it('counts the IMEI check digit out of a prefix\'s possible identifiers, only when every IMEI has a valid one', () => {
+    // 10,000 consecutive serials: 11-digit prefixes name 100 serials × 10 check digits, or 1,000 real IMEIs.
+    const imeis = Array.from({ length: 10_000 }, (_, i) => imei('12345', 30_000 + i));
+    const refs = (ids: string[]) => ids.map((id) => ({ key: `imei:${id}`, deviceIds: [{ kind: 'IMEI', id }] }));
+    const checked = planLookup(refs(imeis));
+    const scans = checked.units.filter((u) => u.type === 'prefix');
+    expect(scans.map((u) => u.type === 'prefix' && u.prefix.length)).toEqual(Array(10).fill(11));
+    expect(checked.estimatedCalls).toBe(20);
+    // The same serials with a wrong last digit: 12-digit prefixes, each 100 serials × 10 last digits, 2 calls.
+    const wrong = imeis.map((id) => id.slice(0, -1) + ((Number(id.slice(-1)) + 1) % 10));
+    expect(planLookup(refs(wrong)).estimatedCalls).toBe(200);
   });
 });
 

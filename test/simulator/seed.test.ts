@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from '@jest/globals';
 import { SimulatorSeedSchema } from '../../src/simulator/seed-schema.js';
 import { generateSeed, startSimulator } from '../../src/simulator/index.js';
-import { luhnCheckDigit } from '../../src/simulator/identifiers.js';
+import { luhnCheckDigit } from '../../src/thingspace/schemas/luhn.js';
 import { login, token } from './helpers.js';
 
 describe('simulator seeds', () => {
