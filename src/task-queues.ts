@@ -11,3 +11,11 @@ export function submitTaskQueue(taskQueue: string): string {
  * username, so every worker that may log in with it must be able to serve its guard (also after a queue rename).
  */
 export const LOGIN_GUARD_TASK_QUEUE = 'thingspace-login-guard';
+
+/**
+ * The claims coordinators (one per account) run here, on a worker of their own: a coordinator of a million-device
+ * job holds megabytes of history, and in the main queue's cache it was evicted by request workflows and replayed.
+ */
+export function coordinatorTaskQueue(taskQueue: string): string {
+  return `${taskQueue}.coordinators`;
+}

@@ -1,8 +1,9 @@
 /**
  * The workers one worker process runs: workflows plus the read-only activities on the main task queue, the
  * activate calls alone on `<queue>.activate`, whose server-side rate limit holds for every worker process of
- * the deployment together (ThingSpace allows about 100 activate requests a minute per account), and the login
- * guard workflows on their own queue.
+ * the deployment together (ThingSpace allows about 100 activate requests a minute per account), the accounts'
+ * claims coordinators on `<queue>.coordinators` with a cache of their own, and the login guard workflows on
+ * their own queue.
  */
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
@@ -14,7 +15,7 @@ import { dataConverter as processDataConverter } from './temporal/connection.js'
 import type { BlobStore } from './storage/blob-store.js';
 import { blobStoreFromEnv } from './storage/store-from-env.js';
 import type { ThingSpaceClient } from './thingspace/client.js';
-import { LOGIN_GUARD_TASK_QUEUE, submitTaskQueue } from './task-queues.js';
+import { coordinatorTaskQueue, LOGIN_GUARD_TASK_QUEUE, submitTaskQueue } from './task-queues.js';
 
 export { DEFAULT_TASK_QUEUE } from './task-queues.js';
 export const DEFAULT_ACTIVATE_REQUESTS_PER_MINUTE = 100;
@@ -52,14 +53,18 @@ export interface WorkerSetup {
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 6;
 
+/** Accounts whose claims coordinators stay in memory: one per account a worker serves jobs for at once. */
+const CACHED_COORDINATORS = 4;
+
 /**
  * The workers of one process: workflows and read-only activities on `taskQueue`, activate calls on its
- * `.activate` queue, and the login guard workflows on LOGIN_GUARD_TASK_QUEUE.
+ * `.activate` queue, claims coordinators on its `.coordinators` queue, and the login guard workflows on
+ * LOGIN_GUARD_TASK_QUEUE.
  */
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const { connection, namespace, taskQueue, thingspace } = setup;
   const dataConverter = setup.dataConverter ?? processDataConverter;
-  // Bundled once for the two workflow workers.
+  // Bundled once for the three workflow workers.
   const workflows = {
     maxCachedWorkflows: setup.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     workflowBundle: setup.workflowBundle ?? { code: (await bundleWorkflows()).code },
@@ -75,7 +80,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
       activities: {
         ...createActivities(thingspace, client, setup.store ?? blobStoreFromEnv()),
         ...createClaimActivities(client, {
-          taskQueue,
+          taskQueue: coordinatorTaskQueue(taskQueue),
           ...(setup.coordinatorIdSuffix !== undefined && { coordinatorIdSuffix: setup.coordinatorIdSuffix }),
         }),
       },
@@ -88,6 +93,14 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
       dataConverter,
       activities: createSubmitActivities(thingspace),
       maxTaskQueueActivitiesPerSecond: perMinute / 60,
+    }),
+    Worker.create({
+      connection,
+      namespace,
+      taskQueue: coordinatorTaskQueue(taskQueue),
+      dataConverter,
+      ...workflows,
+      maxCachedWorkflows: CACHED_COORDINATORS,
     }),
     Worker.create({ connection, namespace, taskQueue: LOGIN_GUARD_TASK_QUEUE, dataConverter, ...workflows }),
   ]);

@@ -9,6 +9,7 @@ import {
   deviceClaimsQuery,
   type AccountDevicesInput,
 } from '../../src/workflows/account-devices.js';
+import { coordinatorTaskQueue } from '../../src/task-queues.js';
 import { createWorkers } from '../../src/workers.js';
 import { runWorkersUntil } from '../harness/workers.js';
 import { startActivationFixture } from '../harness/activation.js';
@@ -175,7 +176,7 @@ describe('accountDevices coordinator and the claim activities (real dev server)'
     });
   });
 
-  it('runs in the product workers: the main queue claims through a client built on the worker connection', async () => {
+  it('runs in the product workers: the main queue claims through a client built on the worker connection, on the coordinators\' own queue', async () => {
     const fixture = await startActivationFixture([]);
     const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_TEST_ADDRESS! });
     try {
@@ -200,7 +201,8 @@ describe('accountDevices coordinator and the claim activities (real dev server)'
           const input = { accountName, jobId: 'job', keys: keys(0, 10), until: Date.now() + HOUR };
           expect(await env.run(registered.get('claimDevices')!, input)).toEqual({ taken: [] });
           const handle = temporal.client.workflow.getHandle(accountDevicesWorkflowId(accountName, taskQueue));
-          expect((await handle.describe()).taskQueue).toBe(taskQueue);
+          // A queue of its own, served with a cache of its own: request workflows cannot evict it.
+          expect((await handle.describe()).taskQueue).toBe(coordinatorTaskQueue(taskQueue));
           expect(await handle.query(deviceClaimsQuery)).toMatchObject({ total: 10 });
         })(),
       );
