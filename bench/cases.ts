@@ -126,7 +126,12 @@ export async function runTemporalCase(stack: Stack, spec: TemporalCase): Promise
     }, 100);
     const cpuAt = () => {
       const sum = (children: Child[]) => children.reduce((total, c) => total + (c.cpuSeconds() ?? 0), 0);
-      return { worker: sum(workers), webhook: sum(webhooks), simulator: sum([stack.simulator]), ...machineCpuSeconds() };
+      return {
+        worker: sum(workers),
+        webhook: sum(webhooks),
+        simulator: sum([stack.simulator]),
+        ...machineCpuSeconds(),
+      };
     };
     const cpuBefore = cpuAt();
     const started = performance.now();

@@ -61,7 +61,7 @@ describe('planLookup', () => {
     expect(plan.units).toEqual([{ type: 'account' }]);
   });
 
-  it('counts the IMEI check digit out of a prefix\'s possible identifiers, only when every IMEI has a valid one', () => {
+  it("counts the IMEI check digit out of a prefix's possible identifiers, only when every IMEI has a valid one", () => {
     // 10,000 consecutive serials: 11-digit prefixes name 100 serials × 10 check digits, or 1,000 real IMEIs.
     const imeis = Array.from({ length: 10_000 }, (_, i) => imei('12345', 30_000 + i));
     const refs = (ids: string[]) => ids.map((id) => ({ key: `imei:${id}`, deviceIds: [{ kind: 'IMEI', id }] }));
