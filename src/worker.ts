@@ -46,7 +46,9 @@ async function main() {
   // Applies to threads started from now on: the SDK's workflow thread, not this one.
   setFlagsFromString(`--max-old-space-size=${settings.WORKER_WORKFLOW_HEAP_MB}`);
   if (settings.WORKER_METRICS_ADDRESS) {
-    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: settings.WORKER_METRICS_ADDRESS } } } });
+    Runtime.install({
+      telemetryOptions: { metrics: { prometheus: { bindAddress: settings.WORKER_METRICS_ADDRESS } } },
+    });
   }
   const config = configFromEnv();
   const { connectionOptions, namespace } = temporalSettings();

@@ -176,7 +176,7 @@ describe('accountDevices coordinator and the claim activities (real dev server)'
     });
   });
 
-  it('runs in the product workers: the main queue claims through a client built on the worker connection, on the coordinators\' own queue', async () => {
+  it("runs in the product workers: the main queue claims through a client built on the worker connection, on the coordinators' own queue", async () => {
     const fixture = await startActivationFixture([]);
     const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_TEST_ADDRESS! });
     try {
