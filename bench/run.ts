@@ -6,7 +6,7 @@
  * machine is shared.
  */
 import { execFileSync } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -300,10 +300,15 @@ async function main() {
   const wantsBigAccount = SELECTED.has('big') || SELECTED.has('small');
   // Each of cases 1-4 gets an account of fresh ready devices; the fifth is for the profiled re-run of case 1.
   // Cases 5 and 6 share one big account, on devices that do not overlap.
+  const profileDir = join(DATA_DIR, 'profiles');
+  await rm(profileDir, { recursive: true, force: true });
+  const simulatorProfileDir = args['profile-big'] ? join(profileDir, 'simulator') : undefined;
+  if (simulatorProfileDir) await mkdir(simulatorProfileDir, { recursive: true });
   const stack = await startStack(
     [DEVICES, DEVICES, DEVICES, JOB_DEVICES, DEVICES],
     wantsBigAccount ? [BIG_ACCOUNT_DEVICES] : [],
     say,
+    simulatorProfileDir,
   );
   const [baseAccount, oneAccount, scaledAccount, jobAccount, profileAccount] = stack.accounts as [
     Account,
@@ -312,7 +317,6 @@ async function main() {
     Account,
     Account,
   ];
-  const profileDir = join(DATA_DIR, 'profiles');
   /** Where the worker's and the webhook's CPU went within `window` (samples outside it are left out). */
   const profileSummaries = async (window: Parameters<typeof summariseProfiles>[1]) =>
     [
@@ -320,7 +324,6 @@ async function main() {
       '',
       formatSummary('webhook', await summariseProfiles(join(profileDir, 'webhook-1'), window)),
     ].join('\n');
-  await rm(profileDir, { recursive: true, force: true });
   const columns: Column[] = [];
   let profile = '';
   const limits = await stack.apiLimits();
@@ -423,6 +426,11 @@ async function main() {
     }
   } finally {
     await stack.stop();
+  }
+  const bigWindow = columns.find((c) => c.name === 'big')?.figures;
+  if (simulatorProfileDir && bigWindow?.kind === 'temporal') {
+    // Written when the simulator exited, with the stack.
+    say(formatSummary('simulator', await summariseProfiles(simulatorProfileDir, bigWindow.windowUs)));
   }
 
   // Columns in case-number order, whatever order they ran in.

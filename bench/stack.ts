@@ -152,6 +152,8 @@ export async function startStack(
   accountSizes: number[],
   blockAccountSizes: number[],
   say: (line: string) => void,
+  /** Runs the simulator under --cpu-prof, its profile written here when the stack stops. */
+  simulatorCpuProfDir?: string,
 ): Promise<Stack> {
   await mkdir(join(DATA_DIR, 'logs'), { recursive: true });
   // Device lists a big job stores (src/storage): a store of the bench's own, emptied per run, shared with every
@@ -201,7 +203,7 @@ export async function startStack(
         NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=8192`.trim(),
       },
       /simulator listening/,
-      log('simulator'),
+      { ...log('simulator'), cpuProfDir: simulatorCpuProfDir },
     );
     children.push(simulator);
     say(

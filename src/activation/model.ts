@@ -95,11 +95,21 @@ export interface RequestWorkflowInput {
 }
 
 /** What one device's entry in the ledger holds: the callbacks heard, and the outcome once final. */
+/**
+ * What a request keeps of a callback: what its report shows. The identifiers it was matched by, the service and
+ * the counters are dropped once matched (a device's own identifiers are in its ExpectedDevice); runs before that
+ * kept whole records, which still read the same.
+ */
+export type HeardRecord = Pick<
+  CallbackRecord,
+  'status' | 'reason' | 'assignedIds' | 'ipAddress' | 'state' | 'servicePlan'
+>;
+
 export interface LedgerEntryState {
-  carrier?: CallbackRecord;
-  nidd?: CallbackRecord;
+  carrier?: HeardRecord;
+  nidd?: HeardRecord;
   /** The last non-final carrier status heard (`Pending`, or one we do not know). */
-  interim?: CallbackRecord;
+  interim?: HeardRecord;
   report?: DeviceReport;
 }
 

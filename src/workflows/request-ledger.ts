@@ -2,9 +2,15 @@
  * The per-device book of one ThingSpace request: which callbacks arrived, which devices are settled, and the
  * report. Pure and deterministic, so the request workflow stays a thin shell around it and it is unit-testable.
  */
-import type { CallbackRecord, DeviceReport, ExpectedDevice, LedgerEntryState } from '../activation/model.js';
+import type {
+  CallbackRecord,
+  DeviceReport,
+  ExpectedDevice,
+  HeardRecord,
+  LedgerEntryState,
+} from '../activation/model.js';
 import { emptyCounts, statusOutcome, type Outcome, type OutcomeCounts } from '../activation/outcomes.js';
-import { buildDeviceKeyIndex, matchDeviceKey } from '../thingspace/schemas/device-key.js';
+import type { DeviceId } from '../thingspace/schemas/device-key.js';
 
 /** `report` is set once the device's outcome is final; later callbacks for it change nothing. */
 interface Entry extends LedgerEntryState {
@@ -20,18 +26,71 @@ export interface ApplyResult {
 type ReportFields = Omit<DeviceReport, 'key' | 'deviceIds'>;
 type Heard = Omit<ReportFields, 'outcome'> & { assignedIds: DeviceReport['assignedIds'] };
 
+/** Distinct words shared (see RequestLedger.words); past it, new ones are kept as they came. */
+const MAX_WORDS = 1_000;
+
+const norm = (value: string) => value.trim().toLowerCase();
+
+/**
+ * Finds a device by any of its identifiers, kinds and ids compared as `identifierKey` does (trimmed, any case). Keyed
+ * by the id alone, which is the very string of the device's input when it is already trimmed and lower-case (digits
+ * are): a `kind:id` key per identifier was a new 40-byte string, 260 bytes a device in all. An id that several
+ * devices share under different kinds lists them all, in order; the first whose kind matches wins, as before.
+ */
+class DeviceIdIndex {
+  private readonly byId = new Map<string, number | number[]>();
+
+  constructor(private readonly devices: readonly ExpectedDevice[]) {
+    devices.forEach((device, position) => {
+      for (const { id } of device.deviceIds) {
+        const key = norm(id);
+        if (key === '') continue;
+        const known = this.byId.get(key);
+        if (known === undefined) this.byId.set(key, position);
+        else if (typeof known === 'number') {
+          if (known !== position) this.byId.set(key, [known, position]);
+        } else if (known[known.length - 1] !== position) known.push(position);
+      }
+    });
+  }
+
+  match(ids: readonly DeviceId[]): ExpectedDevice | undefined {
+    for (const { kind, id } of ids) {
+      const key = norm(id);
+      const known = key === '' ? undefined : this.byId.get(key);
+      if (known === undefined) continue;
+      const wanted = norm(kind);
+      if (typeof known === 'number') {
+        if (this.names(known, wanted, key)) return this.devices[known];
+        continue;
+      }
+      for (const position of known) if (this.names(position, wanted, key)) return this.devices[position];
+    }
+    return undefined;
+  }
+
+  private names(position: number, kind: string, id: string): boolean {
+    const device = this.devices[position] as ExpectedDevice;
+    return device.deviceIds.some((d) => norm(d.id) === id && norm(d.kind) === kind);
+  }
+}
+
 export class RequestLedger {
   private readonly entries = new Map<string, Entry>();
-  /** Any identifier key (kinds arrive as `IMEI`, `imei`, `iccId` …) → the device's canonical key. */
-  private readonly index: Map<string, string>;
+  private readonly index: DeviceIdIndex;
   private settledCount = 0;
   private heardCount = 0;
   private historyCursor = 0;
+  /**
+   * One copy of each status, state, service plan and identifier kind: JSON gives every callback its own copies of
+   * these few values, and 10,000 settled devices kept them all (part of why a cached request held 14 MB).
+   */
+  private readonly words = new Map<string, string>();
 
   /** `device.key` must be the canonical `deviceKey(device.deviceIds)`; `saved` comes from `snapshot()`. */
   constructor(devices: readonly ExpectedDevice[], saved: readonly [string, LedgerEntryState][] = []) {
     for (const device of devices) this.entries.set(device.key, { device });
-    this.index = buildDeviceKeyIndex(devices.map((device) => device.deviceIds));
+    this.index = new DeviceIdIndex(devices);
     for (const [key, state] of saved) {
       const entry = this.entries.get(key);
       if (!entry) continue;
@@ -88,7 +147,7 @@ export class RequestLedger {
       const final = statusOutcome(record.status);
       const slot = record.service === 'CarrierService' ? 'carrier' : 'nidd';
       if (final !== 'success' && final !== 'failure') {
-        if (slot === 'carrier' && !entry.carrier) entry.interim = record;
+        if (slot === 'carrier' && !entry.carrier) entry.interim = this.keep(record);
         result.applied++;
         continue;
       }
@@ -96,7 +155,7 @@ export class RequestLedger {
         result.duplicates++;
         continue;
       }
-      entry[slot] = record;
+      entry[slot] = this.keep(record);
       result.applied++;
       if (entry.report) this.enrich(entry);
       else this.settleFromCallbacks(entry);
@@ -181,9 +240,27 @@ export class RequestLedger {
     return failed;
   }
 
+  /** The report's part of a record, its repeated words shared (see `words`); built by assignment (see `heard`). */
+  private keep(record: CallbackRecord): HeardRecord {
+    const kept: HeardRecord = { status: this.word(record.status), assignedIds: [] };
+    for (const { kind, id } of record.assignedIds) kept.assignedIds.push({ kind: this.word(kind), id });
+    if (record.reason !== undefined) kept.reason = record.reason;
+    if (record.ipAddress !== undefined) kept.ipAddress = record.ipAddress;
+    if (record.state !== undefined) kept.state = this.word(record.state);
+    if (record.servicePlan !== undefined) kept.servicePlan = this.word(record.servicePlan);
+    return kept;
+  }
+
+  private word(value: string): string {
+    const known = this.words.get(value);
+    if (known !== undefined) return known;
+    if (this.words.size < MAX_WORDS) this.words.set(value, value);
+    return value;
+  }
+
   private find(record: CallbackRecord): Entry | undefined {
-    const key = matchDeviceKey(this.index, record.deviceIds) ?? matchDeviceKey(this.index, record.assignedIds);
-    return key === undefined ? undefined : this.entries.get(key);
+    const device = this.index.match(record.deviceIds) ?? this.index.match(record.assignedIds);
+    return device === undefined ? undefined : this.entries.get(device.key);
   }
 
   /**

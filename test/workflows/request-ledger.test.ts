@@ -33,6 +33,45 @@ const nidd = (n: number, success: boolean): CallbackRecord => ({
 });
 
 describe('RequestLedger', () => {
+  it('matches an id shared by two devices under different kinds to the one whose kind the callback names', () => {
+    const imsiTwin: ExpectedDevice = {
+      key: 'imsi:350000000000001',
+      deviceIds: [{ kind: 'IMSI', id: ' 350000000000001' }],
+    };
+    const ledger = new RequestLedger([device(1), imsiTwin]);
+    ledger.apply([carrier(1, true, { deviceIds: [{ kind: 'imsi', id: '350000000000001' }] })]);
+    expect(ledger.page(0, 2).map((r) => [r.key, r.outcome])).toEqual([
+      ['imei:350000000000001', 'unresolved'],
+      ['imsi:350000000000001', 'activated'],
+    ]);
+    ledger.apply([carrier(1, true, { deviceIds: [{ kind: 'iMeI ', id: '350000000000001' }] })]);
+    expect(ledger.counts()).toMatchObject({ activated: 2, pending: 0 });
+    // A kind that neither has: unknown, not given to either.
+    expect(ledger.apply([carrier(1, true, { deviceIds: [{ kind: 'eid', id: '350000000000001' }] })])).toMatchObject({
+      unknown: 1,
+    });
+  });
+
+  it('keeps of a callback only what the report shows, for the next run too', () => {
+    const ledger = new RequestLedger([device(1)]);
+    ledger.apply([carrier(1, true, { ipAddress: '10.1.2.3', state: 'active', callbackCount: 2 })]);
+    expect(ledger.snapshot()).toEqual([
+      [
+        'imei:350000000000001',
+        expect.objectContaining({
+          carrier: {
+            status: 'Success',
+            assignedIds: [{ kind: 'mdn', id: '509000001' }],
+            ipAddress: '10.1.2.3',
+            state: 'active',
+          },
+        }),
+      ],
+    ]);
+    const next = new RequestLedger([device(1)], ledger.snapshot());
+    expect(next.page(0, 1)).toEqual(ledger.page(0, 1));
+  });
+
   it('settles 4G devices from their carrier callback, matching kinds case-insensitively', () => {
     const ledger = new RequestLedger([device(1), device(2)]);
     expect(ledger.apply([carrier(1), carrier(2, false, { reason: 'Invalid SIM' })])).toEqual({
