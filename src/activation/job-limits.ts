@@ -21,8 +21,13 @@ export const MAX_DEVICES_PER_LIST = 1_000_000;
  */
 export const DEVICES_PER_PART = 10_000;
 
-/** Part jobs checking or submitting at once; the others wait, so a worker holds only a few parts' devices. */
-export const PARTS_IN_FLIGHT = 4;
+/**
+ * Part jobs checking or submitting at once; the others wait, so a worker holds only a few parts' devices. Two keep
+ * the submissions ahead of what callbacks can be taken, and leave room in the worker's workflow cache for the requests
+ * taking callbacks (issue 12 notes in bench/RESULTS.md); jobs started before ran four (LEGACY_PARTS_IN_FLIGHT).
+ */
+export const PARTS_IN_FLIGHT = 2;
+export const LEGACY_PARTS_IN_FLIGHT = 4;
 
 /**
  * Devices one resolveSelection call returns to the job: ~375 KB of activity result, under the 512 KB warning. Only

@@ -10,13 +10,14 @@ import {
   defineSignal,
   isCancellation,
   ParentClosePolicy,
+  patched,
   setHandler,
   startChild,
 } from '@temporalio/workflow';
 import type { JobRequestInput } from '../activation/job.js';
 import type { JobPartSummary, JobResult } from '../activation/job-result.js';
 import type { DeviceReport } from '../activation/model.js';
-import { PARTS_IN_FLIGHT } from '../activation/job-limits.js';
+import { LEGACY_PARTS_IN_FLIGHT, PARTS_IN_FLIGHT } from '../activation/job-limits.js';
 import { addCounts, emptyCounts, type OutcomeCounts } from '../activation/outcomes.js';
 import type { DeviceListPart } from '../activities/stage-device-list.js';
 
@@ -110,9 +111,10 @@ export async function runJobParts(
   // A part names its own list only: a selection's devices (and the listed ones) are in it already.
   const { deviceList: _list, selection: _selection, devices: _devices, ...same } = input;
   const running: Promise<void>[] = [];
+  const inFlight = patched('two-parts-in-flight') ? PARTS_IN_FLIGHT : LEGACY_PARTS_IN_FLIGHT;
   try {
     for (const part of state.parts) {
-      await condition(() => state.inFlight() < PARTS_IN_FLIGHT);
+      await condition(() => state.inFlight() < inFlight);
       const handle = await startChild('activationJob', {
         workflowId: part.jobId,
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
