@@ -48,8 +48,8 @@ export interface WorkerSetup {
  * a 4 GB heap), and a request or part job of 10,000 devices holds tens of MB: a 1,000,000-device job, whose parts
  * and requests all stay open while callbacks drain, took the worker to 2,129 MB (bench, case 5). With fewer, an
  * idle workflow (waiting hours for callbacks, say) is evicted and replayed from its history when it next has work.
- * With 8 the same job peaked at 498-515 MB, at the edge of the 512 MB goal; with 6 at 455 MB, in 554 s against
- * 506-510 s on the same afternoon (bench/RESULTS.md, issue 12 notes). 4 did not finish in 6 minutes (200,000 devices).
+ * With the claims coordinators on a worker of their own and two part jobs in flight, 6 peaked at 451-473 MB and 8
+ * at 549 MB (bench/RESULTS.md, issue 12 notes); a shared cache of 4 did not finish in 6 minutes (200,000 devices).
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 6;
 
