@@ -14,12 +14,17 @@ const METRICS = {
   forcedEvictions: 'temporal_sticky_cache_total_forced_eviction',
 } as const;
 
+/** A counter's line: its name (optionally with `_total`), its labels, its value. */
+const LINES = (Object.entries(METRICS) as [keyof WorkflowCacheFigures, string][]).map(
+  ([field, metric]) => [field, new RegExp(`^${metric}(?:_total)?(?:\\{[^}]*\\})? ([0-9.e+]+)$`)] as const,
+);
+
 /** Sums each counter over its label sets (one per worker of the process). */
 export function parseWorkflowCache(text: string): WorkflowCacheFigures {
   const figures: WorkflowCacheFigures = { hits: 0, misses: 0, forcedEvictions: 0 };
   for (const line of text.split('\n')) {
-    for (const [field, metric] of Object.entries(METRICS) as [keyof WorkflowCacheFigures, string][]) {
-      const match = new RegExp(`^${metric}(?:_total)?(?:\\{[^}]*\\})? ([0-9.e+]+)$`).exec(line);
+    for (const [field, pattern] of LINES) {
+      const match = pattern.exec(line);
       if (match) figures[field] += Number(match[1]);
     }
   }

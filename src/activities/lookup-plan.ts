@@ -80,15 +80,18 @@ export function lookupIds(ref: DeviceRef): LookupId[] {
 function solve(entries: Entry[], lo: number, hi: number, depth: number, kind: string, pageSize: number): Solution {
   const first = entries[lo] as Entry;
   if (hi - lo === 1) return { cost: 1, units: [direct(first.member, { kind, id: first.id })] };
-  let split: Solution = { cost: 0, units: [] };
   let maxLength = depth;
   let minLength = Infinity;
   let allChecked = true;
+  for (let k = lo; k < hi; k++) {
+    const { id, checked } = entries[k] as Entry;
+    maxLength = Math.max(maxLength, id.length);
+    minLength = Math.min(minLength, id.length);
+    allChecked &&= checked;
+  }
+  let split: Solution = { cost: 0, units: [] };
   for (let i = lo; i < hi;) {
     const entry = entries[i] as Entry;
-    maxLength = Math.max(maxLength, entry.id.length);
-    minLength = Math.min(minLength, entry.id.length);
-    allChecked &&= entry.checked;
     if (entry.id.length === depth) {
       split.cost += 1;
       split.units.push(direct(entry.member, { kind, id: entry.id }));
@@ -100,12 +103,6 @@ function solve(entries: Entry[], lo: number, hi: number, depth: number, kind: st
     while (j < hi && (entries[j] as Entry).id[depth] === next) j++;
     const child = solve(entries, i, j, depth + 1, kind, pageSize);
     split = { cost: split.cost + child.cost, units: split.units.concat(child.units) };
-    for (let k = i; k < j; k++) {
-      const { id, checked } = entries[k] as Entry;
-      maxLength = Math.max(maxLength, id.length);
-      minLength = Math.min(minLength, id.length);
-      allChecked &&= checked;
-    }
     i = j;
   }
   // A prefix names at most 10^(free digits) identifiers (assuming the account's are like the job's: no longer, and

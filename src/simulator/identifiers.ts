@@ -3,7 +3,10 @@ import { digits, type Random } from './rng.js';
 
 const pad = (n: number, width: number) => n.toString().padStart(width, '0');
 
-/** 15 digits, the last a Luhn check digit (clients that validate IMEIs must accept ours): a fixed TAC-like prefix, a per-seed block and a serial, so ids are unique for up to 10^7 devices. */
+/**
+ * 15 digits, the last a Luhn check digit (clients that validate IMEIs must accept ours): a fixed TAC-like prefix, a
+ * per-seed block and a serial, so ids are unique for up to 10^7 devices.
+ */
 export function imei(prefix: string, serial: number): string {
   const body = `35${prefix.slice(0, 5)}${pad(serial, 7)}`;
   return body + luhnCheckDigit(body);

@@ -10,7 +10,7 @@ import type {
   LedgerEntryState,
 } from '../activation/model.js';
 import { emptyCounts, statusOutcome, type Outcome, type OutcomeCounts } from '../activation/outcomes.js';
-import type { DeviceId } from '../thingspace/schemas/device-key.js';
+import { DeviceIdIndex } from '../thingspace/schemas/device-key.js';
 
 /** `report` is set once the device's outcome is final; later callbacks for it change nothing. */
 interface Entry extends LedgerEntryState {
@@ -29,55 +29,9 @@ type Heard = Omit<ReportFields, 'outcome'> & { assignedIds: DeviceReport['assign
 /** Distinct words shared (see RequestLedger.words); past it, new ones are kept as they came. */
 const MAX_WORDS = 1_000;
 
-const norm = (value: string) => value.trim().toLowerCase();
-
-/**
- * Finds a device by any of its identifiers, kinds and ids compared as `identifierKey` does (trimmed, any case). Keyed
- * by the id alone, which is the very string of the device's input when it is already trimmed and lower-case (digits
- * are): a `kind:id` key per identifier was a new 40-byte string, 260 bytes a device in all. An id that several
- * devices share under different kinds lists them all, in order; the first whose kind matches wins, as before.
- */
-class DeviceIdIndex {
-  private readonly byId = new Map<string, number | number[]>();
-
-  constructor(private readonly devices: readonly ExpectedDevice[]) {
-    devices.forEach((device, position) => {
-      for (const { id } of device.deviceIds) {
-        const key = norm(id);
-        if (key === '') continue;
-        const known = this.byId.get(key);
-        if (known === undefined) this.byId.set(key, position);
-        else if (typeof known === 'number') {
-          if (known !== position) this.byId.set(key, [known, position]);
-        } else if (known[known.length - 1] !== position) known.push(position);
-      }
-    });
-  }
-
-  match(ids: readonly DeviceId[]): ExpectedDevice | undefined {
-    for (const { kind, id } of ids) {
-      const key = norm(id);
-      const known = key === '' ? undefined : this.byId.get(key);
-      if (known === undefined) continue;
-      const wanted = norm(kind);
-      if (typeof known === 'number') {
-        if (this.names(known, wanted, key)) return this.devices[known];
-        continue;
-      }
-      for (const position of known) if (this.names(position, wanted, key)) return this.devices[position];
-    }
-    return undefined;
-  }
-
-  private names(position: number, kind: string, id: string): boolean {
-    const device = this.devices[position] as ExpectedDevice;
-    return device.deviceIds.some((d) => norm(d.id) === id && norm(d.kind) === kind);
-  }
-}
-
 export class RequestLedger {
   private readonly entries = new Map<string, Entry>();
-  private readonly index: DeviceIdIndex;
+  private readonly index: DeviceIdIndex<ExpectedDevice>;
   private settledCount = 0;
   private heardCount = 0;
   private historyCursor = 0;

@@ -20,8 +20,13 @@ export type DeviceKey = string;
 /** Which identifier names a device when it has several: the ones a device keeps for life come first. */
 export const DEVICE_KEY_PREFERENCE = ['imei', 'iccid', 'eid', 'meid', 'esn', 'imsi', 'msisdn', 'mdn', 'min'] as const;
 
+/** How kinds and ids are compared: trimmed, in any case. */
+function normalise(value: string): string {
+  return value.trim().toLowerCase();
+}
+
 export function identifierKey(kind: string, id: string): DeviceKey {
-  return `${kind.trim().toLowerCase()}:${id.trim().toLowerCase()}`;
+  return `${normalise(kind)}:${normalise(id)}`;
 }
 
 /** Every identifier of a device as a key, in the device's own order. */
@@ -61,4 +66,50 @@ export function matchDeviceKey(index: ReadonlyMap<DeviceKey, DeviceKey>, ids: re
     if (canonical !== undefined) return canonical;
   }
   return undefined;
+}
+
+/**
+ * Finds an item by any of its devices' identifiers, compared as `identifierKey` does, for a set held for long (a
+ * request workflow's devices). Keyed by the id alone, which is the very string of the item's own when it is already
+ * trimmed and lower-case (digits are): a `kind:id` key per identifier, as buildDeviceKeyIndex makes, is a new
+ * 40-byte string, 260 bytes a device in all. An id that several items share under different kinds lists them all, in
+ * order; the first whose kind matches wins, as with buildDeviceKeyIndex.
+ */
+export class DeviceIdIndex<T extends { deviceIds: readonly DeviceId[] }> {
+  private readonly byId = new Map<string, number | number[]>();
+
+  constructor(private readonly items: readonly T[]) {
+    items.forEach((item, position) => {
+      for (const { id } of item.deviceIds) {
+        const key = normalise(id);
+        if (key === '') continue;
+        const known = this.byId.get(key);
+        if (known === undefined) this.byId.set(key, position);
+        else if (typeof known === 'number') {
+          if (known !== position) this.byId.set(key, [known, position]);
+        } else if (known[known.length - 1] !== position) known.push(position);
+      }
+    });
+  }
+
+  /** The first indexed item that any of `ids` names, or undefined. */
+  match(ids: readonly DeviceId[]): T | undefined {
+    for (const { kind, id } of ids) {
+      const key = normalise(id);
+      const known = key === '' ? undefined : this.byId.get(key);
+      if (known === undefined) continue;
+      const wanted = normalise(kind);
+      if (typeof known === 'number') {
+        if (this.names(known, wanted, key)) return this.items[known];
+        continue;
+      }
+      for (const position of known) if (this.names(position, wanted, key)) return this.items[position];
+    }
+    return undefined;
+  }
+
+  private names(position: number, kind: string, id: string): boolean {
+    const item = this.items[position] as T;
+    return item.deviceIds.some((d) => normalise(d.id) === id && normalise(d.kind) === kind);
+  }
 }
