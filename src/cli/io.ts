@@ -3,6 +3,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   out(line: string): void;
   err(line: string): void;
+  /** The clock of commands that compute a cutoff (tests move it forward); the system's by default. */
+  now?: () => Date;
 }
 
 export const processIo: CliIo = {

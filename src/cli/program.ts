@@ -11,6 +11,7 @@ import { cancelCommand, reportCommand, statusCommand } from './jobs.js';
 import { loginGuardCommand } from './login-guard.js';
 import { registerCallbacksCommand } from './register-callbacks.js';
 import { retryCommand } from './retry.js';
+import { storeCommand } from './store.js';
 
 export function createProgram(io: CliIo = processIo): Command {
   const program = new Command('thingspace-activation')
@@ -27,6 +28,7 @@ export function createProgram(io: CliIo = processIo): Command {
   program.addCommand(loginGuardCommand(io));
   program.addCommand(inboxesCommand());
   program.addCommand(devicesCommand(io));
+  program.addCommand(storeCommand(io));
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

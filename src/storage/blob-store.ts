@@ -9,9 +9,25 @@ export interface BlobStore {
   put(key: string, data: Uint8Array): Promise<void>;
   /** The object under `key`; BlobNotFoundError if there is none. */
   get(key: string): Promise<Uint8Array>;
+  /**
+   * Deletes the objects last written before `cutoff`, except the keys in `keep` (with `dryRun`, only counts them).
+   * Writing a key again counts as writing it. The store cannot tell whether a workflow still names an object:
+   * `thingspace-activation store prune` finds those (src/storage/keys-in-use.ts).
+   */
+  prune(cutoff: Date, options?: PruneOptions): Promise<PruneResult>;
   close(): Promise<void>;
   /** For messages: where the store is, without any password. */
   readonly description: string;
+}
+
+export interface PruneOptions {
+  keep?: ReadonlySet<string>;
+  dryRun?: boolean;
+}
+
+export interface PruneResult {
+  objects: number;
+  bytes: number;
 }
 
 export class BlobNotFoundError extends Error {

@@ -4,7 +4,7 @@
  * (a separate database or at least a separate user on it is still wise: Temporal's schema tool owns its own).
  */
 import pg from 'pg';
-import { BlobNotFoundError, checkBlobKey, type BlobStore } from './blob-store.js';
+import { BlobNotFoundError, checkBlobKey, type BlobStore, type PruneOptions, type PruneResult } from './blob-store.js';
 
 export const DEFAULT_BLOB_TABLE = 'thingspace_blobs';
 
@@ -55,7 +55,7 @@ export class PostgresBlobStore implements BlobStore {
     checkBlobKey(key);
     await this.ensureTable();
     await this.pool.query(
-      `INSERT INTO ${this.table} (key, data) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data`,
+      `INSERT INTO ${this.table} (key, data) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data, created_at = now()`,
       [key, Buffer.from(data.buffer, data.byteOffset, data.byteLength)],
     );
   }
@@ -67,6 +67,21 @@ export class PostgresBlobStore implements BlobStore {
     const row = result.rows[0];
     if (!row) throw new BlobNotFoundError(key);
     return row.data;
+  }
+
+  /** In one statement, so a put that rewrites a key meanwhile either comes first (and is kept) or after. */
+  async prune(cutoff: Date, options: PruneOptions = {}): Promise<PruneResult> {
+    await this.ensureTable();
+    const which = `created_at < $1 AND NOT (key = ANY($2::text[]))`;
+    const result = await this.pool.query<{ objects: string; bytes: string | null }>(
+      options.dryRun
+        ? `SELECT count(*) AS objects, sum(octet_length(data)) AS bytes FROM ${this.table} WHERE ${which}`
+        : `WITH gone AS (DELETE FROM ${this.table} WHERE ${which} RETURNING octet_length(data) AS size) ` +
+            'SELECT count(*) AS objects, sum(size) AS bytes FROM gone',
+      [cutoff, [...(options.keep ?? [])]],
+    );
+    const row = result.rows[0];
+    return { objects: Number(row?.objects ?? 0), bytes: Number(row?.bytes ?? 0) };
   }
 
   close(): Promise<void> {

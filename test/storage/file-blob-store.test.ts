@@ -1,6 +1,6 @@
 /** The directory backend, and how BLOB_STORE_URL chooses a backend. */
 import { describe, expect, it } from '@jest/globals';
-import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +18,32 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 describe('the directory blob store', () => {
+  it('prunes the objects written before a cutoff, but not the kept ones nor those written since', async () => {
+    const root = await newRoot();
+    const store = new FileBlobStore(root);
+    const old = new Date(Date.now() - 3 * 86_400_000);
+    for (const key of ['device-lists/old', 'job-parts/j/1', 'payloads/kept', 'payloads/rewritten']) {
+      await store.put(key, Buffer.from(key));
+      await utimes(join(root, key), old, old);
+    }
+    // A writer that died between write and rename left this behind.
+    await writeFile(join(root, 'payloads', 'x.partial'), 'half');
+    await utimes(join(root, 'payloads', 'x.partial'), old, old);
+    await store.put('payloads/rewritten', Buffer.from('again'));
+    await store.put('payloads/new', Buffer.from('new'));
+    const cutoff = new Date(Date.now() - 86_400_000);
+    const keep = new Set(['payloads/kept']);
+
+    const counted = await store.prune(cutoff, { keep, dryRun: true });
+    expect(counted).toEqual({ objects: 3, bytes: 'device-lists/old'.length + 'job-parts/j/1'.length + 4 });
+    expect(await filesUnder(root)).toHaveLength(6);
+
+    expect(await store.prune(cutoff, { keep })).toEqual(counted);
+    expect(await filesUnder(root)).toEqual(['payloads/kept', 'payloads/new', 'payloads/rewritten'].sort());
+    expect(await store.prune(cutoff, { keep })).toEqual({ objects: 0, bytes: 0 });
+    expect(await new FileBlobStore(join(root, 'absent')).prune(cutoff)).toEqual({ objects: 0, bytes: 0 });
+  });
+
   it('stores and returns bytes under nested keys, replacing on a second put', async () => {
     const root = await newRoot();
     const store = new FileBlobStore(root);

@@ -141,6 +141,31 @@ describe('the PostgreSQL blob store', () => {
     }
   });
 
+  it('prunes the rows written before a cutoff, but not the kept ones nor those written again since', async () => {
+    const store = storeOn('blobs_prune');
+    for (const key of ['device-lists/old', 'job-parts/j/1', 'payloads/kept', 'payloads/rewritten', 'payloads/new']) {
+      await store.put(key, Buffer.from(key));
+    }
+    const client = new pg.Client({ connectionString: postgres.url });
+    await client.connect();
+    try {
+      await client.query(`UPDATE blobs_prune SET created_at = now() - interval '3 days' WHERE key <> 'payloads/new'`);
+    } finally {
+      await client.end();
+    }
+    await store.put('payloads/rewritten', Buffer.from('again'));
+    const cutoff = new Date(Date.now() - 86_400_000);
+    const keep = new Set(['payloads/kept']);
+
+    const counted = await store.prune(cutoff, { keep, dryRun: true });
+    expect(counted).toEqual({ objects: 2, bytes: 'device-lists/old'.length + 'job-parts/j/1'.length });
+    expect(await store.prune(cutoff, { keep })).toEqual(counted);
+    await expect(store.get('device-lists/old')).rejects.toBeInstanceOf(BlobNotFoundError);
+    await expect(store.get('job-parts/j/1')).rejects.toBeInstanceOf(BlobNotFoundError);
+    for (const key of ['payloads/kept', 'payloads/rewritten', 'payloads/new']) await store.get(key);
+    expect(await store.prune(cutoff)).toEqual({ objects: 1, bytes: 'payloads/kept'.length });
+  });
+
   it('fails with PostgreSQL’s reason when the password is wrong', async () => {
     const url = `postgres://temporal:wrong@127.0.0.1:${postgres.port}/postgres`;
     const store = new PostgresBlobStore(url, { table: 'blobs_bad_password' });
