@@ -2,7 +2,7 @@
  * Prometheus metrics on a registry of the webhook's own, so that several webhooks in one process (tests) do not
  * collide and the default process metrics are registered once per instance.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type RejectReason =
   | 'unauthorized'
@@ -28,6 +28,7 @@ export interface WebhookMetrics {
   rejected: Counter<'reason'>;
   batchSize: Histogram;
   signalSeconds: Histogram<'result'>;
+  workerPollers: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): WebhookMetrics {
@@ -52,6 +53,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Webho
       name: 'webhook_callbacks_rejected_total',
       help: 'Callbacks answered 4xx/5xx, by reason; ThingSpace resends the 5xx ones.',
       labelNames: ['reason'],
+      registers,
+    }),
+    workerPollers: new Gauge({
+      name: 'webhook_task_queue_workflow_pollers',
+      help: "Workers Temporal saw polling the webhook's TASK_QUEUE for workflow tasks lately; 0 leaves early callbacks unserved.",
       registers,
     }),
     batchSize: new Histogram({

@@ -12,6 +12,7 @@ import { windowLimiter } from './limiter.js';
 import { DEFAULT_BATCH_SETTINGS, type BatchSettings, type WebhookSettings } from './config.js';
 import { createMetrics, type WebhookMetrics } from './metrics.js';
 import { registerCallbackRoutes, registerProbeRoutes, reject } from './routes.js';
+import { watchWorkerQueue, type QueueWatch } from './queue-watch.js';
 import { temporalSignalTarget, type SignalTarget } from './temporal-target.js';
 import { DEFAULT_TASK_QUEUE } from '../task-queues.js';
 
@@ -43,6 +44,8 @@ export interface Webhook {
   internal: FastifyInstance | undefined;
   metrics: WebhookMetrics;
   batcher: SignalBatcher;
+  /** Whether workers poll the inboxes' task queue; absent when the target is not Temporal. */
+  queueWatch: QueueWatch | undefined;
   /** Idempotent; resolves when the listener is closed and every accepted callback has been answered. */
   close(): Promise<void>;
 }
@@ -145,14 +148,27 @@ export async function createWebhook(options: WebhookOptions): Promise<Webhook> {
   registerProbeRoutes(internal ?? app, { target, metrics, isClosing });
   await app.ready();
   await internal?.ready();
+  const pollers = target.workerPollers?.bind(target);
+  const queueWatch =
+    pollers && 'client' in options
+      ? watchWorkerQueue({
+          pollers,
+          taskQueue: s.taskQueue ?? DEFAULT_TASK_QUEUE,
+          namespace: options.client.options.namespace,
+          gauge: metrics.workerPollers,
+          log: app.log,
+        })
+      : undefined;
 
   return {
     app,
     internal,
     metrics,
     batcher,
+    queueWatch,
     close: () =>
       (closing ??= (async () => {
+        queueWatch?.stop();
         const listenerClosed = app.close();
         await batcher.close();
         app.server.closeIdleConnections();

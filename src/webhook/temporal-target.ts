@@ -6,6 +6,7 @@
  * late. Temporal answers NOT_FOUND for both "never existed" and "closed", hence the describe.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import type { CallbackRecord } from '../activation/model.js';
 import type { callbackInbox } from '../workflows/inbox.js';
 import { inboxWorkflowId } from '../workflows/inbox-id.js';
@@ -18,6 +19,8 @@ export interface SignalTarget {
   send(requestId: string, records: CallbackRecord[]): Promise<SendResult>;
   /** Throws unless Temporal answers for the configured namespace. */
   ready(): Promise<void>;
+  /** Workers Temporal saw polling the inboxes' task queue lately (absent for targets that are not Temporal). */
+  workerPollers?(): Promise<number>;
 }
 
 export function temporalSignalTarget(client: Client, timeoutMs: number, taskQueue: string): SignalTarget {
@@ -52,6 +55,16 @@ export function temporalSignalTarget(client: Client, timeoutMs: number, taskQueu
     },
     async ready() {
       await within(() => client.workflowService.describeNamespace({ namespace: client.options.namespace }));
+    },
+    async workerPollers() {
+      const { pollers } = await within(() =>
+        client.workflowService.describeTaskQueue({
+          namespace: client.options.namespace,
+          taskQueue: { name: taskQueue },
+          taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        }),
+      );
+      return pollers?.length ?? 0;
     },
   };
 }
