@@ -9,7 +9,12 @@ import { credentialCheck, failureLimiter } from './auth.js';
 import { SignalBatcher } from './batcher.js';
 import { callbackBodyParser } from './json.js';
 import { windowLimiter } from './limiter.js';
-import { DEFAULT_BATCH_SETTINGS, type BatchSettings, type WebhookSettings } from './config.js';
+import {
+  DEFAULT_BATCH_SETTINGS,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  type BatchSettings,
+  type WebhookSettings,
+} from './config.js';
 import { createMetrics, type WebhookMetrics } from './metrics.js';
 import { registerCallbackRoutes, registerProbeRoutes, reject } from './routes.js';
 import { watchWorkerQueue, type QueueWatch } from './queue-watch.js';
@@ -97,7 +102,7 @@ export async function createWebhook(options: WebhookOptions): Promise<Webhook> {
   // fixed window rather than @fastify/rate-limit: the same 429 and Retry-After for a map lookup per request, where
   // the plugin's async hook, store callback and headers cost about 4 µs and 1.6 KB of garbage per callback
   // (bench/webhook/hot-path.ts --alloc), on every callback, for a limit ThingSpace never reaches.
-  const requests = windowLimiter({ max: s.rateLimitPerMinute ?? 60_000 });
+  const requests = windowLimiter({ max: s.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE });
   app.addHook('onRequest', (request, reply, done) => {
     const retryAfter = requests.hit(request.ip);
     if (retryAfter === undefined) return done();

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { webhookSettingsFromEnv, type SignalTarget } from '../../src/webhook/index.js';
 import { windowLimiter } from '../../src/webhook/limiter.js';
+import { Pool } from 'undici';
 import { carrierBody, metricValue, startWebhook, testDevice, type RunningWebhook } from './fixtures.js';
 
 const CARRIER = '/callbacks/carrier-service';
@@ -50,6 +51,30 @@ describe('webhook rate limit', () => {
     expect(answers.filter((a) => a.status !== 200)).toEqual([]);
   });
 
+  it('built without a limit, takes the env default: more than 60,000 requests from one address in a minute', async () => {
+    // A scale test's webhook, built so, once refused 160,000 sends of a 100,000-device job with 60,000, the old
+    // fallback here, until the simulator gave 40,000 callbacks up.
+    hook = await startWebhook({ target }, { batchWindowMs: 1 });
+    const pool = new Pool(hook.url, { connections: 16 });
+    const statuses = new Map<number, number>();
+    try {
+      for (let sent = 0; sent <= 60_000; sent += 1_000) {
+        const answers = await Promise.all(
+          Array.from({ length: 1_000 }, () =>
+            pool.request({ path: '/healthz', method: 'GET' }).then(async (r) => {
+              await r.body.dump();
+              return r.statusCode;
+            }),
+          ),
+        );
+        for (const status of answers) statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+    } finally {
+      await pool.close();
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 200: 61_000 });
+  });
+
   it('counts each client in its own fixed window, from its first request to a minute later', () => {
     let now = 1_000_000;
     const limiter = windowLimiter({ max: 2, now: () => now });
@@ -63,7 +88,7 @@ describe('webhook rate limit', () => {
     expect([limiter.hit('a'), limiter.hit('b')]).toEqual([undefined, undefined]);
   });
 
-  it('reads WEBHOOK_RATE_LIMIT_PER_MINUTE, 60,000 when unset, and refuses what is not a positive integer', () => {
+  it('reads WEBHOOK_RATE_LIMIT_PER_MINUTE, 2,000,000 when unset, and refuses what is not a positive integer', () => {
     const creds = { CALLBACK_USERNAME: 'u', CALLBACK_PASSWORD: 'p' };
     expect(webhookSettingsFromEnv(creds).rateLimitPerMinute).toBe(2_000_000);
     expect(webhookSettingsFromEnv({ ...creds, WEBHOOK_RATE_LIMIT_PER_MINUTE: '120' }).rateLimitPerMinute).toBe(120);
