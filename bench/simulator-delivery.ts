@@ -1,7 +1,8 @@
 /**
  * Measures how many callbacks a second the simulator delivers to a bare node:http listener running in its own
  * process (so the two do not share one event loop). Callbacks are queued while delivery is paused, then timed from
- * resume until the last one is acknowledged: the figure is delivery alone, not activation bookkeeping.
+ * resume until the last one is acknowledged: the figure is delivery alone, not activation bookkeeping. Also the
+ * simulator's CPU per callback (this process's, over the same span), steadier than the rate on a shared machine.
  *
  *   npx tsx bench/simulator-delivery.ts [--devices 20000] [--concurrency 64] [--rounds 3]
  */
@@ -71,6 +72,7 @@ try {
   });
 
   const rates: number[] = [];
+  const cpuPerCallback: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const batch = seed.devices.slice(round * devicesPerRound, (round + 1) * devicesPerRound);
     sim.admin.pauseCallbacks();
@@ -86,19 +88,24 @@ try {
     while (sim.admin.callbackStats().pendingActivations > 0) await new Promise((r) => setTimeout(r, 10));
     const before = sim.admin.callbackStats().acknowledged;
     const started = process.hrtime.bigint();
+    const cpuBefore = process.cpuUsage();
     sim.admin.resumeCallbacks();
     await sim.admin.settled();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpu = process.cpuUsage(cpuBefore);
     const delivered = sim.admin.callbackStats().acknowledged - before;
     const rate = delivered / seconds;
     rates.push(rate);
+    cpuPerCallback.push((cpu.user + cpu.system) / delivered);
     console.log(
-      `round ${round + 1}: ${delivered} callbacks acknowledged in ${seconds.toFixed(2)} s = ${Math.round(rate)}/s`,
+      `round ${round + 1}: ${delivered} callbacks acknowledged in ${seconds.toFixed(2)} s = ${Math.round(rate)}/s, ` +
+        `${cpuPerCallback.at(-1)!.toFixed(1)} µs of simulator CPU each`,
     );
   }
   const stats = sim.admin.callbackStats();
   console.log(
-    `concurrency ${values.concurrency}: best ${Math.round(Math.max(...rates))}/s, median ${Math.round(rates.sort((a, b) => a - b)[Math.floor(rates.length / 2)]!)}/s; failed sends ${stats.failedSends}`,
+    `concurrency ${values.concurrency}: best ${Math.round(Math.max(...rates))}/s, median ${Math.round(rates.sort((a, b) => a - b)[Math.floor(rates.length / 2)]!)}/s; ` +
+      `median ${cpuPerCallback.sort((a, b) => a - b)[Math.floor(cpuPerCallback.length / 2)]!.toFixed(1)} µs of CPU a callback; failed sends ${stats.failedSends}`,
   );
 } finally {
   await sim.close();
