@@ -15,7 +15,6 @@ export class WebhookConfigError extends Error {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** Keys are the variable names, so formatZodError's `path: rule` reads `WEBHOOK_PORT: must be …`. */
 /**
  * Requests a minute per client IP. ThingSpace sends from few addresses, so the default sits above the most it can
  * send: one account's ceiling is 1,000,000 activations a minute, two callbacks each for NB-IoT. At 60,000 the bench's
@@ -24,6 +23,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 2_000_000;
 
+/** Keys are the variable names, so formatZodError's `path: rule` reads `WEBHOOK_PORT: must be …`. */
 const EnvSchema = z.object({
   WEBHOOK_HOST: z.preprocess(blankAsUnset, z.string().default('0.0.0.0')),
   // ThingSpace reaches only 80, 443, 9001–9006, 50551–50559 and 28200–28220; 9001 needs no privileges or proxy.
