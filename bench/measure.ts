@@ -4,6 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
+import { payloadsIn } from '../src/temporal/history-payloads.js';
 
 // @temporalio/proto is CommonJS: its namespace arrives as the default export under ESM.
 const proto = (await import('@temporalio/proto')).default.temporal.api;
@@ -39,17 +40,9 @@ const eventTime = (ts: { seconds?: unknown; nanos?: number | null } | null | und
 /** Payloads are found by shape, so every place that carries one (inputs, results, signals, markers) is covered. */
 function largestPayload(history: History): number {
   let largest = 0;
-  const visit = (value: unknown): void => {
-    if (!value || typeof value !== 'object') return;
-    if (value instanceof Uint8Array) return;
-    if ('metadata' in value && 'data' in value && value.data instanceof Uint8Array) {
-      const size = proto.common.v1.Payload.encode(value as temporal.api.common.v1.IPayload).finish().length;
-      largest = Math.max(largest, size);
-      return;
-    }
-    for (const child of Object.values(value)) visit(child);
-  };
-  visit(history.events);
+  for (const payload of payloadsIn(history.events)) {
+    largest = Math.max(largest, proto.common.v1.Payload.encode(payload).finish().length);
+  }
   return largest;
 }
 

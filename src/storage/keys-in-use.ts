@@ -6,7 +6,8 @@
  * histories of the older ones, running or closed but still retained, are read whole.
  */
 import type { Client } from '@temporalio/client';
-import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
+import { METADATA_ENCODING_KEY, type PayloadCodec } from '@temporalio/common';
+import { payloadsIn } from '../temporal/history-payloads.js';
 
 /** A store key as the product writes them (BLOB_KEY_PATTERN, under the prefixes in use). */
 const STORE_KEY = /(?:payloads|device-lists|job-parts|job-selections)(?:\/[A-Za-z0-9][A-Za-z0-9._@:-]{0,199}){1,7}/g;
@@ -34,7 +35,6 @@ export async function keysInUse(
   const found: KeysInUse = { keys: new Set(), runs: 0, wholeHistories: 0 };
   const { namespace } = client.options;
   for await (const run of client.workflow.list()) {
-    const execution = { workflowId: run.workflowId, runId: run.runId };
     let history: unknown;
     if (run.startTime < cutoff) {
       history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
@@ -42,14 +42,12 @@ export async function keysInUse(
     } else {
       const page = await client.workflowService.getWorkflowExecutionHistory({
         namespace,
-        execution,
+        execution: { workflowId: run.workflowId, runId: run.runId },
         maximumPageSize: 1,
       });
       history = page.history?.events?.[0];
     }
-    const payloads: Payload[] = [];
-    collectPayloads(history, payloads);
-    let decoded = payloads;
+    let decoded = payloadsIn(history);
     try {
       for (const codec of [...codecs].reverse()) decoded = await codec.decode(decoded);
     } catch (err) {
@@ -76,19 +74,4 @@ export async function keysInUse(
     onProgress(found.runs);
   }
   return found;
-}
-
-/** Every Payload in a decoded protobuf message: an object with `data` bytes and a `metadata` map. */
-function collectPayloads(node: unknown, into: Payload[]): void {
-  if (typeof node !== 'object' || node === null || node instanceof Uint8Array) return;
-  if (Array.isArray(node)) {
-    for (const item of node) collectPayloads(item, into);
-    return;
-  }
-  const record = node as Record<string, unknown>;
-  if (record.data instanceof Uint8Array && typeof record.metadata === 'object' && record.metadata !== null) {
-    into.push(record as Payload);
-    return;
-  }
-  for (const value of Object.values(record)) collectPayloads(value, into);
 }

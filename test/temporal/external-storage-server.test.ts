@@ -23,6 +23,7 @@ import { createCodecServer } from '../../src/codec-server/server.js';
 import { activationJob } from '../../src/workflows/job.js';
 import { ENCRYPTED_ENCODING } from '../../src/temporal/encryption-codec.js';
 import { dataConverterFromEnv } from '../../src/temporal/data-converter.js';
+import { payloadsIn } from '../../src/temporal/history-payloads.js';
 import {
   BLOB_STORE_DRIVER_NAME,
   type BlobStoreDriver,
@@ -64,19 +65,6 @@ async function rawHistory(workflowId: string) {
     nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
   } while (nextPageToken);
   return events;
-}
-
-const isPayload = (value: unknown): value is Payload =>
-  typeof value === 'object' && value !== null && 'metadata' in value && (value as Payload).data instanceof Uint8Array;
-
-/** Every payload anywhere in `value` (inputs, results, memo, headers…). */
-function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
-  if (isPayload(value)) found.push(value);
-  else if (Array.isArray(value)) for (const inner of value) payloadsIn(inner, found);
-  else if (typeof value === 'object' && value !== null && !(value instanceof Uint8Array)) {
-    for (const inner of Object.values(value)) payloadsIn(inner, found);
-  }
-  return found;
 }
 
 const toJson = (p: Payload) => ({

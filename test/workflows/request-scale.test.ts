@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { temporal as proto } from '@temporalio/proto';
 import type { CallbackRecord, ExpectedDevice } from '../../src/activation/model.js';
 import { activationRequest, callbacksSignal, requestWorkflowId } from '../../src/workflows/request.js';
+import { payloadsIn } from '../../src/temporal/history-payloads.js';
 import { uniqueTaskQueue, withWorker } from '../harness/temporal.js';
 import { useTestTemporal } from '../harness/test-temporal.js';
 
@@ -37,18 +38,9 @@ function callback(n: number): CallbackRecord {
 
 function largestPayload(history: proto.api.history.v1.IHistory): number {
   let largest = 0;
-  const visit = (value: unknown): void => {
-    if (!value || typeof value !== 'object') return;
-    if ('data' in value && (value as { data?: unknown }).data instanceof Uint8Array && 'metadata' in value) {
-      largest = Math.max(
-        largest,
-        proto.api.common.v1.Payload.encode(value as proto.api.common.v1.IPayload).finish().length,
-      );
-      return;
-    }
-    for (const child of Object.values(value)) visit(child);
-  };
-  visit(history.events);
+  for (const payload of payloadsIn(history.events)) {
+    largest = Math.max(largest, proto.api.common.v1.Payload.encode(payload).finish().length);
+  }
   return largest;
 }
 
