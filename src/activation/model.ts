@@ -135,6 +135,8 @@ export interface RequestProgress {
   adoptedRequestId?: string;
   phase: RequestPhase;
   counts: OutcomeCounts;
+  /** NB-IoT devices already failed whose NiddService callback the request still waits for (absent when none). */
+  awaitingNidd?: number;
   /** Callback records applied, ignored as resends, naming no device of this request, or arriving after the end. */
   callbacks: { applied: number; duplicates: number; unknown: number; late: number; signals: number };
 }

@@ -187,17 +187,27 @@ export class ActivationService {
 
   private complete(request: ActivationRequest, planned: PlannedDevice[]): void {
     const messages: { message: CallbackMessage; drop: boolean; duplicate: boolean }[] = [];
+    const nidd: typeof messages = [];
+    const { callbackDelayMs, niddDelayMs } = this.ctx.config;
+    // With a NIDD delay, the NiddService callbacks form their own later batch, after every carrier result.
+    const niddMessages = niddDelayMs > 0 ? nidd : messages;
     for (const p of planned) {
       this.apply(request, p);
       const drop = p.outcome.dropCallback;
       messages.push({ message: this.carrierMessage(request, p), drop, duplicate: p.outcome.duplicate });
       if (p.device.type === 'NB-IoT') {
         const niddDrop = p.outcome.dropNiddCallback;
-        messages.push({ message: this.niddMessage(request, p), drop: niddDrop, duplicate: p.outcome.duplicate });
+        niddMessages.push({ message: this.niddMessage(request, p), drop: niddDrop, duplicate: p.outcome.duplicate });
       }
     }
-    if (this.ctx.config.outcomes.reorder) shuffle(this.ctx.random, messages);
-    this.delivery.enqueue(messages, this.ctx.config.callbackDelayMs);
+    for (const [batch, delayMs] of [
+      [messages, callbackDelayMs],
+      [nidd, callbackDelayMs + niddDelayMs],
+    ] as const) {
+      if (batch.length === 0) continue;
+      if (this.ctx.config.outcomes.reorder) shuffle(this.ctx.random, batch);
+      this.delivery.enqueue(batch, delayMs);
+    }
     request.pending -= planned.length;
     this.pendingDevices -= planned.length;
     if (this.pendingDevices === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();

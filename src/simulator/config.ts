@@ -70,6 +70,11 @@ export interface SimulatorConfig {
   activationStepMs: number;
   /** Time between the state change and the first callback send (ms). */
   callbackDelayMs: number;
+  /**
+   * Extra time before an NB-IoT device's NiddService callback (ms): the NIDD configuration is a step of its own
+   * after the activation, so its result may come long after the CarrierService one, for failed devices too.
+   */
+  niddDelayMs: number;
   callbackRetryBackoffMs: number;
   maxCallbackThreshold: number;
   callbackConcurrency: number;
@@ -112,6 +117,7 @@ export const defaultConfig: SimulatorConfig = {
   activationJitterMs: 0,
   activationStepMs: 0,
   callbackDelayMs: 100,
+  niddDelayMs: 0,
   callbackRetryBackoffMs: 1_000,
   maxCallbackThreshold: 4,
   callbackConcurrency: 64,

@@ -34,6 +34,8 @@ export class RequestLedger {
   private readonly index: DeviceIdIndex<ExpectedDevice>;
   private settledCount = 0;
   private heardCount = 0;
+  /** NB-IoT devices settled failed by their carrier callback whose NiddService callback has not come yet. */
+  private niddAwaited = 0;
   private historyCursor = 0;
   /**
    * One copy of each status, state, service plan and identifier kind: JSON gives every callback its own copies of
@@ -51,6 +53,7 @@ export class RequestLedger {
       Object.assign(entry, state);
       if (entry.report) this.settledCount++;
       if (entry.carrier || entry.nidd || entry.interim) this.heardCount++;
+      if (this.awaitsNidd(entry)) this.niddAwaited++;
     }
   }
 
@@ -78,6 +81,15 @@ export class RequestLedger {
 
   allSettled(): boolean {
     return this.settledCount === this.entries.size;
+  }
+
+  /**
+   * NB-IoT devices whose line failed and whose NiddService callback is still to come. ThingSpace sends one for each
+   * NB-IoT device in the request (ConfigFailed after a failed activation), and it may come well after the carrier
+   * result: a request that ended without it would drop it as late, and the report would lack it.
+   */
+  awaitingNidd(): number {
+    return this.niddAwaited;
   }
 
   /** Whether any callback at all named a device of this request: proof that ThingSpace took the request. */
@@ -109,6 +121,7 @@ export class RequestLedger {
         result.duplicates++;
         continue;
       }
+      if (this.awaitsNidd(entry)) this.niddAwaited--;
       entry[slot] = this.keep(record);
       result.applied++;
       if (entry.report) this.enrich(entry);
@@ -253,6 +266,12 @@ export class RequestLedger {
       report.reason = carrier.reason ?? `CarrierService ${carrier.status}`;
     }
     this.settle(entry, report);
+    if (this.awaitsNidd(entry)) this.niddAwaited++;
+  }
+
+  /** Only a device settled by callback: once the callback window is over, nothing is waited for any more. */
+  private awaitsNidd(entry: Entry): boolean {
+    return entry.device.nbIot === true && entry.report?.source === 'callback' && !entry.nidd;
   }
 
   /** A final callback for a device already settled (by polling) adds what it says without changing the outcome. */

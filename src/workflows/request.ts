@@ -63,8 +63,13 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
     ...(adoptedRequestId !== undefined && { adoptedRequestId }),
     phase,
     counts: ledger.counts(),
+    ...(ledger.awaitingNidd() > 0 && { awaitingNidd: ledger.awaitingNidd() }),
     callbacks,
   });
+  // Runs started before this patch ended without the NIDD result of an NB-IoT device whose line failed.
+  const awaitFailedNidd = patched('nidd-after-carrier-failure');
+  /** Every outcome known, and every NiddService callback that ThingSpace still owes in. */
+  const callbacksIn = () => ledger.allSettled() && (!awaitFailedNidd || ledger.awaitingNidd() === 0);
   const enterPhase = (next: RequestPhase) => {
     phase = next;
     upsertSearchAttributes([{ key: ActivationPhase, value: phase }]);
@@ -154,7 +159,7 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
     evidence = true;
   };
   const waitForCallbacks = (ms: number) =>
-    condition(() => ledger.allSettled() || mustContinue() || (!evidence && ledger.heardAny()), Math.max(0, ms));
+    condition(() => callbacksIn() || mustContinue() || (!evidence && ledger.heardAny()), Math.max(0, ms));
 
   while (phase === 'awaiting-evidence') {
     evidence ||= ledger.heardAny();
@@ -176,7 +181,7 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
     );
   }
 
-  while (phase === 'awaiting-callbacks' && !ledger.allSettled()) {
+  while (phase === 'awaiting-callbacks' && !callbacksIn()) {
     const remaining = callbackDeadline - Date.now();
     if (remaining <= 0) break;
     if (input.answerLost && adoptedRequestId === undefined) {
@@ -184,9 +189,9 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
       await waitForCallbacks(Math.min(interval, remaining));
       if (!ledger.allSettled() && !mustContinue()) await adoptFromInbox();
     } else {
-      await condition(() => ledger.allSettled() || mustContinue(), remaining);
+      await condition(() => callbacksIn() || mustContinue(), remaining);
     }
-    if (!ledger.allSettled() && mustContinue()) return continueWithState();
+    if (!callbacksIn() && mustContinue()) return continueWithState();
   }
 
   if (!ledger.allSettled()) {

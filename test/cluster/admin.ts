@@ -9,21 +9,30 @@ export class SimulatorAdminClient {
     private readonly token: string,
   ) {}
 
-  private async get<T>(path: string): Promise<T> {
-    const response = await fetch(`${this.url}${path}`, { headers: { authorization: `Bearer ${this.token}` } });
-    if (!response.ok) throw new Error(`GET /admin${path}: ${response.status} ${await response.text()}`);
+  private async call<T>(path: string, method = 'GET'): Promise<T> {
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.token}` },
+    });
+    if (!response.ok) throw new Error(`${method} /admin${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
   }
 
+  /** Waits until the simulator has sent every callback it owes; throws when that takes over `timeoutMs`. */
+  async settled(timeoutMs = 120_000): Promise<void> {
+    const { settled } = await this.call<{ settled: boolean }>(`/settled?timeoutMs=${timeoutMs}`, 'POST');
+    if (!settled) throw new Error(`the simulator still had callbacks to send after ${timeoutMs} ms`);
+  }
+
   async devices(): Promise<DeviceTruth[]> {
-    return (await this.get<{ devices: DeviceTruth[] }>('/devices')).devices;
+    return (await this.call<{ devices: DeviceTruth[] }>('/devices')).devices;
   }
 
   submissions(): Promise<SubmissionReport> {
-    return this.get('/submissions');
+    return this.call('/submissions');
   }
 
   callbackStats(): Promise<DeliveryStats> {
-    return this.get('/callbacks');
+    return this.call('/callbacks');
   }
 }

@@ -122,7 +122,7 @@ describe('fault: the Temporal dev server is stopped and restarted mid-job (state
         return rows;
       }, finish);
 
-      const check = checkAgainstTruth(fixture.sim, report);
+      const check = await checkAgainstTruth(fixture.sim, report);
       const duplicates = fixture.sim.admin.submissions().resubmitted.length;
       console.log(
         `fault: dev-server-restart, trials 1, devices checked ${check.devices}, devices wrong ${check.wrong.length}, ` +

@@ -92,13 +92,18 @@ async function fullReport(activation: ActivationClient, jobId: string): Promise<
 }
 
 /** The three promises, against the simulator's record: no wrong outcome, nothing sent twice, no callback lost. */
-function expectTruth(check: ReturnType<typeof checkAgainstTruth>) {
+function expectTruth(check: Awaited<ReturnType<typeof checkAgainstTruth>>) {
   expect(check.wrong).toEqual([]);
   expect(check.duplicates).toBe(0);
   expect(check.callbacksLost).toEqual([]);
 }
 
-function line(fault: string, trials: string, report: DeviceReport[], check: ReturnType<typeof checkAgainstTruth>) {
+function line(
+  fault: string,
+  trials: string,
+  report: DeviceReport[],
+  check: Awaited<ReturnType<typeof checkAgainstTruth>>,
+) {
   console.log(
     `fault: ${fault}, trials ${trials}, devices checked ${report.length}, devices wrong ${check.wrong.length}, ` +
       `duplicates submitted ${check.duplicates}, callbacks lost ${check.callbacksLost.length}`,
@@ -154,7 +159,7 @@ describe('fault: the answer to a 10,000-device activate is lost; activations tak
         return { result, report: await fullReport(activation, jobId) };
       });
       await fixture.sim.admin.settled();
-      const check = checkAgainstTruth(fixture.sim, report);
+      const check = await checkAgainstTruth(fixture.sim, report);
       line('activate answer lost (10,000 devices, 30 min–6 h, no pending state)', '1 request', report, check);
       const lost = result.requests[0]!;
       expect(lost).toMatchObject({ requestIdKnown: false, devices: 10_000 });
@@ -231,7 +236,7 @@ describe('fault: two jobs started together over the same 1,000 devices', () => {
       });
       await fixture.sim.admin.settled();
       const [a, b] = outcomes.reports as [DeviceReport[], DeviceReport[]];
-      const check = checkAgainstTruth(
+      const check = await checkAgainstTruth(
         fixture.sim,
         [...a, ...b].filter((r) => r.outcome !== 'skipped'),
       );
@@ -275,7 +280,7 @@ describe('fault: rate limits answered as 400s with an unknown code, and a login 
         return { result, report: await fullReport(activation, jobId) };
       });
       await fixture.sim.admin.settled();
-      const check = checkAgainstTruth(fixture.sim, report);
+      const check = await checkAgainstTruth(fixture.sim, report);
       line('rate limit as HTTP 400 + login 503s before sending', '6 requests', report, check);
       expect(result.counts).toMatchObject({ total: 600, activated: 600, failed: 0 });
       expectTruth(check);
@@ -403,7 +408,7 @@ describe('fault: callbacks before the activate answer, and while no worker runs 
         report: [...(await fullReport(activation, early)), ...(await fullReport(activation, away))],
       }));
       await fixture.sim.admin.settled();
-      const check = checkAgainstTruth(fixture.sim, report);
+      const check = await checkAgainstTruth(fixture.sim, report);
       line('callbacks before the activate answer + workers away', '2 jobs', report, check);
       expect(stats.exhausted).toBe(0);
       expect(first.requests[0]?.requestIdKnown).toBe(true);

@@ -184,7 +184,7 @@ describe('fault: the worker is SIGKILLed in the middle of a 40-page check scan',
       for (const c of scan)
         pagesSeen.set(c.largestDeviceIdSeen ?? '', (pagesSeen.get(c.largestDeviceIdSeen ?? '') ?? 0) + 1);
       const askedTwice = [...pagesSeen.values()].filter((n) => n > 1).length;
-      const check = checkAgainstTruth(fixture.sim, report);
+      const check = await checkAgainstTruth(fixture.sim, report);
       console.log(
         `seed ${SEED}: ${PAGES}-page scan, worker SIGKILLed with ${KILL_AFTER} pages served (server cursor: ` +
           `${atKill.listCalls} list calls, ${((killedAt - heldAt) / 1000).toFixed(1)} s after the hold); check attempt ${checkStarted?.activityTaskStartedEventAttributes?.attempt} ` +

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JobResult } from '../../src/activation/job-result.js';
-import type { DeviceReport } from '../../src/activation/model.js';
+import type { DeviceReport, RequestResult } from '../../src/activation/model.js';
 import { ActivationClient } from '../../src/client.js';
 import type { ConfigPatch, SeedDevice } from '../../src/simulator/index.js';
 import {
@@ -46,7 +46,7 @@ async function runJob(
     await afterwards?.(result, activation);
     return result;
   });
-  const check = checkAgainstTruth(fixture.sim, report);
+  const check = await checkAgainstTruth(fixture.sim, report);
   return { result, report, check, jobId };
 }
 
@@ -96,6 +96,8 @@ describe('fault: duplicate, reordered, dropped and late callbacks', () => {
   beforeAll(async () => {
     fixture = await startActivationFixture(seeds, {
       callbackDelayMs: 20,
+      // NIDD results come after every carrier result, a failed device's too: the request must wait for them.
+      niddDelayMs: 1_000,
       outcomes: { failureRate: 0.1, niddFailureRate: 0.2, duplicateRate: 0.3, reorder: true, dropRate: 0.1 },
     });
     webhook = await startWebhook({ client: temporal.client });
@@ -149,5 +151,57 @@ describe('fault: duplicate, reordered, dropped and late callbacks', () => {
     expect(late?.status).toBe(200);
     expect(late?.body).toMatchObject({ result: 'workflow_closed' });
     expect(again).toEqual(report);
+  }, 240_000);
+});
+
+describe('fault: NIDD results that come seconds after the carrier results, for failed lines too', () => {
+  // Every NB-IoT device here fails activation, so nothing but its NIDD result keeps its request open: the worst
+  // case for a request that would end on its carrier results and drop the NIDD ones as late.
+  const seeds = Array.from({ length: 300 }, (_, i) =>
+    i % 3 === 2 ? nbIotDevice(80_000 + i, { outcome: { activation: 'failure' } }) : seedDevice(80_000 + i),
+  );
+
+  it('reports the NIDD result of every NB-IoT device, failed ones included', async () => {
+    const fixture = await startActivationFixture(seeds, {
+      callbackDelayMs: 20,
+      niddDelayMs: 3_000,
+      outcomes: { niddFailureRate: 0.2, reorder: true },
+    });
+    const webhook = await startWebhook({ client: temporal.client });
+    try {
+      await registerCallbacks(fixture.thingspace, { url: webhook.url, credentials: LISTENER });
+      const { result, report } = await runJob(fixture, seeds, 'faults-nidd-late', {
+        maxDevicesPerRequest: 100,
+        callbackTimeout: '2 minutes',
+        pollInterval: '5 seconds',
+        pollDeadline: '2 minutes',
+      });
+      // Read after the simulator sent everything: NIDD results that came after their request ended count too.
+      const check = await checkAgainstTruth(fixture.sim, report);
+      const truth = fixture.sim.admin.devices({});
+      const niddSent = truth.filter((d) => d.callbacks.NiddService?.acknowledged).length;
+      const niddReported = report.filter((r) => r.nidd !== undefined).length;
+      let late = 0;
+      for (const { workflowId } of result.requests) {
+        const finished: RequestResult = await temporal.client.workflow.getHandle(workflowId).result();
+        late += finished.callbacks.late;
+      }
+      console.log(
+        `fault: NIDD 3 s after the carrier results, trials 1 job (${result.requests.length} requests), devices checked ${check.devices}, ` +
+          `devices wrong ${check.wrong.length}, duplicates submitted ${check.duplicates}, callbacks lost ${check.callbacksLost.length}; ` +
+          `NIDD acknowledged ${niddSent}, reported ${niddReported}, late ${late}`,
+      );
+      expect(check.wrong).toEqual([]);
+      expect(check.callbacksLost).toEqual([]);
+      expect(check.duplicates).toBe(0);
+      expect(niddSent).toBe(100);
+      expect(niddReported).toBe(100);
+      expect(late).toBe(0);
+      expect(report.filter((r) => r.source !== 'callback')).toEqual([]);
+      expect(result.counts).toMatchObject({ activated: 200, failed: 100 });
+    } finally {
+      await webhook.close();
+      await fixture.close();
+    }
   }, 240_000);
 });

@@ -21,7 +21,12 @@ function notSubmittedOk(row: DeviceReport): boolean {
   return row.outcome === 'failed' && /^(activate refused|not submitted)/.test(row.reason ?? '');
 }
 
-export function checkAgainstTruth(sim: RunningSimulator, report: DeviceReport[]): TruthCheck {
+/**
+ * Waits until the simulator has sent every callback it owes, so that one coming after the job ended (and dropped as
+ * late) counts too: a check right at the job's end would miss exactly those.
+ */
+export async function checkAgainstTruth(sim: RunningSimulator, report: DeviceReport[]): Promise<TruthCheck> {
+  await sim.admin.settled();
   return checkAgainstDevices(sim.admin.devices({}), report);
 }
 

@@ -104,7 +104,7 @@ describe('fault: the webhook is SIGKILLed and restarted during a callback storm'
         return { result, report };
       });
 
-      const check = checkAgainstTruth(sim, report);
+      const check = await checkAgainstTruth(sim, report);
       const rows = new Map(report.map((row) => [row.key, row]));
       const truth = sim.admin.devices({});
       const submitted = truth.filter((d) => d.submissions > 0);

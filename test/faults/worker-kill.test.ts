@@ -77,7 +77,7 @@ describe('fault: the worker is SIGKILLed at random moments during a 2,000-device
       const report: DeviceReport[] = [];
       for await (const page of activation.report(jobId)) report.push(...page);
 
-      const check = checkAgainstTruth(fixture.sim, report);
+      const check = await checkAgainstTruth(fixture.sim, report);
       console.log(
         `seed ${SEED}: worker kills after ${kills.join(', ')} ms: ${check.devices} devices checked, ${check.wrong.length} wrong, ` +
           `${check.duplicates} submitted twice; counts ${JSON.stringify(result.counts)}`,

@@ -53,7 +53,7 @@ describe('a job of a stored list longer than one part', () => {
         const result = await handle.result();
         const rows: DeviceReport[] = [];
         for await (const page of activation.report(jobId)) rows.push(...page);
-        const truth = checkAgainstTruth(fixture.sim, rows);
+        const truth = await checkAgainstTruth(fixture.sim, rows);
         const submitted = fixture.sim.admin.submissions();
         // A retry takes its devices from the stored list (settings kept) and the report: the 25 that failed.
         const retry = await activation.retry(jobId, { outcomes: ['failed'] });

@@ -88,7 +88,7 @@ describe('a 100,000-device job started with `temporal workflow start`', () => {
     );
     expect(input.length).toBeLessThan(600);
     expect(report).toHaveLength(DEVICES);
-    expect(checkAgainstTruth(fixture.sim, report)).toMatchObject({ wrong: [], duplicates: 0, callbacksLost: [] });
+    expect(await checkAgainstTruth(fixture.sim, report)).toMatchObject({ wrong: [], duplicates: 0, callbacksLost: [] });
     expect(fixture.sim.admin.submissions()).toMatchObject({ totalSubmissions: DEVICES, resubmitted: [] });
   }, 900_000);
 });

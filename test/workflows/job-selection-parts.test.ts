@@ -71,7 +71,7 @@ describe('a selection job larger than one part', () => {
     // Exactly the selected and listed devices reported, each once, and as the simulator records them.
     const expectedKeys = expected.map((seed) => deviceKey(seed.deviceIds)).sort();
     expect(report.map((row) => row.key).sort()).toEqual(expectedKeys);
-    expect(checkAgainstTruth(fixture.sim, report)).toMatchObject({ wrong: [], duplicates: 0, callbacksLost: [] });
+    expect(await checkAgainstTruth(fixture.sim, report)).toMatchObject({ wrong: [], duplicates: 0, callbacksLost: [] });
     const submitted = fixture.sim.admin.submissions();
     expect(submitted).toMatchObject({ totalSubmissions: expected.length, resubmitted: [] });
     expect(submitted.devices.map((d) => deviceKey(d.deviceIds)).sort()).toEqual(expectedKeys);

@@ -115,6 +115,33 @@ describe('RequestLedger', () => {
     expect(two?.reason).toBeUndefined();
   });
 
+  it('settles an NB-IoT device failed by its line at once, and still waits for its NIDD result, in the next run too', () => {
+    const ledger = new RequestLedger([device(1, true), device(2, true), device(3)]);
+    ledger.apply([carrier(1, false), carrier(2, false), carrier(3)]);
+    expect(ledger.allSettled()).toBe(true);
+    expect(ledger.counts()).toMatchObject({ failed: 2, activated: 1, pending: 0 });
+    expect(ledger.awaitingNidd()).toBe(2);
+    ledger.apply([nidd(1, false), nidd(1, false)]);
+    expect(ledger.awaitingNidd()).toBe(1);
+
+    const next = new RequestLedger([device(1, true), device(2, true), device(3)], ledger.snapshot());
+    expect(next.awaitingNidd()).toBe(1);
+    next.apply([nidd(2, false)]);
+    expect(next.awaitingNidd()).toBe(0);
+    expect(next.page(0, 2)).toEqual([
+      expect.objectContaining({ outcome: 'failed', source: 'callback', nidd: 'failed' }),
+      expect.objectContaining({ outcome: 'failed', source: 'callback', nidd: 'failed' }),
+    ]);
+  });
+
+  it('waits for no NIDD result of a device settled by polling, nor of one whose NIDD result came first', () => {
+    const ledger = new RequestLedger([device(1, true), device(2, true)]);
+    ledger.apply([nidd(1, false), carrier(1, false)]);
+    ledger.settleFromPoll('imei:350000000000002', { outcome: 'failed', assignedIds: [] });
+    expect(ledger.allSettled()).toBe(true);
+    expect(ledger.awaitingNidd()).toBe(0);
+  });
+
   it('reports what is still open as unresolved, keeping what was heard', () => {
     const ledger = new RequestLedger([device(1, true), device(2)]);
     ledger.apply([carrier(1)]);

@@ -16,7 +16,13 @@ import {
   requestReportQuery,
   requestWorkflowId,
 } from '../../src/workflows/request.js';
-import { DEFAULT_ACCOUNT, seedDevice, startActivationFixture, type ActivationFixture } from '../harness/activation.js';
+import {
+  DEFAULT_ACCOUNT,
+  nbIotDevice,
+  seedDevice,
+  startActivationFixture,
+  type ActivationFixture,
+} from '../harness/activation.js';
 import { uniqueTaskQueue } from '../harness/temporal.js';
 import { startTimeSkipping, withTimeSkippingWorkers } from '../harness/time-skipping.js';
 
@@ -30,6 +36,8 @@ const activeWithoutCallback = seedDevice(1, { state: 'active' });
 // Never activated and no activation history: no poll can settle it.
 const neverActivated = seedDevice(2);
 const quiet = seedDevice(3);
+// An NB-IoT device whose activation fails: ThingSpace still owes its NiddService callback.
+const nbIotFailing = nbIotDevice(4);
 
 beforeAll(async () => {
   [env, fixture] = await Promise.all([
@@ -42,7 +50,7 @@ afterAll(async () => {
 });
 
 function expected(seed: SeedDevice): ExpectedDevice {
-  return { key: deviceKey(seed.deviceIds)!, deviceIds: seed.deviceIds };
+  return { key: deviceKey(seed.deviceIds)!, deviceIds: seed.deviceIds, ...(seed.type === 'NB-IoT' && { nbIot: true }) };
 }
 
 /** A request with nothing but the required input: every timing is the workflow's default. */
@@ -55,6 +63,23 @@ function startRequest(taskQueue: string, requestId: string, seeds: SeedDevice[])
     ],
   });
 }
+
+const failedLine: CallbackRecord = {
+  service: 'CarrierService',
+  deviceIds: nbIotFailing.deviceIds,
+  success: false,
+  status: 'Failed',
+  reason: 'Device is suspended',
+  assignedIds: [],
+};
+const niddFailed: CallbackRecord = {
+  service: 'NiddService',
+  deviceIds: nbIotFailing.deviceIds,
+  success: false,
+  status: 'ConfigFailed',
+  reason: 'Device activation failed',
+  assignedIds: [],
+};
 
 const eventMs = (event: temporal.api.history.v1.IHistoryEvent) =>
   Number(event.eventTime?.seconds ?? 0) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6);
@@ -139,5 +164,59 @@ describe('activationRequest on virtual time, with its default timings', () => {
     const events = (await handle.fetchHistory()).events ?? [];
     expect(events.filter((event) => event.activityTaskScheduledEventAttributes)).toEqual([]);
     expect(eventMs(events.at(-1)!) - eventMs(events[0]!)).toBeLessThan(12 * HOUR);
+  });
+
+  it('waits for the NIDD result of an NB-IoT device whose line failed, and reports it when it comes 2 hours later', async () => {
+    const taskQueue = uniqueTaskQueue('vtime');
+    const { result, waited, progress, report } = await withTimeSkippingWorkers(
+      env,
+      taskQueue,
+      fixture.thingspace,
+      async () => {
+        const handle = await startRequest(taskQueue, `vt-${Date.now()}-nidd-late`, [nbIotFailing]);
+        await handle.signal(callbacksSignal, [failedLine]);
+        const before = await env.currentTimeMs();
+        await env.sleep(2 * HOUR);
+        const progress = await handle.query(requestProgressQuery);
+        await handle.signal(callbacksSignal, [niddFailed]);
+        const result = await handle.result();
+        const waited = (await env.currentTimeMs()) - before;
+        return { result, waited, progress, report: await handle.query(requestReportQuery, { offset: 0, limit: 10 }) };
+      },
+    );
+
+    // The outcome is known at once; only the NIDD column is still open.
+    expect(progress).toMatchObject({ phase: 'awaiting-callbacks', awaitingNidd: 1 });
+    expect(progress.counts).toMatchObject({ failed: 1, pending: 0 });
+    expect(waited).toBeGreaterThanOrEqual(2 * HOUR);
+    expect(result.callbacks).toMatchObject({ applied: 2, late: 0 });
+    expect(result.awaitingNidd).toBeUndefined();
+    expect(report).toEqual([
+      expect.objectContaining({
+        outcome: 'failed',
+        source: 'callback',
+        reason: 'Device is suspended',
+        nidd: 'failed',
+        niddReason: 'Device activation failed',
+      }),
+    ]);
+  });
+
+  it('ends at the callback deadline, without polling, when the NIDD result of a failed device never comes', async () => {
+    const taskQueue = uniqueTaskQueue('vtime');
+    const { handle, result } = await withTimeSkippingWorkers(env, taskQueue, fixture.thingspace, async () => {
+      const handle = await startRequest(taskQueue, `vt-${Date.now()}-nidd-never`, [nbIotFailing]);
+      await handle.signal(callbacksSignal, [failedLine]);
+      return { handle, result: await handle.result() };
+    });
+
+    const events = (await handle.fetchHistory()).events ?? [];
+    const lasted = eventMs(events.at(-1)!) - eventMs(events[0]!);
+    expect(lasted).toBeGreaterThanOrEqual(12 * HOUR);
+    expect(lasted).toBeLessThan(12 * HOUR + MINUTE);
+    expect(events.filter((event) => event.activityTaskScheduledEventAttributes)).toEqual([]);
+    expect(result.counts).toMatchObject({ total: 1, failed: 1, pending: 0 });
+    expect(result.notActivated).toEqual([expect.objectContaining({ outcome: 'failed', source: 'callback' })]);
+    expect(result.notActivated[0]?.nidd).toBeUndefined();
   });
 });
