@@ -57,29 +57,40 @@ interface Entry {
   checked: boolean;
 }
 
-interface Solution {
-  cost: number;
-  units: LookupUnit[];
-}
-
 const isDecimal = (id: string) => /^\d+$/.test(id);
+
+const RANK = new Map<string, number>(DEVICE_KEY_PREFERENCE.map((kind, i) => [kind, i]));
+const rank = (kind: string) => RANK.get(kind) ?? DEVICE_KEY_PREFERENCE.length;
+const byRank = (a: LookupId, b: LookupId) => rank(a.kind) - rank(b.kind);
 
 /** Identifiers a device keeps for life, then line identifiers; the order a device is looked up by. */
 export function lookupIds(ref: DeviceRef): LookupId[] {
-  const ids = ref.deviceIds
-    .map((d) => ({ kind: d.kind.trim().toLowerCase(), id: d.id.trim() }))
-    .filter((d) => d.id !== '');
-  const rank = (kind: string) => {
-    const i = (DEVICE_KEY_PREFERENCE as readonly string[]).indexOf(kind);
-    return i === -1 ? DEVICE_KEY_PREFERENCE.length : i;
-  };
-  return ids.sort((a, b) => rank(a.kind) - rank(b.kind));
+  const ids: LookupId[] = [];
+  for (const d of ref.deviceIds) {
+    const id = d.id.trim();
+    if (id !== '') ids.push({ kind: d.kind.trim().toLowerCase(), id });
+  }
+  return ids.length > 1 ? ids.sort(byRank) : ids;
 }
 
-/** Best units for the entries in [lo, hi), which all share their first `depth` characters. */
-function solve(entries: Entry[], lo: number, hi: number, depth: number, kind: string, pageSize: number): Solution {
+/**
+ * Appends to `out` the best units for the entries in [lo, hi), which all share their first `depth` characters, and
+ * returns their cost. Children append in place; a scan that beats them takes their units back off the end.
+ */
+function solve(
+  entries: Entry[],
+  lo: number,
+  hi: number,
+  depth: number,
+  kind: string,
+  pageSize: number,
+  out: LookupUnit[],
+): number {
   const first = entries[lo] as Entry;
-  if (hi - lo === 1) return { cost: 1, units: [direct(first.member, { kind, id: first.id })] };
+  if (hi - lo === 1) {
+    out.push(direct(first.member, { kind, id: first.id }));
+    return 1;
+  }
   let maxLength = depth;
   let minLength = Infinity;
   let allChecked = true;
@@ -89,30 +100,44 @@ function solve(entries: Entry[], lo: number, hi: number, depth: number, kind: st
     minLength = Math.min(minLength, id.length);
     allChecked &&= checked;
   }
-  let split: Solution = { cost: 0, units: [] };
+  const start = out.length;
+  let splitCost = 0;
   for (let i = lo; i < hi;) {
     const entry = entries[i] as Entry;
     if (entry.id.length === depth) {
-      split.cost += 1;
-      split.units.push(direct(entry.member, { kind, id: entry.id }));
+      splitCost += 1;
+      out.push(direct(entry.member, { kind, id: entry.id }));
       i++;
       continue;
     }
-    const next = entry.id[depth];
+    const next = entry.id.charCodeAt(depth);
     let j = i + 1;
-    while (j < hi && (entries[j] as Entry).id[depth] === next) j++;
-    const child = solve(entries, i, j, depth + 1, kind, pageSize);
-    split = { cost: split.cost + child.cost, units: split.units.concat(child.units) };
+    while (j < hi && (entries[j] as Entry).id.charCodeAt(depth) === next) j++;
+    splitCost += solve(entries, i, j, depth + 1, kind, pageSize, out);
     i = j;
   }
   // A prefix names at most 10^(free digits) identifiers (assuming the account's are like the job's: no longer, and
   // with the check digit the job's all have), a tenth of that when the last of those digits is a check digit.
   const freeDigits = maxLength - depth - (allChecked && minLength === maxLength ? 1 : 0);
   const scanCost = depth === 0 ? Infinity : Math.max(1, Math.ceil(10 ** freeDigits / pageSize));
-  if (scanCost < split.cost) {
-    return { cost: scanCost, units: [{ type: 'prefix', kind, prefix: first.id.slice(0, depth) }] };
+  if (scanCost < splitCost) {
+    out.length = start;
+    out.push({ type: 'prefix', kind, prefix: first.id.slice(0, depth) });
+    return scanCost;
   }
-  return split;
+  return splitCost;
+}
+
+/** A unit as the fingerprint hashes it. */
+function unitText(unit: LookupUnit): string {
+  switch (unit.type) {
+    case 'direct':
+      return `d|${unit.member}|${unit.id.kind}|${unit.id.id}|${unit.ifMissing ? 1 : 0}`;
+    case 'prefix':
+      return `p|${unit.kind}|${unit.prefix}`;
+    case 'account':
+      return 'a';
+  }
 }
 
 function direct(member: number, id: LookupId, ifMissing = false): LookupUnit {
@@ -129,12 +154,18 @@ export function planLookup(devices: readonly DeviceRef[], options: PlanOptions =
   const units: LookupUnit[] = [];
   let cost = 0;
   const seen = new Set<string>();
+  const keys: string[] = [];
+  /** Each first occurrence's identifiers, for its fallbacks; duplicates have none. */
+  const idsOf: (LookupId[] | undefined)[] = [];
   devices.forEach((ref, member) => {
     // Duplicates share one canonical key and so one result: look them up once.
     const key = deviceKey(ref.deviceIds) ?? ref.key;
-    if (seen.has(key)) return;
+    keys.push(key);
+    if (seen.has(key)) return idsOf.push(undefined);
     seen.add(key);
-    const primary = lookupIds(ref).find((d) => isDecimal(d.id)) ?? lookupIds(ref)[0];
+    const ids = lookupIds(ref);
+    idsOf.push(ids);
+    const primary = ids.find((d) => isDecimal(d.id)) ?? ids[0];
     if (primary === undefined) return;
     if (!isDecimal(primary.id)) {
       units.push(direct(member, primary));
@@ -147,9 +178,7 @@ export function planLookup(devices: readonly DeviceRef[], options: PlanOptions =
   });
   for (const [kind, entries] of byKind) {
     entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const solution = solve(entries, 0, entries.length, 0, kind, pageSize);
-    units.push(...solution.units);
-    cost += solution.cost;
+    cost += solve(entries, 0, entries.length, 0, kind, pageSize, units);
   }
   const accountScan =
     options.forceAccountScan === true || (options.accountScanCalls !== undefined && cost > options.accountScanCalls);
@@ -160,10 +189,8 @@ export function planLookup(devices: readonly DeviceRef[], options: PlanOptions =
     // A device missing under its first identifier may be in the account under another one.
     const primaryOf = new Map<number, LookupId>();
     for (const unit of units) if (unit.type === 'direct') primaryOf.set(unit.member, unit.id);
-    devices.forEach((ref, member) => {
-      const key = deviceKey(ref.deviceIds) ?? ref.key;
-      if (!seen.delete(key)) return; // a duplicate: its first occurrence has the fallbacks
-      const ids = lookupIds(ref);
+    idsOf.forEach((ids, member) => {
+      if (ids === undefined) return; // a duplicate: its first occurrence has the fallbacks
       const primary = primaryOf.get(member) ?? ids.find((d) => isDecimal(d.id)) ?? ids[0];
       for (const id of ids) {
         if (id.kind !== primary?.kind || id.id !== primary.id) all.push(direct(member, id, true));
@@ -171,9 +198,8 @@ export function planLookup(devices: readonly DeviceRef[], options: PlanOptions =
     });
   }
   const hash = createHash('sha256');
-  hash.update(`${devices.length}|${fallbackFrom}|`);
-  for (const ref of devices) hash.update(`${deviceKey(ref.deviceIds) ?? ref.key}\n`);
-  for (const unit of all) hash.update(`${JSON.stringify(unit)}\n`);
+  hash.update(`${devices.length}|${fallbackFrom}|${keys.join('\n')}\n`);
+  for (const unit of all) hash.update(`${unitText(unit)}\n`);
   return {
     units: all,
     fallbackFrom,
