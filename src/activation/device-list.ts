@@ -91,6 +91,15 @@ export interface DeviceListRules {
   carrierIpPoolName?: string | undefined;
 }
 
+/** The rule a list with an address breaks without an IP pool, or undefined. */
+export function ipPoolProblem(withAddress: boolean, rules: DeviceListRules): DeviceListProblem | undefined {
+  if (!withAddress || rules.carrierIpPoolName !== undefined) return undefined;
+  return {
+    path: ['activation', 'carrierIpPoolName'],
+    text: 'activation.carrierIpPoolName: carrierIpPoolName is required when any device has an ipAddress',
+  };
+}
+
 /**
  * Reads the whole list and checks it with the job's rules: each device against JobDeviceSchema, no device twice
  * (by any identifier, as for an inline list), an IP pool when any device has an address, 1 to 1,000,000 devices.
@@ -144,12 +153,8 @@ export async function scanDeviceList(
   if (index > MAX_DEVICES_PER_LIST) {
     problem(['devices'], `devices: must contain at most ${MAX_DEVICES_PER_LIST} devices (the list has ${index})`);
   }
-  if (withAddress && rules.carrierIpPoolName === undefined) {
-    problem(
-      ['activation', 'carrierIpPoolName'],
-      'activation.carrierIpPoolName: carrierIpPoolName is required when any device has an ipAddress',
-    );
-  }
+  const ipPool = ipPoolProblem(withAddress, rules);
+  if (ipPool) problem(ipPool.path, ipPool.text);
   await findRepeats(data, hashes, what, problem);
   if (problems.length > 0) throw new DeviceListError(what, problems);
   return index;

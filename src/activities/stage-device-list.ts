@@ -4,7 +4,13 @@
  * in the store under `job-parts/<jobId>/<n>`. A retry writes the same parts again (same keys, same contents).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { DeviceListError, encodeDeviceList, scanDeviceList } from '../activation/device-list.js';
+import {
+  decodeDeviceList,
+  DeviceListError,
+  encodeDeviceList,
+  ipPoolProblem,
+  scanDeviceList,
+} from '../activation/device-list.js';
 import type { JobDevice } from '../activation/job.js';
 import { BlobNotFoundError, type BlobStore } from '../storage/blob-store.js';
 import { INVALID_JOB_REQUEST } from './validate-job.js';
@@ -26,8 +32,30 @@ export type StagedDeviceList = { total: number; devices: JobDevice[] } | { total
 
 export const DEVICE_LIST_NOT_FOUND = 'DeviceListNotFound';
 
+const PART_PREFIX = 'job-parts/';
+
 export function partKey(jobId: string, part: number): string {
-  return `job-parts/${jobId}/${part}`;
+  return `${PART_PREFIX}${jobId}/${part}`;
+}
+
+/**
+ * A part its parent job's stage wrote passed every rule then, repeats across the whole list included: its job takes
+ * it as it is, instead of checking each of its devices a second time. The IP-pool rule depends on the part job's own
+ * activation settings, so it still applies.
+ */
+async function takePart(data: Uint8Array, input: StageDeviceListInput): Promise<StagedDeviceList | undefined> {
+  const devices = (await decodeDeviceList(data)) as JobDevice[];
+  if (devices.length === 0 || devices.length > input.partSize) return undefined;
+  const ipPool = ipPoolProblem(
+    devices.some((device) => device.ipAddress !== undefined),
+    input,
+  );
+  if (ipPool)
+    throw ApplicationFailure.nonRetryable(
+      `Invalid deviceList ${input.deviceList}: ${ipPool.text}`,
+      INVALID_JOB_REQUEST,
+    );
+  return { total: devices.length, devices };
 }
 
 export async function stageDeviceList(store: BlobStore, input: StageDeviceListInput): Promise<StagedDeviceList> {
@@ -44,6 +72,10 @@ export async function stageDeviceList(store: BlobStore, input: StageDeviceListIn
       );
     }
     throw err;
+  }
+  if (input.deviceList.startsWith(PART_PREFIX)) {
+    const taken = await takePart(data, input);
+    if (taken) return taken;
   }
   let part: JobDevice[] = [];
   const parts: DeviceListPart[] = [];

@@ -74,6 +74,21 @@ describe('stageDeviceList', () => {
     expect(await stage(withAddress, 10, { carrierIpPoolName: 'pool-1' })).toMatchObject({ total: 1 });
   });
 
+  it("takes a part its job's stage wrote as it stands, still applying the part job's IP-pool rule", async () => {
+    const list = [...devices(4, 500), { ...jobDevice(seedDevice(504)), ipAddress: '10.0.0.2' }];
+    const staged = await stage(list, 3, { carrierIpPoolName: 'pool-1' });
+    expect(staged).toMatchObject({ total: 5, parts: [{ devices: 3 }, { devices: 2 }] });
+    const partOf = (rules: { carrierIpPoolName?: string }) =>
+      new MockActivityEnvironment().run(
+        (input: Parameters<typeof stageDeviceList>[1]) => stageDeviceList(store, input),
+        { jobId: 'stage-job-part-2', deviceList: partKey('stage-job', 2), partSize: 3, ...rules },
+      );
+    expect(await partOf({ carrierIpPoolName: 'pool-1' })).toEqual({ total: 2, devices: list.slice(3) });
+    const refused = await failure(partOf({}));
+    expect(refused).toMatchObject({ type: INVALID_JOB_REQUEST, nonRetryable: true });
+    expect(refused.message).toMatch(/deviceList job-parts\/stage-job\/2: activation\.carrierIpPoolName/);
+  });
+
   it('tells a missing list apart, naming the store', async () => {
     const missing = await failure(
       new MockActivityEnvironment().run(
