@@ -23,7 +23,10 @@ export { MAX_DEVICES_PER_JOB };
 export const JobDeviceSchema = z
   .strictObject({
     ...activateDeviceShape,
-    /** NB-IoT devices also get a NiddService callback, and are settled only with it. */
+    /**
+     * NB-IoT devices also get a NiddService callback, and are settled only with it. Optional: the job's check also
+     * takes a device as NB-IoT when ThingSpace lists it so (`DeviceType`).
+     */
     nbIot: z.boolean().optional(),
   })
   .superRefine(activateDeviceRules);

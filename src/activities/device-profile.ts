@@ -1,24 +1,30 @@
 /**
- * What a look-up keeps of a listed device: its identifiers, carrier information (state, service plan) and IP
- * address, which is all that check, re-check and poll read. Kept as a "profile" without the identifiers the caller
+ * What a look-up keeps of a listed device: its identifiers, carrier information (state, service plan), IP address
+ * and whether it is NB-IoT, which is all that check, re-check and poll read. Kept as a "profile" without the identifiers the caller
  * already gave, so thousands of devices in the same state share one profile and a heartbeat cursor can carry them.
  * Every device a look-up returns goes through its profile, so a resumed look-up returns exactly what a whole one does.
  */
 import { z } from 'zod';
 import type { DeviceId } from '../thingspace/schemas/device-key.js';
 import { identifierKey } from '../thingspace/schemas/device-key.js';
-import type { Device } from '../thingspace/schemas/devices.js';
+import { isNbIot, type Device } from '../thingspace/schemas/devices.js';
 
-const ProfileSchema = z.tuple([
-  /** Indexes of the caller's identifiers the listed device does not show. */
-  z.array(z.number().int().nonnegative()),
-  /** Identifiers the listed device shows beyond the caller's (MDN, IMSI … after activation). */
-  z.array(z.object({ kind: z.string(), id: z.string() })),
-  z.array(
-    z.object({ carrierName: z.string().nullish(), servicePlan: z.string().nullish(), state: z.string().nullish() }),
-  ),
-  z.string().nullable(),
-]);
+const ProfileSchema = z.tuple(
+  [
+    /** Indexes of the caller's identifiers the listed device does not show. */
+    z.array(z.number().int().nonnegative()),
+    /** Identifiers the listed device shows beyond the caller's (MDN, IMSI … after activation). */
+    z.array(z.object({ kind: z.string(), id: z.string() })),
+    z.array(
+      z.object({ carrierName: z.string().nullish(), servicePlan: z.string().nullish(), state: z.string().nullish() }),
+    ),
+    z.string().nullable(),
+    // A trailing 1: the device is NB-IoT (profiles written before carry none).
+  ],
+  z.literal(1),
+);
+
+const NB_IOT_TYPE = { key: 'DeviceType', value: 'NB-IoT' };
 
 const norm = (d: { kind: string; id: string }) => ({ kind: d.kind.trim().toLowerCase(), id: d.id.trim() });
 
@@ -32,7 +38,10 @@ export function profileOf(device: Device, given: readonly DeviceId[]): string {
     servicePlan: c.servicePlan ?? null,
     state: c.state ?? null,
   }));
-  return JSON.stringify([missing, extra, carriers, typeof device.ipAddress === 'string' ? device.ipAddress : null]);
+  const ipAddress = typeof device.ipAddress === 'string' ? device.ipAddress : null;
+  return JSON.stringify(
+    isNbIot(device) ? [missing, extra, carriers, ipAddress, 1] : [missing, extra, carriers, ipAddress],
+  );
 }
 
 /** The device a profile stands for; undefined when the profile is not one (a cursor from other code). */
@@ -45,11 +54,12 @@ export function deviceFromProfile(profile: string, given: readonly DeviceId[]): 
   }
   const parsed = ProfileSchema.safeParse(raw);
   if (!parsed.success) return undefined;
-  const [missing, extra, carrierInformations, ipAddress] = parsed.data;
+  const [missing, extra, carrierInformations, ipAddress, nbIot] = parsed.data;
   const absent = new Set(missing);
   return {
     deviceIds: [...given.filter((_d, i) => !absent.has(i)).map(norm), ...extra],
     carrierInformations,
     ipAddress,
+    ...(nbIot === 1 && { extendedAttributes: [NB_IOT_TYPE] }),
   };
 }

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { DeviceId } from '../thingspace/schemas/device-key.js';
 import type { ThingSpaceClient } from '../thingspace/client.js';
 import { type CustomField, CustomFieldSchema } from '../thingspace/schemas/common.js';
-import { type Device, deviceCursor, type DevicesListRequest } from '../thingspace/schemas/devices.js';
+import { type Device, deviceCursor, type DevicesListRequest, isNbIot } from '../thingspace/schemas/devices.js';
 import { parseActivityInput } from './failures.js';
 import { heartbeatProgress, inputFingerprint, resumedProgress } from './heartbeat.js';
 import { ASSUMED_PAGE_SIZE } from './lookup-plan.js';
@@ -92,12 +92,6 @@ function deviceIdsOf(device: Device): DeviceId[] {
     .map((d) => ({ kind: d.kind.trim().toLowerCase(), id: d.id.trim() }))
     .filter((d) => d.id !== '' && DEVICE_KINDS.includes(d.kind))
     .sort((a, b) => DEVICE_KINDS.indexOf(a.kind) - DEVICE_KINDS.indexOf(b.kind));
-}
-
-/** NB-IoT devices show it in the `DeviceType` extended attribute; a device without one counts as 4G. */
-export function isNbIot(device: Device): boolean {
-  const type = device.extendedAttributes?.find((a) => a.key.toLowerCase() === 'devicetype')?.value;
-  return typeof type === 'string' && /^nb-?iot$/i.test(type.trim());
 }
 
 export async function resolveSelection(

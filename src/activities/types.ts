@@ -19,6 +19,11 @@ export interface CheckDevicesResult {
   alreadyActive: number[];
   notInAccount: number[];
   ineligible: { index: number; state: string }[];
+  /**
+   * Devices ThingSpace lists as NB-IoT (its `DeviceType`), whether or not the job said so: their requests then
+   * wait for their NiddService callback too. Absent from results recorded before it existed.
+   */
+  nbIot?: number[];
 }
 
 export interface SubmitActivationInput {

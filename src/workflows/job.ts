@@ -204,6 +204,8 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
     if (result) return result;
   }
 
+  /** Devices the check found NB-IoT though the job did not say so: ThingSpace owes them a NiddService callback. */
+  const listedNbIot = new Set<number>();
   const requestOptions = {
     pollInterval: options.pollInterval,
     pollDeadline: options.pollDeadline,
@@ -215,7 +217,7 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
   const expectedDevice = (i: number): ExpectedDevice => {
     const { key, deviceIds } = refs[i]!;
     const device: ExpectedDevice = { key, deviceIds };
-    if (devices[i]?.nbIot) device.nbIot = true;
+    if (devices[i]?.nbIot || listedNbIot.has(i)) device.nbIot = true;
     return device;
   };
 
@@ -391,6 +393,7 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
     }
     enterPhase('checking');
     const check = await checkDevices({ accountName: input.accountName, devices: refs });
+    for (const i of check.nbIot ?? []) listedNbIot.add(i);
     ledger.settle(check.alreadyActive, { outcome: 'skipped', reason: 'already active', state: 'active' });
     ledger.settle(check.notInAccount, { outcome: 'skipped', reason: 'not in account' });
     for (const { index, state } of check.ineligible)

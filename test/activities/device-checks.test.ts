@@ -14,6 +14,7 @@ import { deviceKey } from '../../src/thingspace/schemas/device-key.js';
 import {
   ACTIVATION,
   DEFAULT_ACCOUNT,
+  nbIotDevice,
   seedDevice,
   startActivationFixture,
   type ActivationFixture,
@@ -30,6 +31,8 @@ const failedBeforeSend = seedDevice(4, failing);
 const suspended = seedDevice(5, { state: 'suspend' });
 const deactivated = seedDevice(6, { state: 'deactive' });
 const notInAccount = seedDevice(7);
+// NB-IoT in the account, whatever a job says of it.
+const nbIot = nbIotDevice(8);
 
 // The simulator's clock, moved by the test: history timestamps fall clearly before or after the send. It stays
 // behind real time, because history lookups end at the real present.
@@ -51,7 +54,7 @@ let submittedAt: string;
 
 beforeAll(async () => {
   fixture = await startActivationFixture(
-    [active, failedAfterSend, untouched, failedBeforeSend, suspended, deactivated],
+    [active, failedAfterSend, untouched, failedBeforeSend, suspended, deactivated, nbIot],
     {},
     { now: () => clock },
   );
@@ -73,9 +76,14 @@ afterAll(async () => {
 describe('checkDevices', () => {
   it('sorts devices into ready, already active, not in the account and ineligible (by index)', async () => {
     const env = new MockActivityEnvironment();
-    const devices = [active, untouched, suspended, deactivated, notInAccount].map(ref);
+    const devices = [active, untouched, suspended, deactivated, notInAccount, nbIot].map(ref);
     const result = await env.run(activities.checkDevices, { accountName: DEFAULT_ACCOUNT, devices });
-    expect(result).toEqual({ alreadyActive: [0], notInAccount: [4], ineligible: [{ index: 2, state: 'suspend' }] });
+    expect(result).toEqual({
+      alreadyActive: [0],
+      notInAccount: [4],
+      ineligible: [{ index: 2, state: 'suspend' }],
+      nbIot: [5],
+    });
   });
 });
 

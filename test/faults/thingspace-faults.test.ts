@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JobResult } from '../../src/activation/job-result.js';
+import type { JobRequestInput } from '../../src/activation/job.js';
 import type { DeviceReport, RequestResult } from '../../src/activation/model.js';
 import { ActivationClient } from '../../src/client.js';
 import type { ConfigPatch, SeedDevice } from '../../src/simulator/index.js';
@@ -34,13 +35,15 @@ async function runJob(
   options: Parameters<typeof jobRequest>[2],
   /** Runs after the job ended, while workers still answer queries. */
   afterwards?: (result: JobResult, activation: ActivationClient) => Promise<void>,
+  /** Changes the request before it is sent. */
+  adjust: (request: JobRequestInput) => JobRequestInput = (request) => request,
 ) {
   const taskQueue = uniqueTaskQueue(name);
   const jobId = `${name}-${Date.now()}`;
   const activation = new ActivationClient(temporal.client, taskQueue);
   const report: DeviceReport[] = [];
   const result = await withActivationWorkers(taskQueue, fixture.thingspace, async () => {
-    const { handle } = await activation.startJob(jobRequest(jobId, seeds, options));
+    const { handle } = await activation.startJob(adjust(jobRequest(jobId, seeds, options)));
     const result = await handle.result();
     for await (const page of activation.report(jobId)) report.push(...page);
     await afterwards?.(result, activation);
@@ -155,13 +158,21 @@ describe('fault: duplicate, reordered, dropped and late callbacks', () => {
 });
 
 describe('fault: NIDD results that come seconds after the carrier results, for failed lines too', () => {
-  // Every NB-IoT device here fails activation, so nothing but its NIDD result keeps its request open: the worst
-  // case for a request that would end on its carrier results and drop the NIDD ones as late.
-  const seeds = Array.from({ length: 300 }, (_, i) =>
-    i % 3 === 2 ? nbIotDevice(80_000 + i, { outcome: { activation: 'failure' } }) : seedDevice(80_000 + i),
+  // Two requests of 100, each a third NB-IoT, where nothing but NIDD results keeps the request open: the worst case
+  // for a request that would end on its carrier results and drop the NIDD ones as late. In the first, every NB-IoT
+  // device fails activation. In the second, the job does not say which devices are NB-IoT (half of them fail):
+  // only ThingSpace's list does.
+  const seeds = Array.from({ length: 200 }, (_, i) =>
+    i % 3 !== 2
+      ? seedDevice(80_000 + i)
+      : nbIotDevice(80_000 + i, i < 100 || i % 2 === 0 ? { outcome: { activation: 'failure' } } : {}),
   );
+  const unflagged = (request: JobRequestInput): JobRequestInput => ({
+    ...request,
+    devices: request.devices!.map((device, i) => (i < 100 ? device : { deviceIds: device.deviceIds })),
+  });
 
-  it('reports the NIDD result of every NB-IoT device, failed ones included', async () => {
+  it('reports the NIDD result of every NB-IoT device, failed ones and ones the job did not flag included', async () => {
     const fixture = await startActivationFixture(seeds, {
       callbackDelayMs: 20,
       niddDelayMs: 3_000,
@@ -170,12 +181,19 @@ describe('fault: NIDD results that come seconds after the carrier results, for f
     const webhook = await startWebhook({ client: temporal.client });
     try {
       await registerCallbacks(fixture.thingspace, { url: webhook.url, credentials: LISTENER });
-      const { result, report } = await runJob(fixture, seeds, 'faults-nidd-late', {
-        maxDevicesPerRequest: 100,
-        callbackTimeout: '2 minutes',
-        pollInterval: '5 seconds',
-        pollDeadline: '2 minutes',
-      });
+      const { result, report } = await runJob(
+        fixture,
+        seeds,
+        'faults-nidd-late',
+        {
+          maxDevicesPerRequest: 100,
+          callbackTimeout: '2 minutes',
+          pollInterval: '5 seconds',
+          pollDeadline: '2 minutes',
+        },
+        undefined,
+        unflagged,
+      );
       // Read after the simulator sent everything: NIDD results that came after their request ended count too.
       const check = await checkAgainstTruth(fixture.sim, report);
       const truth = fixture.sim.admin.devices({});
@@ -194,11 +212,14 @@ describe('fault: NIDD results that come seconds after the carrier results, for f
       expect(check.wrong).toEqual([]);
       expect(check.callbacksLost).toEqual([]);
       expect(check.duplicates).toBe(0);
-      expect(niddSent).toBe(100);
-      expect(niddReported).toBe(100);
+      const nbIot = seeds.filter((seed) => seed.type === 'NB-IoT').length;
+      const failing = seeds.filter((seed) => seed.outcome?.activation === 'failure').length;
+      expect(result.requests).toHaveLength(2);
+      expect(niddSent).toBe(nbIot);
+      expect(niddReported).toBe(nbIot);
       expect(late).toBe(0);
       expect(report.filter((r) => r.source !== 'callback')).toEqual([]);
-      expect(result.counts).toMatchObject({ activated: 200, failed: 100 });
+      expect(result.counts).toMatchObject({ activated: seeds.length - failing, failed: failing });
     } finally {
       await webhook.close();
       await fixture.close();

@@ -82,6 +82,12 @@ export function normalizeState(state: string | null | undefined): string | undef
   return s;
 }
 
+/** NB-IoT devices show it in the `DeviceType` extended attribute; a device without one counts as 4G. */
+export function isNbIot(device: Device): boolean {
+  const type = device.extendedAttributes?.find((a) => a.key.toLowerCase() === 'devicetype')?.value;
+  return typeof type === 'string' && /^nb-?iot$/i.test(type.trim());
+}
+
 /** The device's state lives in `carrierInformations`, not at top level; the first carrier's state wins. */
 export function deviceState(device: Device): string | undefined {
   for (const info of device.carrierInformations ?? []) {
