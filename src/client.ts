@@ -156,6 +156,7 @@ export class ActivationClient {
   async liveProgress(jobId: string): Promise<JobProgress> {
     const progress = await this.progress(jobId);
     const counts = { ...progress.counts };
+    let awaitingNidd = 0;
     // A job cut into parts counts a part once it has finished: the running parts are asked, as their requests are.
     await Promise.all(
       (progress.parts ?? [])
@@ -163,6 +164,7 @@ export class ActivationClient {
         .map(async ({ jobId: partId }) => {
           const live = await this.liveProgress(partId).catch(() => undefined);
           if (live) addCounts(counts, live.counts);
+          awaitingNidd += live?.awaitingNidd ?? 0;
         }),
     );
     await Promise.all(
@@ -174,9 +176,10 @@ export class ActivationClient {
             .query(requestProgressQuery)
             .catch(() => undefined);
           if (live) addCounts(counts, live.counts);
+          awaitingNidd += live?.awaitingNidd ?? 0;
         }),
     );
-    return { ...progress, counts };
+    return { ...progress, counts, ...(awaitingNidd > 0 && { awaitingNidd }) };
   }
 
   result(jobId: string): Promise<JobResult> {

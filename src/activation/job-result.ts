@@ -68,6 +68,11 @@ export interface JobProgress {
   selection?: JobSelectionSummary;
   /** Only for a job cut into parts: the parts, in list order (its requests are theirs). */
   parts?: JobPartSummary[];
+  /**
+   * Live progress only (ActivationClient.liveProgress), when above 0: NB-IoT devices already failed whose
+   * NiddService callback their open requests still wait for.
+   */
+  awaitingNidd?: number;
 }
 
 /** Small whatever the job's size: counts, the requests, and the first devices not activated. */

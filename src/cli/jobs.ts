@@ -66,6 +66,11 @@ export function statusCommand(): Command {
           `  ${counts.total} devices: ${counts.activated} activated, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.unresolved} unresolved, ${counts.pending} pending`,
         );
         if (progress.selection) console.log(selectionLine(progress.selection));
+        if (progress.awaitingNidd) {
+          console.log(
+            `  waiting for the NiddService callbacks of ${progress.awaitingNidd} failed NB-IoT devices (until the callback timeout)`,
+          );
+        }
         // Whatever needs acting on first: failures, then unconfirmed, unresolved and skipped, by reason.
         const groups = (await tallyReport(activation.report(jobId), 0)).groups();
         if (groups.length > 0) {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JobResult } from '../../src/activation/job-result.js';
 import type { JobRequestInput } from '../../src/activation/job.js';
@@ -33,18 +34,24 @@ async function runJob(
   seeds: SeedDevice[],
   name: string,
   options: Parameters<typeof jobRequest>[2],
-  /** Runs after the job ended, while workers still answer queries. */
-  afterwards?: (result: JobResult, activation: ActivationClient) => Promise<void>,
-  /** Changes the request before it is sent. */
-  adjust: (request: JobRequestInput) => JobRequestInput = (request) => request,
+  hooks: {
+    /** Runs after the job ended, while workers still answer queries. */
+    afterwards?: (result: JobResult, activation: ActivationClient) => Promise<void>;
+    /** Changes the request before it is sent. */
+    adjust?: (request: JobRequestInput) => JobRequestInput;
+    /** Runs beside the job, from its start to its end (`ended` then resolves). */
+    watch?: (jobId: string, activation: ActivationClient, ended: Promise<unknown>) => Promise<void>;
+  } = {},
 ) {
+  const { afterwards, adjust = (request) => request, watch } = hooks;
   const taskQueue = uniqueTaskQueue(name);
   const jobId = `${name}-${Date.now()}`;
   const activation = new ActivationClient(temporal.client, taskQueue);
   const report: DeviceReport[] = [];
   const result = await withActivationWorkers(taskQueue, fixture.thingspace, async () => {
     const { handle } = await activation.startJob(adjust(jobRequest(jobId, seeds, options)));
-    const result = await handle.result();
+    const ended = handle.result();
+    const [result] = await Promise.all([ended, watch?.(jobId, activation, ended)]);
     for await (const page of activation.report(jobId)) report.push(...page);
     await afterwards?.(result, activation);
     return result;
@@ -119,13 +126,15 @@ describe('fault: duplicate, reordered, dropped and late callbacks', () => {
       seeds,
       'faults-callbacks',
       { maxDevicesPerRequest: 250, callbackTimeout: '4 seconds', pollInterval: '1 second', pollDeadline: '2 minutes' },
-      async (finished, activation) => {
-        // A callback that comes after its request finished: acknowledged, logged, and changes nothing.
-        late = await webhook.post(
-          '/callbacks/carrier-service',
-          carrierBody(finished.requests[0]!.requestId, testDevice(70_000)),
-        );
-        for await (const page of activation.report(finished.jobId)) again.push(...page);
+      {
+        afterwards: async (finished, activation) => {
+          // A callback that comes after its request finished: acknowledged, logged, and changes nothing.
+          late = await webhook.post(
+            '/callbacks/carrier-service',
+            carrierBody(finished.requests[0]!.requestId, testDevice(70_000)),
+          );
+          for await (const page of activation.report(finished.jobId)) again.push(...page);
+        },
       },
     );
     const truth = fixture.sim.admin.devices({});
@@ -179,6 +188,7 @@ describe('fault: NIDD results that come seconds after the carrier results, for f
       outcomes: { niddFailureRate: 0.2, reorder: true },
     });
     const webhook = await startWebhook({ client: temporal.client });
+    let awaitingNidd = 0;
     try {
       await registerCallbacks(fixture.thingspace, { url: webhook.url, credentials: LISTENER });
       const { result, report } = await runJob(
@@ -191,8 +201,19 @@ describe('fault: NIDD results that come seconds after the carrier results, for f
           pollInterval: '5 seconds',
           pollDeadline: '2 minutes',
         },
-        undefined,
-        unflagged,
+        {
+          adjust: unflagged,
+          // What `status` shows while the requests wait for the NIDD results of devices already failed.
+          watch: async (jobId, activation, ended) => {
+            let done = false;
+            void ended.finally(() => (done = true));
+            while (!done) {
+              const live = await activation.liveProgress(jobId);
+              awaitingNidd = Math.max(awaitingNidd, live.awaitingNidd ?? 0);
+              await Promise.race([ended, sleep(100)]).catch(() => undefined);
+            }
+          },
+        },
       );
       // Read after the simulator sent everything: NIDD results that came after their request ended count too.
       const check = await checkAgainstTruth(fixture.sim, report);
@@ -207,7 +228,7 @@ describe('fault: NIDD results that come seconds after the carrier results, for f
       console.log(
         `fault: NIDD 3 s after the carrier results, trials 1 job (${result.requests.length} requests), devices checked ${check.devices}, ` +
           `devices wrong ${check.wrong.length}, duplicates submitted ${check.duplicates}, callbacks lost ${check.callbacksLost.length}; ` +
-          `NIDD acknowledged ${niddSent}, reported ${niddReported}, late ${late}`,
+          `NIDD acknowledged ${niddSent}, reported ${niddReported}, late ${late}; at most ${awaitingNidd} awaited at once`,
       );
       expect(check.wrong).toEqual([]);
       expect(check.callbacksLost).toEqual([]);
@@ -218,6 +239,9 @@ describe('fault: NIDD results that come seconds after the carrier results, for f
       expect(niddSent).toBe(nbIot);
       expect(niddReported).toBe(nbIot);
       expect(late).toBe(0);
+      // Every failed NB-IoT device, once its line result is in and before its NIDD one is.
+      expect(awaitingNidd).toBeGreaterThan(0);
+      expect(awaitingNidd).toBeLessThanOrEqual(seeds.filter((seed) => seed.type === 'NB-IoT' && seed.outcome).length);
       expect(report.filter((r) => r.source !== 'callback')).toEqual([]);
       expect(result.counts).toMatchObject({ activated: seeds.length - failing, failed: failing });
     } finally {
