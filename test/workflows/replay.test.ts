@@ -23,6 +23,8 @@ describe('recorded workflow histories', () => {
         // A request recorded at 11360c7, before the 'nidd-after-carrier-failure' patch: it ends as soon as its NB-IoT
         // device's line fails, without waiting for that device's NiddService callback. Keep it as it is.
         'request-nidd-failed-line',
+        // The same after the patch: the request waits for the failed device's NiddService callback.
+        'request-nidd-awaited',
       ]),
     );
     const results = Worker.runReplayHistories(

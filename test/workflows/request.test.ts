@@ -143,6 +143,59 @@ describe('activationRequest workflow (real dev server and worker)', () => {
     expect(found).toBe(1);
   });
 
+  it('keeps a request open for the NIDD result of an NB-IoT device whose line failed', async () => {
+    const requestId = `req-${Date.now()}-nidd-awaited`;
+    const taskQueue = uniqueTaskQueue();
+    const nbIot = devices[2]!;
+    const { result, waiting } = await withWorker(taskQueue, async () => {
+      const handle = await startRequest(taskQueue, requestId, {
+        devices: [devices[0]!, nbIot],
+        callbackTimeout: '1 minute',
+      });
+      await handle.signal(callbacksSignal, [
+        success('990013907835573', '5096306081'),
+        {
+          service: 'CarrierService',
+          deviceIds: nbIot.deviceIds,
+          success: false,
+          status: 'Failed',
+          reason: 'Device is suspended',
+          assignedIds: [],
+        },
+      ]);
+      // The signal is applied in the next workflow task: ask until it shows.
+      let waiting = await handle.query(requestProgressQuery);
+      for (let attempt = 0; attempt < 50 && waiting.counts.pending > 0; attempt++) {
+        await new Promise((r) => setTimeout(r, 100));
+        waiting = await handle.query(requestProgressQuery);
+      }
+      await handle.signal(callbacksSignal, [
+        {
+          service: 'NiddService',
+          deviceIds: nbIot.deviceIds,
+          success: false,
+          status: 'ConfigFailed',
+          reason: 'Device activation failed',
+          assignedIds: [],
+        },
+      ]);
+      const result = await handle.result();
+      await recordHistory(handle.workflowId, 'request-nidd-awaited');
+      return { result, waiting };
+    });
+    expect(waiting).toMatchObject({ phase: 'awaiting-callbacks', awaitingNidd: 1 });
+    expect(waiting.counts).toMatchObject({ activated: 1, failed: 1, pending: 0 });
+    expect(result.callbacks).toMatchObject({ applied: 3, late: 0 });
+    expect(result.notActivated).toEqual([
+      expect.objectContaining({
+        key: nbIot.key,
+        outcome: 'failed',
+        nidd: 'failed',
+        niddReason: 'Device activation failed',
+      }),
+    ]);
+  });
+
   it('polls after the callback timeout, and reports what polling cannot settle as unresolved', async () => {
     const requestId = `req-${Date.now()}-timeout`;
     const taskQueue = uniqueTaskQueue();
