@@ -1,7 +1,8 @@
 /**
  * What a look-up keeps of a listed device: its identifiers, carrier information (state, service plan), IP address
- * and whether it is NB-IoT, which is all that check, re-check and poll read. Kept as a "profile" without the identifiers the caller
- * already gave, so thousands of devices in the same state share one profile and a heartbeat cursor can carry them.
+ * and whether it is NB-IoT, which is all that check, re-check and poll read. Kept as a "profile" without the
+ * identifiers the caller already gave, so thousands of devices in the same state share one profile and a heartbeat
+ * cursor can carry them.
  * Every device a look-up returns goes through its profile, so a resumed look-up returns exactly what a whole one does.
  */
 import { z } from 'zod';

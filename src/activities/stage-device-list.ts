@@ -43,18 +43,18 @@ export function partKey(jobId: string, part: number): string {
  * it as it is, instead of checking each of its devices a second time. The IP-pool rule depends on the part job's own
  * activation settings, so it still applies.
  */
-async function takePart(data: Uint8Array, input: StageDeviceListInput): Promise<StagedDeviceList | undefined> {
+async function takePart(
+  data: Uint8Array,
+  input: StageDeviceListInput,
+  what: string,
+): Promise<StagedDeviceList | undefined> {
   const devices = (await decodeDeviceList(data)) as JobDevice[];
   if (devices.length === 0 || devices.length > input.partSize) return undefined;
   const ipPool = ipPoolProblem(
     devices.some((device) => device.ipAddress !== undefined),
     input,
   );
-  if (ipPool)
-    throw ApplicationFailure.nonRetryable(
-      `Invalid deviceList ${input.deviceList}: ${ipPool.text}`,
-      INVALID_JOB_REQUEST,
-    );
+  if (ipPool) throw ApplicationFailure.nonRetryable(new DeviceListError(what, [ipPool]).message, INVALID_JOB_REQUEST);
   return { total: devices.length, devices };
 }
 
@@ -74,7 +74,7 @@ export async function stageDeviceList(store: BlobStore, input: StageDeviceListIn
     throw err;
   }
   if (input.deviceList.startsWith(PART_PREFIX)) {
-    const taken = await takePart(data, input);
+    const taken = await takePart(data, input, what);
     if (taken) return taken;
   }
   let part: JobDevice[] = [];

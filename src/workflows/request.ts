@@ -58,16 +58,16 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
   let adoptedRequestId = carried?.adoptedRequestId;
   let evidence = carried?.evidence ?? false;
 
+  // Runs started before this patch ended without the NIDD result of an NB-IoT device whose line failed.
+  const awaitFailedNidd = patched('nidd-after-carrier-failure');
   const progress = (): RequestProgress => ({
     requestId: input.requestId,
     ...(adoptedRequestId !== undefined && { adoptedRequestId }),
     phase,
     counts: ledger.counts(),
-    ...(ledger.awaitingNidd() > 0 && { awaitingNidd: ledger.awaitingNidd() }),
+    ...(awaitFailedNidd && ledger.awaitingNidd() > 0 && { awaitingNidd: ledger.awaitingNidd() }),
     callbacks,
   });
-  // Runs started before this patch ended without the NIDD result of an NB-IoT device whose line failed.
-  const awaitFailedNidd = patched('nidd-after-carrier-failure');
   /** Every outcome known, and every NiddService callback that ThingSpace still owes in. */
   const callbacksIn = () => ledger.allSettled() && (!awaitFailedNidd || ledger.awaitingNidd() === 0);
   const enterPhase = (next: RequestPhase) => {
