@@ -331,6 +331,11 @@ export class SimulatorAdmin {
     this.core.auth.expire(what);
   }
 
+  /** Activate calls the account's rate limit refused (as 429s or 400s) since the last reset. */
+  activateRateLimited(accountName: string): number {
+    return this.core.activateLimiter.refused(accountName);
+  }
+
   resetRateLimit(): void {
     this.core.activateLimiter.reset();
   }

@@ -276,6 +276,8 @@ describe('activate and its error paths', () => {
     expect(error).toBeInstanceOf(ThingSpaceRateLimitError);
     expect(error).toMatchObject({ status: 429, retryable: true, ambiguous: false });
     expect(error.retryAfterMs).toBeGreaterThan(0);
+    // Counted for the tests that must know the limit was really hit.
+    expect(sim.admin.activateRateLimited(DEFAULT_ACCOUNT)).toBe(1);
   });
 
   it('503 is a clear refusal: nothing was submitted', async () => {
