@@ -12,7 +12,8 @@ import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-w
 import { decodeDeviceList, DeviceListError, storeDeviceList } from './activation/device-list.js';
 import { INLINE_DEVICES_MAX } from './activation/job-limits.js';
 import { JobRequestSchema, type JobRequestInput } from './activation/job.js';
-import type { JobProgress, JobResult } from './activation/job-result.js';
+import type { JobProgress, JobResult, JobSelectionSummary } from './activation/job-result.js';
+import { selectionSoFar } from './activities/store-selection.js';
 import type { DeviceReport } from './activation/model.js';
 import { addCounts } from './activation/outcomes.js';
 import { deviceKey } from './thingspace/schemas/device-key.js';
@@ -179,7 +180,21 @@ export class ActivationClient {
           awaitingNidd += live?.awaitingNidd ?? 0;
         }),
     );
-    return { ...progress, counts, ...(awaitingNidd > 0 && { awaitingNidd }) };
+    const selection =
+      progress.phase === 'resolving' && progress.selection
+        ? ((await this.selectionSoFar(jobId).catch(() => undefined)) ?? progress.selection)
+        : progress.selection;
+    return { ...progress, counts, ...(selection && { selection }), ...(awaitingNidd > 0 && { awaitingNidd }) };
+  }
+
+  /** A selection job's devices resolved so far: the job learns them only once storeSelection ends. */
+  private async selectionSoFar(jobId: string): Promise<JobSelectionSummary | undefined> {
+    const { raw } = await this.job(jobId).describe();
+    const running = raw.pendingActivities?.find((a) => a.activityType?.name === 'storeSelection');
+    const payloads = running?.heartbeatDetails?.payloads;
+    if (!payloads?.length) return undefined;
+    const converter = this.client.options.loadedDataConverter;
+    return selectionSoFar(await decodeFromPayloadsAtIndex<unknown>(converter, 0, payloads));
   }
 
   result(jobId: string): Promise<JobResult> {

@@ -71,6 +71,22 @@ const StoreCursorSchema = z.object({
 });
 type StoreCursor = z.infer<typeof StoreCursorSchema>;
 
+/**
+ * What a heartbeat carries: the cursor (what a retry resumes from: chunks written) and, for operators, how far the
+ * pages have got, unwritten ones included (`status` shows it while the job resolves).
+ */
+const StoreHeartbeatSchema = StoreCursorSchema.extend({
+  soFar: z.object({ selected: z.number(), excludedNbIot: z.number(), listCalls: z.number() }).optional(),
+});
+
+/** The selection so far, from a running storeSelection's last heartbeat; undefined for anything else. */
+export function selectionSoFar(details: unknown): JobSelectionSummary | undefined {
+  const parsed = StoreHeartbeatSchema.safeParse(details);
+  if (!parsed.success) return undefined;
+  const { selected, excludedNbIot, listCalls } = parsed.data.soFar ?? parsed.data;
+  return { resolved: selected, excludedNbIot, alsoListed: 0, listCalls };
+}
+
 /** The job's device list; `~` never occurs in a selection job's ID (only part jobs have it), so the key is valid. */
 export function selectionListKey(jobId: string): string {
   return `job-selections/${jobId}/devices`;
@@ -138,6 +154,10 @@ export async function storeSelection(
     }
     next.exhausted = page === undefined || !page.more;
     if (next.exhausted || buffer.length >= chunkDevices) await flush();
+    else {
+      const { selected, excludedNbIot, listCalls } = next;
+      heartbeatProgress({ ...done, soFar: { selected, excludedNbIot, listCalls } });
+    }
   }
 
   // Step 2: the listed devices, then each chunk without the devices named before.

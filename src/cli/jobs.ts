@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { DeviceReport } from '../activation/model.js';
 import type { JobPartSummary } from '../activation/job-result.js';
 import { openContext, webUiLink } from './context.js';
-import { selectionLine } from './summary.js';
+import { resolvingLine, selectionLine } from './summary.js';
 import { formatGroups, tallyReport } from './outcome-groups.js';
 
 const COLUMNS = [
@@ -65,7 +65,10 @@ export function statusCommand(): Command {
         console.log(
           `  ${counts.total} devices: ${counts.activated} activated, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.unresolved} unresolved, ${counts.pending} pending`,
         );
-        if (progress.selection) console.log(selectionLine(progress.selection));
+        if (progress.selection) {
+          const resolving = progress.phase === 'resolving';
+          console.log((resolving ? resolvingLine : selectionLine)(progress.selection));
+        }
         if (progress.awaitingNidd) {
           console.log(
             `  waiting for the NiddService callbacks of ${progress.awaitingNidd} failed NB-IoT devices (until the callback timeout)`,

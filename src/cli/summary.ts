@@ -8,6 +8,11 @@ export function selectionLine({ resolved, excludedNbIot, alsoListed }: JobSelect
   return `  selection: ${resolved} devices (${alsoListed} of them also listed), ${excludedNbIot} NB-IoT devices left out`;
 }
 
+/** A selection still being resolved: the pages read so far. */
+export function resolvingLine({ resolved, excludedNbIot, listCalls }: JobSelectionSummary): string {
+  return `  selection so far: ${resolved} devices in ${listCalls} list calls, ${excludedNbIot} NB-IoT devices left out`;
+}
+
 const DEVICES_LISTED = 20;
 
 /**

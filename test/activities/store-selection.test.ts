@@ -13,6 +13,7 @@ import { MAX_DEVICES_PER_LIST, SELECTION_TOO_LARGE } from '../../src/activation/
 import { stageDeviceList } from '../../src/activities/stage-device-list.js';
 import {
   selectionListKey,
+  selectionSoFar,
   storeSelection,
   type StoreSelectionInput,
   type StoreSelectionLimits,
@@ -154,6 +155,32 @@ describe('storeSelection', () => {
     expect(callsBefore + retry.calls).toBe(whole.calls);
     expect(retry.value).toEqual(whole.value);
     expect(await stored(input.jobId)).toEqual(wholeList);
+  });
+
+  it('heartbeats the selection so far after every page; a retry from such a beat still resumes after its chunk', async () => {
+    const input = { jobId: 'store-selection-so-far', accountName: DEFAULT_ACCOUNT, groupName: '4G West' };
+    // Chunks of 1,200 devices, pages of 500: most pages end no chunk.
+    const limits = { chunkDevices: 1_200 };
+    // Copied as they come: the activity beats its cursor object, which it updates after later chunks.
+    const beats: unknown[] = [];
+    const result = await call(input, { limits, onHeartbeat: (details) => beats.push(structuredClone(details)) }).result;
+    const soFar = beats.map(selectionSoFar);
+    expect(soFar.every((s) => s !== undefined)).toBe(true);
+    const resolved = soFar.map((s) => s!.resolved);
+    // One beat a page after the first (which repeats where it starts from), growing to the whole selection.
+    expect(resolved).toEqual([...resolved].sort((a, b) => a - b));
+    expect(soFar.at(-1)).toEqual({ ...result.selection, alsoListed: 0 });
+    expect(soFar.at(-1)!.listCalls).toBe(beats.length - 1);
+
+    // The first beat that is ahead of what the store holds: a retry takes only the chunks from it.
+    const ahead = beats.find((beat) => (beat as { soFar?: unknown }).soFar !== undefined) as {
+      chunks: number;
+      listCalls: number;
+    };
+    expect(ahead).toBeDefined();
+    const retry = await countListCalls(fixture.sim, () => call(input, { heartbeatDetails: ahead, limits }).result);
+    expect(retry.value).toEqual(result);
+    expect(retry.calls).toBe(result.selection.listCalls - ahead.listCalls);
   });
 
   it('refuses a selection over the limit, naming the rule, without paging through the rest', async () => {

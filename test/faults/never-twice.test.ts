@@ -23,27 +23,13 @@ import { uniqueTaskQueue, withActivationWorkers } from '../harness/temporal.js';
 import { useTestTemporal } from '../harness/test-temporal.js';
 import { LISTENER, startWebhook, type RunningWebhook } from '../webhook/fixtures.js';
 import { recordHistory } from '../harness/histories.js';
+import { eventually } from '../harness/eventually.js';
 import { checkAgainstTruth } from './truth.js';
 
 const temporal = useTestTemporal();
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-
-/** Waits for `probe` to hold, checking as Temporal's state changes; fails with `what` after `ms` of real time. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const until = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    const value = await probe().catch((err: unknown) => {
-      last = err;
-      return undefined;
-    });
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what} (last error: ${String(last)})`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 /** How many completed activities of `type` the workflow's history holds. */
 async function completedActivities(handle: WorkflowHandle, type: string): Promise<number> {

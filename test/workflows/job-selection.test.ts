@@ -16,6 +16,7 @@ import { ACTIVATION, DEFAULT_ACCOUNT, jobDevice, seedDevice, startActivationFixt
 import { hasFields, inGroup, matching, selectionDevice, selectionSeed } from '../harness/selection-seed.js';
 import { uniqueTaskQueue, withActivationWorkers } from '../harness/temporal.js';
 import { useTestTemporal } from '../harness/test-temporal.js';
+import { eventually } from '../harness/eventually.js';
 
 const temporal = useTestTemporal();
 
@@ -154,7 +155,9 @@ describe('activationJob with a selection (dev server, simulator, real workers)',
       const taskQueue = uniqueTaskQueue('job-selection');
       const jobId = `job-selection-big-${Date.now()}`;
       const activation = new ActivationClient(temporal.client, taskQueue);
-      const { result, activities } = await withActivationWorkers(taskQueue, fixture.thingspace, async () => {
+      // The selection's second page is held: until then the job knows one page of its devices.
+      fixture.sim.admin.watchListCalls({ holdAfter: 1 });
+      const { result, activities, resolving } = await withActivationWorkers(taskQueue, fixture.thingspace, async () => {
         const { handle } = await activation.startJob({
           jobId,
           accountName: DEFAULT_ACCOUNT,
@@ -162,12 +165,24 @@ describe('activationJob with a selection (dev server, simulator, real workers)',
           options: FAST_POLLING,
           selection: { groupName: 'Big' },
         });
+        await fixture.sim.admin.listCallHeld();
+        // What `status` shows while the selection resolves: the pages so far, from the activity's heartbeat (sent
+        // within Temporal's heartbeat throttle, 16 s here, so this waits for it rather than a fixed time).
+        const resolving = await eventually('the selection so far in the job progress', async () => {
+          const progress = await activation.liveProgress(jobId);
+          return progress.selection?.resolved ? progress : undefined;
+        });
+        fixture.sim.admin.releaseListCalls();
         const result = await handle.result();
         const { events } = await handle.fetchHistory();
         const activities = (events ?? [])
           .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
           .filter((name) => name === 'resolveSelection' || name === 'storeSelection' || name === 'stageDeviceList');
-        return { result, activities };
+        return { result, activities, resolving };
+      });
+      expect(resolving).toMatchObject({
+        phase: 'resolving',
+        selection: { resolved: 2_000, listCalls: 1, alsoListed: 0, excludedNbIot: 0 },
       });
       // The devices went through the store, never through the workflow page by page; one part: no part jobs.
       expect(activities).toEqual(['storeSelection', 'stageDeviceList']);
