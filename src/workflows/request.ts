@@ -41,7 +41,7 @@ const NOT_ACTIVATED_IN_RESULT = 100;
 export const DEFAULT_HISTORY_LIMIT = 8_000;
 
 /** Per-device history look-ups per poll: enough that every open device is looked at within the window. */
-const MIN_HISTORY_LOOKUPS = 200;
+export const MIN_HISTORY_LOOKUPS = 200;
 
 const { pollDevices, findInboxes } = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
