@@ -90,6 +90,12 @@ export interface RequestWorkflowInput {
   answerLost?: boolean;
   /** History events per run before the workflow continues as new (Temporal warns at 10,240); at least 10. */
   historyLimit?: number;
+  /**
+   * Devices the job that started this request submits, in all its requests together. A poll's minimum of history
+   * look-ups is then shared among them by size, so a job cut into small requests looks up about as many devices a
+   * poll as one request of all of them would (bench/poll-cost.ts). Absent for requests started before this existed.
+   */
+  jobDevices?: number;
   /** Set only by the workflow itself when it continues as new. */
   carried?: RequestCarryOver;
 }

@@ -221,6 +221,8 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
     return device;
   };
 
+  /** Devices the job hands to ThingSpace, over all its requests (its requests share a poll's history look-ups). */
+  let submitting = 0;
   const startRequest = async (requestId: string, indexes: number[], submittedAt: string, answerLost: boolean) => {
     const summary: JobRequestSummary = {
       requestId,
@@ -241,6 +243,8 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
           devices: indexes.map(expectedDevice),
           callbackTimeout: options.callbackTimeout ?? undefined,
           ...(answerLost && { answerLost: true }),
+          // Jobs started before share nothing: each of their requests keeps the whole minimum.
+          ...(patched('history-share') && { jobDevices: submitting }),
           ...requestOptions,
         },
       ],
@@ -423,6 +427,7 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
 
     enterPhase('submitting');
     const ready = ledger.open();
+    submitting = ready.length;
     const size = options.maxDevicesPerRequest ?? MAX_DEVICES_PER_ACTIVATE;
     for (let offset = 0, n = 1; offset < ready.length && !cancelRequested(); offset += size, n++) {
       await submit(ready.slice(offset, offset + size), n);

@@ -40,7 +40,10 @@ const NOT_ACTIVATED_IN_RESULT = 100;
 /** History events per run before continuing as new; Temporal warns at 10,240 and fails at 51,200. */
 export const DEFAULT_HISTORY_LIMIT = 8_000;
 
-/** Per-device history look-ups per poll: enough that every open device is looked at within the window. */
+/**
+ * Per-device history look-ups per poll: enough that every open device is looked at within the window. Per job: a
+ * request that knows its job's size (`jobDevices`) takes its share.
+ */
 export const MIN_HISTORY_LOOKUPS = 200;
 
 const { pollDevices, findInboxes } = proxyActivities<Activities>({
@@ -129,9 +132,14 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
       },
     });
   };
+  /** The job's minimum of history look-ups a poll, this request's share of it by size. */
+  const minHistory =
+    input.jobDevices !== undefined && input.jobDevices > ledger.size
+      ? Math.ceil((MIN_HISTORY_LOOKUPS * ledger.size) / input.jobDevices)
+      : MIN_HISTORY_LOOKUPS;
   /** History look-ups per poll, so that every open device is looked at about once per callback window. */
   const historyPerPoll = Math.max(
-    MIN_HISTORY_LOOKUPS,
+    minHistory,
     Math.ceil(ledger.size / Math.max(1, (callbackDeadline - Date.now()) / interval)),
   );
 

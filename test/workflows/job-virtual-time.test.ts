@@ -5,6 +5,9 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import type { RequestWorkflowInput } from '../../src/activation/model.js';
+import type { PollDevicesInput } from '../../src/activities/types.js';
 import type { SeedDevice } from '../../src/simulator/index.js';
 import { activationJob } from '../../src/workflows/job.js';
 import { jobRequest, seedDevice, startActivationFixture, type ActivationFixture } from '../harness/activation.js';
@@ -89,4 +92,38 @@ describe('activationJob on virtual time', () => {
     const seconds = (e: (typeof events)[number]) => Number(e.eventTime?.seconds ?? 0);
     expect(seconds(attempts.at(-1)!) - seconds(attempts[0]!)).toBeGreaterThanOrEqual(843);
   }, 240_000); // virtual hours, but each of the 20 rounds is real work on a loaded machine
+
+  it("shares a poll's history look-ups among the job's requests by size: 10 requests of 100 look up 20 each", async () => {
+    const taskQueue = uniqueTaskQueue('vtime-job');
+    // No callback listener is registered here: every request waits out its 12 hours and polls.
+    const devices = Array.from({ length: 1_000 }, (_, n) => seedDevice(20_000 + n));
+    fixture.sim.admin.addDevices(devices);
+    const { result, inputs } = await withTimeSkippingWorkers(env, taskQueue, fixture.thingspace, async () => {
+      const handle = await startJob(taskQueue, 'share', devices, 100);
+      const result = await handle.result();
+      const converter = env.client.options.loadedDataConverter;
+      const inputs = await Promise.all(
+        result.requests.map(async ({ workflowId }) => {
+          const events = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+          const started = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+          const firstPoll = events.find(
+            (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'pollDevices',
+          )?.activityTaskScheduledEventAttributes?.input?.payloads;
+          return {
+            request: await decodeFromPayloadsAtIndex<RequestWorkflowInput>(converter, 0, started),
+            poll: await decodeFromPayloadsAtIndex<PollDevicesInput>(converter, 0, firstPoll ?? []),
+          };
+        }),
+      );
+      return { result, inputs };
+    });
+    expect(result.counts).toMatchObject({ total: 1_000, activated: 1_000, pending: 0 });
+    expect(inputs).toHaveLength(10);
+    for (const { request, poll } of inputs) {
+      expect(request.jobDevices).toBe(1_000);
+      // All 100 open at the first poll; the job's minimum of 200 split ten ways. Alone, each would look up all 100.
+      expect(poll.devices).toHaveLength(100);
+      expect(poll.historyKeys).toHaveLength(20);
+    }
+  }, 240_000);
 });

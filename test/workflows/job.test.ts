@@ -144,6 +144,8 @@ describe('activationJob (dev server, simulator, real workers)', () => {
         });
         const result = await handle.result();
         await recordHistory(jobId, 'job-storm-lost-answer');
+        // The same job after the 'history-share' patch: its requests carry jobDevices.
+        await recordHistory(jobId, 'job-storm-history-share');
         const unknown = result.requests.find((r) => !r.requestIdKnown);
         if (unknown) await recordHistory(unknown.workflowId, 'request-lost-answer-polled');
         return result;
