@@ -23,7 +23,7 @@ import {
   simulatorThingSpaceEnv,
 } from '../src/simulator/index.js';
 import type { DeviceId } from '../src/thingspace/schemas/device-key.js';
-import { dataConverter } from '../src/temporal/connection.js';
+import { dataConverterFromEnv } from '../src/temporal/data-converter.js';
 import { ThingSpaceClient } from '../src/thingspace/client.js';
 import { bundleWorkflows } from '../src/temporal/workflow-bundle.js';
 import { startChild, type Child } from './processes.js';
@@ -232,7 +232,9 @@ export async function startStack(
       address: devServer.address,
       channelArgs: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
     });
-    const client = new Client({ connection, namespace: devServer.namespace, dataConverter });
+    // Built here, not at import: the client must name the bench's store (set above), which holds what the workers
+    // put in it (large query answers among them).
+    const client = new Client({ connection, namespace: devServer.namespace, dataConverter: dataConverterFromEnv() });
     const openConnection = connection;
 
     return {
