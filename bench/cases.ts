@@ -41,6 +41,8 @@ export interface TemporalCaseFigures {
   cpu: { worker: number; webhook: number; simulator: number; rest: number; steal: number };
   /** The workers' workflow caches over the case, summed: each miss replayed a run from its history. */
   workflowCache: WorkflowCacheFigures;
+  /** Reading the whole report through ActivationClient.report once the job ended (not in the wall time). */
+  report: { devices: number; seconds: number; workerCpuSeconds: number; workerPeakRss: number };
 }
 
 /**
@@ -198,6 +200,17 @@ export async function runTemporalCase(stack: Stack, spec: TemporalCase): Promise
     const workerPeakRss = workers.map((w) => w.peakRssBytes());
     const webhookPeakRss = webhooks.map((w) => w.peakRssBytes());
     const workflowCache = sumCaches(await Promise.all(caches.map((read) => read())));
+    // After the result, outside the wall time: what reading every device's outcome costs.
+    const reportStarted = performance.now();
+    const reportCpuBefore = cpuAt().worker;
+    let reported = 0;
+    for await (const page of activation.report(jobId)) reported += page.length;
+    const report = {
+      devices: reported,
+      seconds: (performance.now() - reportStarted) / 1000,
+      workerCpuSeconds: cpuAt().worker - reportCpuBefore,
+      workerPeakRss: Math.max(...workers.map((w) => w.peakRssBytes() ?? 0)),
+    };
     const histories = await measureHistories(stack.client, taskQueue, jobId);
     const workerRssByPhase: Record<string, number> = {};
     for (const { at, bytes } of rss) {
@@ -222,6 +235,7 @@ export async function runTemporalCase(stack: Stack, spec: TemporalCase): Promise
       simulatorPeakRss,
       cpu,
       workflowCache,
+      report,
     };
   } finally {
     await proxy?.close();

@@ -163,6 +163,17 @@ function table(f: Figures): string {
     ],
     ['workflow runs in all', cell((c) => n(c.histories.runs.length))],
     [
+      'report of every device after the result: devices / s / worker CPU s / worker peak RSS since start (MB)',
+      cell((c) =>
+        [
+          n(c.report.devices),
+          n(c.report.seconds, 1),
+          n(c.report.workerCpuSeconds, 1),
+          n(c.report.workerPeakRss / 1024 / 1024),
+        ].join(' / '),
+      ),
+    ],
+    [
       'CPU seconds: worker / webhook / simulator / rest (Temporal, bench) / stolen by other tenants',
       cell((c) =>
         [c.cpu.worker, c.cpu.webhook, c.cpu.simulator, c.cpu.rest, c.cpu.steal].map((x) => n(x, 1)).join(' / '),

@@ -21,6 +21,7 @@ import { dottedIssuePath, formatZodError } from './thingspace/schemas/format.js'
 import { activationJob, jobProgressQuery, jobReportQuery } from './workflows/job.js';
 import {
   REPORT_PAGE_LIMIT,
+  REPORT_QUERY_LIMIT,
   requestProgressQuery,
   requestReportQuery,
   type activationRequest,
@@ -146,8 +147,14 @@ export class ActivationClient {
     return this.client.workflow.getHandle<typeof activationJob>(jobId);
   }
 
-  progress(jobId: string): Promise<JobProgress> {
-    return this.job(jobId).query(jobProgressQuery);
+  /**
+   * The job's progress: of a completed job, from its result (its last event); a query on a closed workflow replays
+   * its whole history.
+   */
+  async progress(jobId: string): Promise<JobProgress> {
+    const job = this.job(jobId);
+    const { status } = await job.describe();
+    return status.name === 'COMPLETED' ? job.result() : job.query(jobProgressQuery);
   }
 
   /**
@@ -286,8 +293,8 @@ export class ActivationClient {
   async *report(jobId: string, pageSize = REPORT_PAGE_LIMIT): AsyncGenerator<DeviceReport[]> {
     const limit = Math.min(pageSize, REPORT_PAGE_LIMIT);
     const job = this.job(jobId);
-    yield* pages((offset) => job.query(jobReportQuery, { offset, limit }), limit);
-    const { requests, parts, phase } = await job.query(jobProgressQuery);
+    yield* reportPages((offset) => job.query(jobReportQuery, { offset, limit: REPORT_QUERY_LIMIT }), limit);
+    const { requests, parts, phase } = await this.progress(jobId);
     for (const part of parts ?? []) {
       // As the job counts them: a part that failed, unresolved; one a cancelled job never started, skipped; one
       // not started yet, pending (shown as unresolved, as a request shows its open devices).
@@ -300,9 +307,13 @@ export class ActivationClient {
       } else yield* this.storedPart(part.deviceList, 'unresolved', 'pending (its part has not started yet)', limit);
     }
     // A request workflow that failed or was terminated is reported by the job itself (its devices: unresolved).
-    for (const { workflowId } of requests.filter((r) => !r.failure)) {
+    for (const { workflowId, devices } of requests.filter((r) => !r.failure)) {
       const request = this.client.workflow.getHandle<typeof activationRequest>(workflowId);
-      yield* pages((offset) => request.query(requestReportQuery, { offset, limit }), limit);
+      yield* reportPages(
+        (offset) => request.query(requestReportQuery, { offset, limit: REPORT_QUERY_LIMIT }),
+        limit,
+        devices,
+      );
     }
   }
 
@@ -322,10 +333,22 @@ export class ActivationClient {
   }
 }
 
-async function* pages(fetch: (offset: number) => Promise<DeviceReport[]>, limit: number) {
-  for (let offset = 0; ; offset += limit) {
-    const page = await fetch(offset);
-    if (page.length > 0) yield page;
-    if (page.length < limit) return;
+/**
+ * Every device a `report` query answers, in pages of `pageSize`, read in as few queries as the worker allows:
+ * REPORT_QUERY_LIMIT an answer, or REPORT_PAGE_LIMIT from workers older than that. A query on a closed workflow
+ * replays its whole history, each time. With the count of devices known (a request's) nothing is asked past it;
+ * otherwise only a full answer of either size has more behind it.
+ */
+async function* reportPages(
+  fetch: (offset: number) => Promise<DeviceReport[]>,
+  pageSize: number,
+  devices?: number,
+): AsyncGenerator<DeviceReport[]> {
+  for (let offset = 0; devices === undefined || offset < devices;) {
+    const answer = await fetch(offset);
+    if (answer.length === 0) return;
+    offset += answer.length;
+    for (let i = 0; i < answer.length; i += pageSize) yield answer.slice(i, i + pageSize);
+    if (devices === undefined && answer.length !== REPORT_QUERY_LIMIT && answer.length !== REPORT_PAGE_LIMIT) return;
   }
 }

@@ -53,7 +53,7 @@ import {
   activationRequest,
   DEFAULT_CALLBACK_TIMEOUT,
   DEFAULT_POLL_DEADLINE,
-  REPORT_PAGE_LIMIT,
+  REPORT_QUERY_LIMIT,
   requestWorkflowId,
 } from './request.js';
 
@@ -152,7 +152,7 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
 
   setHandler(jobProgressQuery, progress);
   setHandler(jobReportQuery, ({ offset, limit }) =>
-    ledger.reportPage(Math.max(0, offset), Math.min(Math.max(0, limit), REPORT_PAGE_LIMIT)),
+    ledger.reportPage(Math.max(0, offset), Math.min(Math.max(0, limit), REPORT_QUERY_LIMIT)),
   );
 
   upsertSearchAttributes([

@@ -22,6 +22,7 @@ import type { RequestPhase, RequestProgress, RequestResult, RequestWorkflowInput
 import { HEARTBEAT_TIMEOUT } from '../activation/activity-timing.js';
 import type { Activities } from '../activities/index.js';
 import { ActivationPhase, DeviceCount, finalCountAttributes, ThingSpaceAccount } from '../search-attributes.js';
+import { MAX_DEVICES_PER_ACTIVATE } from '../thingspace/schemas/limits.js';
 import { claimInboxSignal, inboxWorkflowId, releaseInboxSignal } from './inbox.js';
 import { RequestLedger } from './request-ledger.js';
 import { callbacksSignal, requestProgressQuery, requestReportQuery } from './request-messages.js';
@@ -29,10 +30,18 @@ import { callbacksSignal, requestProgressQuery, requestReportQuery } from './req
 export { callbacksSignal, requestProgressQuery, requestReportQuery, requestWorkflowId } from './request-messages.js';
 
 /**
- * Devices per report page (a query answer). A device settled by callback is about 600 bytes of JSON, so 1,000 a
- * page came to 588–638 KB and tripped Temporal's 512 KB payload warning in the scale tests; 500 is about 320 KB.
+ * Devices per report page, as ActivationClient.report and the CLI hand them out (and the most an older worker's
+ * `report` query answered). A device settled by callback is about 600 bytes of JSON, so 1,000 a page came to
+ * 588–638 KB and tripped Temporal's 512 KB payload warning in the scale tests; 500 is about 320 KB.
  */
 export const REPORT_PAGE_LIMIT = 500;
+/**
+ * Devices a `report` query (of a request, or of a job for the devices it settled itself) answers at most: a whole
+ * request. A query on a closed workflow replays its whole history, so reading a request 500 at a time replayed it
+ * 20 times. The answer goes through the codecs and, above its threshold, to the store by External Storage, like any
+ * large payload.
+ */
+export const REPORT_QUERY_LIMIT = MAX_DEVICES_PER_ACTIVATE;
 export const DEFAULT_CALLBACK_TIMEOUT = '12 hours';
 export const DEFAULT_POLL_INTERVAL = '15 minutes';
 export const DEFAULT_POLL_DEADLINE = '12 hours';
@@ -91,7 +100,7 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
   });
   setHandler(requestProgressQuery, progress);
   setHandler(requestReportQuery, ({ offset, limit }) =>
-    ledger.page(Math.max(0, offset), Math.min(Math.max(0, limit), REPORT_PAGE_LIMIT)),
+    ledger.page(Math.max(0, offset), Math.min(Math.max(0, limit), REPORT_QUERY_LIMIT)),
   );
 
   upsertSearchAttributes([

@@ -1,7 +1,7 @@
 /**
- * How ActivationClient.report reads a job cut into parts, over a fake Temporal client that answers the job's
- * queries: a failed part unresolved, an unstarted part pending while the job runs and skipped once it was
- * cancelled, each read from the part's stored list.
+ * How ActivationClient.report reads a job, over a fake Temporal client that answers the job's queries: in parts, a
+ * failed part unresolved, an unstarted part pending while the job runs and skipped once it was cancelled, each read
+ * from the part's stored list; and how many queries it asks of workers that answer 10,000 devices or (older) 500.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -35,12 +35,18 @@ const part = (n: number, extra: Partial<JobPartSummary>): JobPartSummary => ({
   ...extra,
 });
 
-/** A client whose workflows answer only the job queries, with the parent's progress as given. */
+/**
+ * A client whose workflows answer only the job queries, with the parent's progress as given; a cancelled job has
+ * completed, and its progress comes from its result.
+ */
 function fakeClient(phase: JobPhase, parts: JobPartSummary[]): Client {
   const progress: JobProgress = { jobId: 'j', phase, counts: emptyCounts(3), requests: [], parts };
+  const completed = phase === 'cancelled';
   const handle = {
+    describe: async () => ({ status: { name: completed ? 'COMPLETED' : 'RUNNING' } }),
+    result: async () => (completed ? progress : Promise.reject(new Error('still running'))),
     query: async (query: { name: string }): Promise<JobProgress | DeviceReport[]> =>
-      query.name === 'progress' ? progress : [],
+      query.name === 'progress' && !completed ? progress : [],
   };
   return { workflow: { getHandle: () => handle } } as unknown as Client;
 }
@@ -68,5 +74,67 @@ describe('the report of a job in parts', () => {
       { key: 'imei:350000000000002', outcome: 'skipped', reason: 'job cancelled before submission' },
       { key: 'imei:350000000000003', outcome: 'skipped', reason: 'job cancelled before submission' },
     ]);
+  });
+});
+
+describe('the report read from workers of either version', () => {
+  const rowsOf = (from: number, count: number): DeviceReport[] =>
+    Array.from({ length: count }, (_, i) => ({
+      key: `imei:${from + i}`,
+      deviceIds: [{ kind: 'imei', id: String(from + i) }],
+      assignedIds: [],
+      outcome: 'activated',
+    }));
+  /** A completed job that settled `own` devices itself and ran one request of `inRequest`; answers clamped at `most`. */
+  function clampingClient(own: number, inRequest: number, most: number, asked: string[]): Client {
+    const job = rowsOf(1_000_000, own);
+    const request = rowsOf(2_000_000, inRequest);
+    const progress: JobProgress = {
+      jobId: 'j',
+      phase: 'done',
+      counts: emptyCounts(own + inRequest),
+      requests: [{ requestId: 'r', workflowId: 'request-r', devices: inRequest, requestIdKnown: true }],
+    };
+    const handle = (id: string) => ({
+      describe: async () => ({ status: { name: 'COMPLETED' } }),
+      result: async () => progress,
+      query: async (_query: unknown, { offset, limit }: { offset: number; limit: number }) => {
+        asked.push(`${id} ${offset}`);
+        return (id === 'j' ? job : request).slice(offset, offset + Math.min(limit, most));
+      },
+    });
+    return { workflow: { getHandle: handle } } as unknown as Client;
+  }
+  async function read(own: number, inRequest: number, most: number) {
+    const asked: string[] = [];
+    const pages: number[] = [];
+    const keys = new Set<string>();
+    for await (const page of new ActivationClient(clampingClient(own, inRequest, most, asked), 'q', store).report(
+      'j',
+    )) {
+      pages.push(page.length);
+      for (const row of page) keys.add(row.key);
+    }
+    return { asked, pages, devices: keys.size };
+  }
+
+  it('asks a new worker once per workflow and hands out pages of 500', async () => {
+    expect(await read(700, 1_200, 10_000)).toEqual({
+      asked: ['j 0', 'request-r 0'],
+      pages: [500, 200, 500, 500, 200],
+      devices: 1_900,
+    });
+  });
+
+  it('reads everything from an older worker that answers 500 at most', async () => {
+    expect(await read(700, 1_200, 500)).toEqual({
+      asked: ['j 0', 'j 500', 'request-r 0', 'request-r 500', 'request-r 1000'],
+      pages: [500, 200, 500, 500, 200],
+      devices: 1_900,
+    });
+  });
+
+  it('asks once more only when an answer of exactly 500 may have more behind it', async () => {
+    expect((await read(500, 500, 10_000)).asked).toEqual(['j 0', 'j 500', 'request-r 0']);
   });
 });

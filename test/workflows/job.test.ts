@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { WorkflowFailedError } from '@temporalio/client';
+import { Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { INVALID_JOB_REQUEST } from '../../src/activities/validate-job.js';
 import { activationJob, jobReportQuery } from '../../src/workflows/job.js';
 import type { activationRequest } from '../../src/workflows/request.js';
-import { requestReportQuery } from '../../src/workflows/request.js';
+import { REPORT_PAGE_LIMIT, requestReportQuery } from '../../src/workflows/request.js';
 import {
   DEFAULT_ACCOUNT,
   jobRequest,
@@ -167,17 +167,49 @@ describe('activationJob (dev server, simulator, real workers)', () => {
     try {
       const taskQueue = uniqueTaskQueue('job');
       const jobId = `job-25k-${Date.now()}`;
-      const activation = new ActivationClient(temporal.client, taskQueue);
-      const rows = await withActivationWorkers(taskQueue, local.thingspace, async () => {
+      // Counts the queries each workflow gets, by type: a query on a closed workflow replays its whole history.
+      const queries = new Map<string, number>();
+      const counting = new Client({
+        connection: temporal.connection,
+        namespace: temporal.client.options.namespace,
+        dataConverter: temporal.client.options.dataConverter,
+        interceptors: {
+          workflow: [
+            {
+              query: (input, next) => {
+                const key = `${input.queryType} ${input.workflowExecution.workflowId}`;
+                queries.set(key, (queries.get(key) ?? 0) + 1);
+                return next(input);
+              },
+            },
+          ],
+        },
+      });
+      const activation = new ActivationClient(counting, taskQueue);
+      const { rows, pageSizes, requests } = await withActivationWorkers(taskQueue, local.thingspace, async () => {
         const { handle } = await activation.startJob(jobRequest(jobId, devices, FAST_POLLING));
         const result = await handle.result();
         // Over 10,000 devices the client stores the list and the job runs it in parts.
         expect(result.parts?.map((p) => p.devices)).toEqual([10_000, 10_000, 5_000]);
         expect(result.counts).toMatchObject({ total: 25_000, activated: 25_000 });
         const rows = [];
-        for await (const page of activation.report(jobId)) rows.push(...page);
-        return rows;
+        const pageSizes: number[] = [];
+        for await (const page of activation.report(jobId)) {
+          rows.push(...page);
+          pageSizes.push(page.length);
+        }
+        const requests = [];
+        for (const part of result.parts ?? []) requests.push(...(await activation.progress(part.jobId)).requests);
+        return { rows, pageSizes, requests };
       });
+      // Pages of 500 as before, but each request's 10,000 (or 5,000) devices read in one query, not 20.
+      expect(Math.max(...pageSizes)).toBe(REPORT_PAGE_LIMIT);
+      expect(requests.map((r) => r.devices)).toEqual([10_000, 10_000, 5_000]);
+      for (const { workflowId } of requests) expect(queries.get(`report ${workflowId}`)).toBe(1);
+      // The parts answer one report query each (the devices they settled themselves: none); their progress and the
+      // parent's, once they completed, come from their results.
+      for (const part of [1, 2, 3]) expect(queries.get(`report ${jobId}~part-${part}`)).toBe(1);
+      expect([...queries.keys()].filter((key) => key.startsWith('progress '))).toEqual([]);
       expect(rows).toHaveLength(25_000);
       expect(new Set(rows.map((r) => r.key)).size).toBe(25_000);
       expect(rows.every((r) => r.outcome === 'activated')).toBe(true);
