@@ -21,7 +21,6 @@ import { dottedIssuePath, formatZodError } from './thingspace/schemas/format.js'
 import { activationJob, jobProgressQuery, jobReportQuery } from './workflows/job.js';
 import {
   REPORT_PAGE_LIMIT,
-  REPORT_QUERY_LIMIT,
   requestProgressQuery,
   requestReportQuery,
   type activationRequest,
@@ -293,7 +292,7 @@ export class ActivationClient {
   async *report(jobId: string, pageSize = REPORT_PAGE_LIMIT): AsyncGenerator<DeviceReport[]> {
     const limit = Math.min(pageSize, REPORT_PAGE_LIMIT);
     const job = this.job(jobId);
-    yield* reportPages((offset) => job.query(jobReportQuery, { offset, limit: REPORT_QUERY_LIMIT }), limit);
+    yield* reportPages((offset) => job.query(jobReportQuery, { offset, limit: REPORT_READ_DEVICES }), limit);
     const { requests, parts, phase } = await this.progress(jobId);
     for (const part of parts ?? []) {
       // As the job counts them: a part that failed, unresolved; one a cancelled job never started, skipped; one
@@ -310,7 +309,7 @@ export class ActivationClient {
     for (const { workflowId, devices } of requests.filter((r) => !r.failure)) {
       const request = this.client.workflow.getHandle<typeof activationRequest>(workflowId);
       yield* reportPages(
-        (offset) => request.query(requestReportQuery, { offset, limit: REPORT_QUERY_LIMIT }),
+        (offset) => request.query(requestReportQuery, { offset, limit: REPORT_READ_DEVICES }),
         limit,
         devices,
       );
@@ -334,10 +333,16 @@ export class ActivationClient {
 }
 
 /**
- * Every device a `report` query answers, in pages of `pageSize`, read in as few queries as the worker allows:
- * REPORT_QUERY_LIMIT an answer, or REPORT_PAGE_LIMIT from workers older than that. A query on a closed workflow
- * replays its whole history, each time. With the count of devices known (a request's) nothing is asked past it;
- * otherwise only a full answer of either size has more behind it.
+ * Devices `report` asks one `report` query for. A query on a closed workflow replays its whole history, each time, so
+ * fewer queries cost less; 5,000 devices are about 240 KB gzipped, under External Storage's threshold (256 KiB), so
+ * reading a report writes nothing to the store (10,000 came to 473 KB, a new stored object for every read).
+ */
+export const REPORT_READ_DEVICES = 5_000;
+
+/**
+ * Every device a `report` query answers, in pages of `pageSize`, REPORT_READ_DEVICES a query, or REPORT_PAGE_LIMIT
+ * from workers older than that. With the count of devices known (a request's) nothing is asked past it; otherwise
+ * only a full answer of either size may have more behind it.
  */
 async function* reportPages(
   fetch: (offset: number) => Promise<DeviceReport[]>,
@@ -349,6 +354,6 @@ async function* reportPages(
     if (answer.length === 0) return;
     offset += answer.length;
     for (let i = 0; i < answer.length; i += pageSize) yield answer.slice(i, i + pageSize);
-    if (devices === undefined && answer.length !== REPORT_QUERY_LIMIT && answer.length !== REPORT_PAGE_LIMIT) return;
+    if (devices === undefined && answer.length !== REPORT_READ_DEVICES && answer.length !== REPORT_PAGE_LIMIT) return;
   }
 }

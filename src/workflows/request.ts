@@ -38,8 +38,8 @@ export const REPORT_PAGE_LIMIT = 500;
 /**
  * Devices a `report` query (of a request, or of a job for the devices it settled itself) answers at most: a whole
  * request. A query on a closed workflow replays its whole history, so reading a request 500 at a time replayed it
- * 20 times. The answer goes through the codecs and, above its threshold, to the store by External Storage, like any
- * large payload.
+ * 20 times; ActivationClient.report asks for 5,000 (REPORT_READ_DEVICES). A larger answer goes through the codecs
+ * and, above its threshold, to the store by External Storage, like any large payload.
  */
 export const REPORT_QUERY_LIMIT = MAX_DEVICES_PER_ACTIVATE;
 export const DEFAULT_CALLBACK_TIMEOUT = '12 hours';

@@ -1,7 +1,7 @@
 /**
  * How ActivationClient.report reads a job, over a fake Temporal client that answers the job's queries: in parts, a
  * failed part unresolved, an unstarted part pending while the job runs and skipped once it was cancelled, each read
- * from the part's stored list; and how many queries it asks of workers that answer 10,000 devices or (older) 500.
+ * from the part's stored list; and how many queries it asks of workers that answer 5,000 devices or (older) 500.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -118,11 +118,15 @@ describe('the report read from workers of either version', () => {
     return { asked, pages, devices: keys.size };
   }
 
-  it('asks a new worker once per workflow and hands out pages of 500', async () => {
+  it('asks a new worker once per 5,000 devices and hands out pages of 500', async () => {
     expect(await read(700, 1_200, 10_000)).toEqual({
       asked: ['j 0', 'request-r 0'],
       pages: [500, 200, 500, 500, 200],
       devices: 1_900,
+    });
+    expect(await read(5_200, 10_000, 10_000)).toMatchObject({
+      asked: ['j 0', 'j 5000', 'request-r 0', 'request-r 5000'],
+      devices: 15_200,
     });
   });
 
@@ -136,5 +140,6 @@ describe('the report read from workers of either version', () => {
 
   it('asks once more only when an answer of exactly 500 may have more behind it', async () => {
     expect((await read(500, 500, 10_000)).asked).toEqual(['j 0', 'j 500', 'request-r 0']);
+    expect((await read(5_000, 5_000, 10_000)).asked).toEqual(['j 0', 'j 5000', 'request-r 0']);
   });
 });
