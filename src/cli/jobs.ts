@@ -7,6 +7,7 @@ import type { JobPartSummary } from '../activation/job-result.js';
 import { openContext, webUiLink } from './context.js';
 import { resolvingLine, selectionLine } from './summary.js';
 import { formatGroups, tallyReport } from './outcome-groups.js';
+import { withReadingBar } from './progress-bar.js';
 
 const COLUMNS = [
   'key',
@@ -75,7 +76,7 @@ export function statusCommand(): Command {
           );
         }
         // Whatever needs acting on first: failures, then unconfirmed, unresolved and skipped, by reason.
-        const groups = (await tallyReport(activation.report(jobId), 0)).groups();
+        const groups = (await tallyReport(withReadingBar(activation.report(jobId), counts.total), 0)).groups();
         if (groups.length > 0) {
           console.log('  Not activated, by reason (failures first):');
           for (const line of formatGroups(groups, '    ')) console.log(line);
@@ -100,7 +101,12 @@ export function reportCommand(): Command {
         const out = flags.output ? createWriteStream(flags.output) : process.stdout;
         let written = 0;
         if (flags.format === 'json') out.write('[');
-        for await (const page of activation.report(jobId)) {
+        // A bar on standard error, unless the report itself goes to the same terminal.
+        const pages =
+          flags.output !== undefined || !process.stdout.isTTY
+            ? withReadingBar(activation.report(jobId), (await activation.progress(jobId)).counts.total)
+            : activation.report(jobId);
+        for await (const page of pages) {
           const rows = page.map(flatten);
           const first = written === 0;
           if (flags.format === 'csv') out.write(stringify(rows, { header: first, columns: [...COLUMNS] }));

@@ -30,3 +30,31 @@ export async function followJob(activation: ActivationClient, jobId: string, int
   }
   bar.stop();
 }
+
+/**
+ * The pages of a report as they come, with a bar of the devices read on `stream` while it is a terminal: reading a
+ * big job's report takes a while (about 90 s at 1,000,000 devices), and `status` reads it whole to group failures.
+ */
+export async function* withReadingBar<T>(
+  pages: AsyncIterable<T[]>,
+  total: number,
+  stream: NodeJS.WritableStream = process.stderr,
+): AsyncGenerator<T[]> {
+  const bar = new SingleBar({
+    format: 'reading the report {bar} {value}/{total} devices',
+    stream,
+    hideCursor: true,
+    clearOnComplete: true,
+  });
+  bar.start(total, 0);
+  let read = 0;
+  try {
+    for await (const page of pages) {
+      read += page.length;
+      bar.update(read);
+      yield page;
+    }
+  } finally {
+    bar.stop();
+  }
+}
