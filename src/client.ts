@@ -153,7 +153,9 @@ export class ActivationClient {
   async progress(jobId: string): Promise<JobProgress> {
     const job = this.job(jobId);
     const { status } = await job.describe();
-    return status.name === 'COMPLETED' ? job.result() : job.query(jobProgressQuery);
+    if (status.name !== 'COMPLETED') return job.query(jobProgressQuery);
+    const { notActivated: _notActivated, notActivatedTruncated: _truncated, ...progress } = await job.result();
+    return progress;
   }
 
   /**

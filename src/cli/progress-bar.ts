@@ -33,7 +33,7 @@ export async function followJob(activation: ActivationClient, jobId: string, int
 
 /**
  * The pages of a report as they come, with a bar of the devices read on `stream` while it is a terminal: reading a
- * big job's report takes a while (about 90 s at 1,000,000 devices), and `status` reads it whole to group failures.
+ * big job's report takes a while (about two minutes at 1,000,000 devices), and `status` reads it whole to group failures.
  */
 export async function* withReadingBar<T>(
   pages: AsyncIterable<T[]>,

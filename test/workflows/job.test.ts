@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { INVALID_JOB_REQUEST } from '../../src/activities/validate-job.js';
-import { activationJob, jobReportQuery } from '../../src/workflows/job.js';
+import { activationJob, jobProgressQuery, jobReportQuery } from '../../src/workflows/job.js';
 import type { activationRequest } from '../../src/workflows/request.js';
 import { REPORT_PAGE_LIMIT, requestReportQuery } from '../../src/workflows/request.js';
 import {
@@ -200,6 +200,10 @@ describe('activationJob (dev server, simulator, real workers)', () => {
         }
         const requests = [];
         for (const part of result.parts ?? []) requests.push(...(await activation.progress(part.jobId)).requests);
+        // A completed job's progress, read from its result, is its progress alone, as the query answers it.
+        expect(Object.keys(await activation.progress(jobId)).sort()).toEqual(
+          Object.keys(await temporal.client.workflow.getHandle(jobId).query(jobProgressQuery)).sort(),
+        );
         return { rows, pageSizes, requests };
       });
       // Pages of 500 as before, but each request's 10,000 (or 5,000) devices read in 2 (or 1) queries, not 20 (10).
