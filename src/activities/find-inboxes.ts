@@ -25,7 +25,8 @@ export async function findInboxes(temporal: Client, input: FindInboxesInput): Pr
     } catch {
       continue; // closed since it was listed
     }
-    if (view.claimedBy !== undefined) continue;
+    // A late inbox's request is known (and closed): its callbacks can never be another request's.
+    if (view.claimedBy !== undefined || view.lateFor !== undefined) continue;
     if (view.devices.some((ids) => matchDeviceKey(index, ids) !== undefined)) requestIds.push(view.requestId);
   }
   return { requestIds };

@@ -1,7 +1,8 @@
 /**
  * `thingspace-activation inboxes`: the callbacks waiting in request inboxes — ones that came before their request
- * workflow, and ones no request of ours claims (other tools' requests on the same account), which are let go after
- * the inbox's time to live. See README "Never twice, nothing lost".
+ * workflow, ones no request of ours claims (other tools' requests on the same account) and ones that came after
+ * their request workflow closed, which are let go after the inbox's time to live. See README "Never twice, nothing
+ * lost".
  */
 import { Command } from 'commander';
 import type { Client } from '@temporalio/client';
@@ -37,7 +38,7 @@ export async function listInboxes(client: Client, limit = 200): Promise<InboxLis
 
 export function inboxesCommand(): Command {
   return new Command('inboxes')
-    .description('list callbacks waiting for a request workflow (early ones, and ones no request of ours claims)')
+    .description('list callbacks held in inboxes (early, late, or ones no request of ours claims)')
     .option('--json', 'print JSON')
     .option('--limit <n>', 'at most this many inboxes', (v) => Number.parseInt(v, 10), 200)
     .action(async (flags: { json?: boolean; limit: number }) => {
@@ -48,7 +49,11 @@ export function inboxesCommand(): Command {
         if (inboxes.length === 0)
           return console.log('No open inboxes: every callback received has reached its request.');
         for (const inbox of inboxes) {
-          const state = inbox.claimedBy ? `forwarding to ${inbox.claimedBy}` : 'unclaimed';
+          const state = inbox.lateFor
+            ? `late: came after ${inbox.lateFor} closed`
+            : inbox.claimedBy
+              ? `forwarding to ${inbox.claimedBy}`
+              : 'unclaimed';
           console.log(
             `${inbox.requestId}  ${state}  ${inbox.received} callbacks (${inbox.held} held) for ${inbox.devices} devices, ` +
               `since ${inbox.startedAt}  ${webUiLink(inbox.workflowId)}`,

@@ -2,7 +2,7 @@
  * Gathers the callbacks of one ThingSpace request into few signals. A batch leaves when it is full (count or
  * bytes) or when its oldest callback has waited the window; each lane (request) has at most one signal in flight,
  * so whatever arrives meanwhile rides the next one. Every submit resolves only once Temporal accepted the signal
- * carrying it (or the workflow is known to be closed), which is what lets the HTTP layer answer 2xx safely.
+ * carrying it (to its request workflow or to an inbox), which is what lets the HTTP layer answer 2xx safely.
  */
 import type { CallbackRecord } from '../activation/model.js';
 import type { BatchSettings } from './config.js';
@@ -189,7 +189,7 @@ export class SignalBatcher {
       if (result === 'workflow_closed') {
         this.log.info(
           { requestId: lane.requestId, callbacks: batch.length },
-          'callbacks for a request workflow that has already closed: acknowledged, not applied',
+          'callbacks for a request workflow that has already closed: acknowledged, kept in its inbox',
         );
       }
       for (const item of batch) item.resolve(result);

@@ -16,7 +16,10 @@ export type RejectReason =
   | 'temporal_unavailable'
   | 'shutting_down';
 
-/** Answered 2xx: signalled, or the request workflow had already closed, or an interim status with nothing to apply. */
+/**
+ * Answered 2xx: signalled (to the request workflow or an inbox), or kept in the late inbox of a request workflow that
+ * had closed, or an interim status with nothing to apply.
+ */
 export type AckOutcome = 'signalled' | 'workflow_closed' | 'interim';
 
 export type SignalResult = 'signalled' | 'workflow_closed' | 'not_found' | 'error';

@@ -1,6 +1,6 @@
 /**
  * HTTP surface: the callback endpoints, health, readiness and metrics. A callback is answered 2xx only once the
- * signal carrying it was accepted (or its workflow is known to be closed); every other outcome is an error status,
+ * signal carrying it was accepted (by its request workflow, or by an inbox); every other outcome is an error status,
  * and the 5xx ones make ThingSpace send the callback again.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

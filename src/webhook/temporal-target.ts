@@ -2,8 +2,9 @@
  * Where batches go: the `callbacks` signal of `thingspace-request-<requestId>`. When that workflow does not exist
  * (the callback raced the activate answer, the answer was lost, our workers are down), the batch goes to the
  * request's inbox by signal-with-start, which records it durably in Temporal before ThingSpace gets its 2xx (see
- * src/workflows/inbox.ts). A request workflow that has already closed gets nothing: the callback is acknowledged as
- * late. Temporal answers NOT_FOUND for both "never existed" and "closed", hence the describe.
+ * src/workflows/inbox.ts). A batch for a request workflow that has already closed goes, the same way, to a late inbox
+ * of that request, which keeps it (`lateFor`): ThingSpace gets its 2xx only once the callback is recorded somewhere.
+ * Temporal answers NOT_FOUND for both "never existed" and "closed", hence the describe.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
@@ -35,23 +36,27 @@ export function temporalSignalTarget(client: Client, timeoutMs: number, taskQueu
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
+      let closed = false;
       try {
         const { status } = await within(() => handle.describe());
         // RUNNING here means it was started between the two calls: retrying delivers the batch.
-        return status.name === 'RUNNING' ? 'not_found' : 'workflow_closed';
+        if (status.name === 'RUNNING') return 'not_found';
+        closed = true;
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
+      // An inbox still open (early callbacks, or forwarding to the request that just closed) takes the batch as it
+      // is; otherwise a new one starts, late when its request has closed.
       await within(() =>
         client.workflow.signalWithStart<typeof callbackInbox, [CallbackRecord[]]>('callbackInbox', {
           workflowId: inboxWorkflowId(requestId),
           taskQueue,
-          args: [{ requestId }],
+          args: [{ requestId, ...(closed && { lateFor: handle.workflowId }) }],
           signal: callbacksSignal,
           signalArgs: [records],
         }),
       );
-      return 'inboxed';
+      return closed ? 'workflow_closed' : 'inboxed';
     },
     async ready() {
       await within(() => client.workflowService.describeNamespace({ namespace: client.options.namespace }));

@@ -9,6 +9,9 @@
  *   and claims it; from then on the inbox forwards every callback of that request.
  * Callbacks no request of ours ever claims (other tools on the account) stay visible here (phase `inbox-unclaimed`)
  * and are let go after `unclaimedTtl` (3 days by default); the inbox's result lists them.
+ * Callbacks for a request workflow that had already closed (ThingSpace resending a day later, or a caller's short
+ * callback and poll windows) come to a late inbox (`lateFor`, phase `inbox-late`): kept the same way, forwarded to
+ * nobody, and never adopted by a request whose activate answer was lost, since their request is known.
  */
 import { msToNumber } from '@temporalio/common';
 import {
@@ -35,6 +38,8 @@ export const releaseInboxSignal = defineSignal('releaseInbox');
 export interface InboxView {
   requestId: string;
   claimedBy: string | undefined;
+  /** A late inbox: the request workflow that had closed when these callbacks came. */
+  lateFor?: string;
   received: number;
   forwarded: number;
   held: number;
@@ -50,6 +55,8 @@ export { inboxWorkflowId } from './inbox-id.js';
 export interface InboxInput {
   requestId: string;
   unclaimedTtl?: string | number;
+  /** Set by the webhook for callbacks whose request workflow had closed: that workflow's ID (see `keepLate`). */
+  lateFor?: string;
   /** Set only by the workflow itself when it continues as new. */
   carried?: InboxSnapshot;
 }
@@ -57,6 +64,7 @@ export interface InboxInput {
 export interface InboxResult {
   requestId: string;
   claimedBy: string | undefined;
+  lateFor?: string;
   received: number;
   forwarded: number;
   /** Callbacks nobody claimed (at most the first 100; the rest are in this workflow's history). */
@@ -65,6 +73,7 @@ export interface InboxResult {
 }
 
 export async function callbackInbox(input: InboxInput): Promise<InboxResult> {
+  if (input.lateFor !== undefined) return keepLate(input, input.lateFor);
   const state = new InboxState(Date.now(), input.carried);
   let released = false;
 
@@ -106,14 +115,7 @@ export async function callbackInbox(input: InboxInput): Promise<InboxResult> {
   setHandler(releaseInboxSignal, () => {
     released = true;
   });
-  setHandler(inboxQuery, () => ({
-    requestId: input.requestId,
-    claimedBy: state.claimedBy,
-    received: state.received,
-    forwarded: state.forwarded,
-    held: state.waiting,
-    devices: state.devices(),
-  }));
+  setHandler(inboxQuery, () => view(input, state));
   upsertSearchAttributes([{ key: ActivationPhase, value: phase() }]);
 
   // The request workflow may have started between the webhook's failed signal and this inbox's start: hand it
@@ -136,7 +138,6 @@ export async function callbackInbox(input: InboxInput): Promise<InboxResult> {
     await forward();
   }
 
-  const mustContinue = () => workflowInfo().historyLength >= HISTORY_LIMIT || workflowInfo().continueAsNewSuggested;
   // A claimed inbox forwards until its claimant releases it; an unclaimed one waits until its time is up.
   const timedOut = !(await condition(() => released || mustContinue(), Math.max(0, deadline - Date.now())));
   if (!released && !timedOut && mustContinue()) {
@@ -151,9 +152,58 @@ export async function callbackInbox(input: InboxInput): Promise<InboxResult> {
     });
   }
   upsertSearchAttributes([{ key: ActivationPhase, value: state.claimedBy === undefined ? 'inbox-expired' : 'done' }]);
+  return result(input, state);
+}
+
+/**
+ * A late inbox: what it receives stays in it (and in its history) until `unclaimedTtl` has passed since the first
+ * callback, then its result lists it. Nothing is forwarded: its request workflow has closed, and a new run of it can
+ * never start (request workflow IDs are never reused).
+ */
+async function keepLate(input: InboxInput, lateFor: string): Promise<InboxResult> {
+  const state = new InboxState(Date.now(), input.carried);
+  setHandler(callbacksSignal, (records) => state.receive(records));
+  // No request claims or releases a late inbox; the handlers keep such signals from waiting unhandled.
+  setHandler(claimInboxSignal, () => undefined);
+  setHandler(releaseInboxSignal, () => undefined);
+  setHandler(inboxQuery, () => view(input, state));
+  upsertSearchAttributes([{ key: ActivationPhase, value: 'inbox-late' }]);
+  const deadline = state.firstAt + msToNumber(input.unclaimedTtl ?? DEFAULT_UNCLAIMED_TTL);
+  if (await condition(mustContinue, Math.max(0, deadline - Date.now()))) {
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof callbackInbox>({ ...input, carried: state.snapshot() });
+  }
+  await condition(allHandlersFinished);
+  log.warn('callbacks that came after their request workflow closed; letting them go', {
+    requestId: input.requestId,
+    lateFor,
+    callbacks: state.received,
+  });
+  upsertSearchAttributes([{ key: ActivationPhase, value: 'inbox-expired' }]);
+  return result(input, state);
+}
+
+function mustContinue(): boolean {
+  return workflowInfo().historyLength >= HISTORY_LIMIT || workflowInfo().continueAsNewSuggested;
+}
+
+function view(input: InboxInput, state: InboxState): InboxView {
   return {
     requestId: input.requestId,
     claimedBy: state.claimedBy,
+    ...(input.lateFor !== undefined && { lateFor: input.lateFor }),
+    received: state.received,
+    forwarded: state.forwarded,
+    held: state.waiting,
+    devices: state.devices(),
+  };
+}
+
+function result(input: InboxInput, state: InboxState): InboxResult {
+  return {
+    requestId: input.requestId,
+    claimedBy: state.claimedBy,
+    ...(input.lateFor !== undefined && { lateFor: input.lateFor }),
     received: state.received,
     forwarded: state.forwarded,
     unclaimed: state.held.slice(0, 100),

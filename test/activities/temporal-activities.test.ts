@@ -37,19 +37,22 @@ const carrier = (n: number): CallbackRecord => ({
 });
 
 describe('findInboxes (MockActivityEnvironment, dev server)', () => {
-  it('finds the unclaimed inbox whose callbacks name any of the devices, and no other', async () => {
+  it('finds the unclaimed inbox whose callbacks name any of the devices, and no other (no late one)', async () => {
     const taskQueue = uniqueTaskQueue('find-inboxes');
     const ours = `lost-${Date.now()}`;
     const other = `other-${Date.now()}`;
+    // Device 911's callback came after its request closed: that request is known, it can be no lost answer's.
+    const late = `closed-${Date.now()}`;
     await withWorker(taskQueue, async () => {
-      for (const [requestId, n] of [
-        [ours, 910],
-        [other, 990],
+      for (const [requestId, n, lateFor] of [
+        [ours, 910, undefined],
+        [other, 990, undefined],
+        [late, 911, `thingspace-request-${late}`],
       ] as const) {
         const handle = await temporal.client.workflow.signalWithStart(callbackInbox, {
           taskQueue,
           workflowId: inboxWorkflowId(requestId),
-          args: [{ requestId }],
+          args: [{ requestId, ...(lateFor !== undefined && { lateFor }) }],
           signal: callbacksSignal,
           signalArgs: [[carrier(n)]],
         });
@@ -59,14 +62,23 @@ describe('findInboxes (MockActivityEnvironment, dev server)', () => {
       const search = (): Promise<FindInboxesResult> =>
         env.run(findInboxes, temporal.client, { devices: [ref(909), ref(910), ref(911)] });
       // Visibility is eventually consistent: ask until the new inboxes are listed.
+      const listed = async () => {
+        const ids: string[] = [];
+        for await (const e of temporal.client.workflow.list({ query: `WorkflowId = '${inboxWorkflowId(late)}'` }))
+          ids.push(e.workflowId);
+        return ids.length > 0;
+      };
+      for (let i = 0; i < 50 && !(await listed()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
       let found = await search();
       for (let i = 0; i < 50 && !found.requestIds.includes(ours); i++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         found = await search();
       }
+      expect(await listed()).toBe(true);
       expect(found.requestIds).toContain(ours);
       expect(found.requestIds).not.toContain(other);
-      for (const id of [ours, other])
+      expect(found.requestIds).not.toContain(late);
+      for (const id of [ours, other, late])
         await temporal.client.workflow.getHandle(inboxWorkflowId(id)).terminate('test over');
     });
   });

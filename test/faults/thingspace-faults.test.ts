@@ -17,6 +17,7 @@ import { useTestTemporal } from '../harness/test-temporal.js';
 import { registerCallbacks } from '../../src/cli/register-callbacks.js';
 import { carrierBody, LISTENER, startWebhook, testDevice, type RunningWebhook } from '../webhook/fixtures.js';
 import { deviceKey } from '../../src/thingspace/schemas/device-key.js';
+import { inboxWorkflowId } from '../../src/workflows/inbox-id.js';
 import { checkAgainstTruth } from './truth.js';
 
 const temporal = useTestTemporal();
@@ -118,8 +119,9 @@ describe('fault: duplicate, reordered, dropped and late callbacks', () => {
     await fixture.close();
   });
 
-  it('settles what arrived from callbacks, polls for what was dropped, and ignores what comes late', async () => {
+  it('settles what arrived from callbacks, polls for what was dropped, and keeps what comes late apart', async () => {
     let late: Awaited<ReturnType<RunningWebhook['post']>> | undefined;
+    let lateInbox: { type: string; status: string } | undefined;
     const again: DeviceReport[] = [];
     const { result, report, check } = await runJob(
       fixture,
@@ -128,11 +130,15 @@ describe('fault: duplicate, reordered, dropped and late callbacks', () => {
       { maxDevicesPerRequest: 250, callbackTimeout: '4 seconds', pollInterval: '1 second', pollDeadline: '2 minutes' },
       {
         afterwards: async (finished, activation) => {
-          // A callback that comes after its request finished: acknowledged, logged, and changes nothing.
-          late = await webhook.post(
-            '/callbacks/carrier-service',
-            carrierBody(finished.requests[0]!.requestId, testDevice(70_000)),
-          );
+          // A callback that comes after its request finished: kept in the request's late inbox, acknowledged, and
+          // changes nothing in the report.
+          const { requestId } = finished.requests[0]!;
+          late = await webhook.post('/callbacks/carrier-service', carrierBody(requestId, testDevice(70_000)));
+          // Its content is checked in test/webhook/webhook.test.ts; no worker polls the webhook's queue here.
+          const inbox = temporal.client.workflow.getHandle(inboxWorkflowId(requestId));
+          const { type, status } = await inbox.describe();
+          lateInbox = { type, status: status.name };
+          await inbox.terminate('test over');
           for await (const page of activation.report(finished.jobId)) again.push(...page);
         },
       },
@@ -162,6 +168,7 @@ describe('fault: duplicate, reordered, dropped and late callbacks', () => {
     expect(fromCallbacks).toBeGreaterThan(0);
     expect(late?.status).toBe(200);
     expect(late?.body).toMatchObject({ result: 'workflow_closed' });
+    expect(lateInbox).toEqual({ type: 'callbackInbox', status: 'RUNNING' });
     expect(again).toEqual(report);
   }, 240_000);
 });

@@ -223,9 +223,9 @@ describe('webhook → Temporal', () => {
     );
   });
 
-  it('acknowledges a callback for a closed workflow without applying it, and logs it', async () => {
+  it('keeps a callback for a closed workflow in a late inbox before acknowledging it, and logs it', async () => {
     const taskQueue = uniqueTaskQueue('webhook');
-    await withWebhook({ batchWindowMs: 10 }, (hook) =>
+    await withWebhook({ batchWindowMs: 10, taskQueue }, (hook) =>
       withWorker(taskQueue, async () => {
         const requestId = `closed-${Date.now()}`;
         const device = testDevice(2);
@@ -241,8 +241,23 @@ describe('webhook → Temporal', () => {
         const line = hook.logs
           .map((l) => JSON.parse(l) as Record<string, unknown>)
           .find((l) => l.requestId === requestId);
-        expect(line).toMatchObject({ msg: expect.stringMatching(/already closed/), callbacks: 1 });
+        expect(line).toMatchObject({ msg: expect.stringMatching(/already closed.*kept in its inbox/), callbacks: 1 });
+        // Not applied to the closed request, and not lost: its late inbox holds it, and says whose it is.
         expect((await handle.query(requestProgressQuery)).callbacks).toMatchObject({ applied: 1, signals: 1 });
+        const inbox = temporal.client.workflow.getHandle<typeof callbackInbox>(inboxWorkflowId(requestId));
+        handles.push(inbox);
+        expect(await inbox.query(inboxQuery)).toMatchObject({
+          lateFor: handle.workflowId,
+          received: 1,
+          held: 1,
+          forwarded: 0,
+        });
+        expect((await inbox.describe()).searchAttributes[ActivationPhase.name]).toEqual(['inbox-late']);
+        // The operator's view says whose it is.
+        const listed = await cli(['inboxes', '--json'], cliEnv(taskQueue));
+        expect(JSON.parse(listed.stdout)).toEqual(
+          expect.arrayContaining([expect.objectContaining({ requestId, lateFor: handle.workflowId, held: 1 })]),
+        );
       }),
     );
   });
