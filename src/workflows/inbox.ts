@@ -187,26 +187,21 @@ function mustContinue(): boolean {
   return workflowInfo().historyLength >= HISTORY_LIMIT || workflowInfo().continueAsNewSuggested;
 }
 
-function view(input: InboxInput, state: InboxState): InboxView {
+/** What the query and the result both say. */
+function summary(input: InboxInput, state: InboxState) {
   return {
     requestId: input.requestId,
     claimedBy: state.claimedBy,
     ...(input.lateFor !== undefined && { lateFor: input.lateFor }),
     received: state.received,
     forwarded: state.forwarded,
-    held: state.waiting,
-    devices: state.devices(),
   };
 }
 
+function view(input: InboxInput, state: InboxState): InboxView {
+  return { ...summary(input, state), held: state.waiting, devices: state.devices() };
+}
+
 function result(input: InboxInput, state: InboxState): InboxResult {
-  return {
-    requestId: input.requestId,
-    claimedBy: state.claimedBy,
-    ...(input.lateFor !== undefined && { lateFor: input.lateFor }),
-    received: state.received,
-    forwarded: state.forwarded,
-    unclaimed: state.held.slice(0, 100),
-    unclaimedCount: state.held.length,
-  };
+  return { ...summary(input, state), unclaimed: state.held.slice(0, 100), unclaimedCount: state.held.length };
 }
