@@ -253,6 +253,7 @@ describe('webhook → Temporal', () => {
           forwarded: 0,
         });
         expect((await inbox.describe()).searchAttributes[ActivationPhase.name]).toEqual(['inbox-late']);
+        await recordHistory(inbox.workflowId, 'inbox-late');
         // The operator's view says whose it is.
         const listed = await cli(['inboxes', '--json'], cliEnv(taskQueue));
         expect(JSON.parse(listed.stdout)).toEqual(

@@ -25,6 +25,8 @@ describe('recorded workflow histories', () => {
         'request-nidd-failed-line',
         // The same after the patch: the request waits for the failed device's NiddService callback.
         'request-nidd-awaited',
+        // A late inbox (callbacks for a request workflow that had closed), waiting out its time to live.
+        'inbox-late',
       ]),
     );
     const results = Worker.runReplayHistories(
