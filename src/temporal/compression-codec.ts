@@ -22,14 +22,6 @@ const decoder = new TextDecoder();
  */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 
-/**
- * zlib's fastest level. The worker gzips every large payload its workflows send (device lists of 10,000) on its main
- * thread, which the million-device bench keeps busy: on a 10,000-device request input level 1 took 7.1 ms against
- * 15.9 ms for the default (6), for 265 KB against 245 KB (random identifiers; consecutive ones: 2.3 against 7.9 ms,
- * 112 against 109 KB). Reading is the same for any level.
- */
-const GZIP_LEVEL = 1;
-
 export class CompressionCodec implements PayloadCodec {
   constructor(
     private readonly minBytes = 4 * 1024,
@@ -43,7 +35,7 @@ export class CompressionCodec implements PayloadCodec {
       if (encodedSizeBound(payload) < this.minBytes) return payload;
       const raw = temporal.api.common.v1.Payload.encode(payload).finish();
       if (raw.length < this.minBytes) return payload;
-      const gzipped = gzipSync(raw, { level: GZIP_LEVEL });
+      const gzipped = gzipSync(raw);
       // Already compressed or random bytes grow under gzip: those are kept as they are.
       return gzipped.length < raw.length
         ? { metadata: { [METADATA_ENCODING_KEY]: encodingBytes }, data: gzipped }
