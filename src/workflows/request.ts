@@ -223,10 +223,18 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
       await condition(() => ledger.allSettled() || mustContinue(), Math.min(interval, remaining));
     }
   }
+  const releaseInboxes = async () => {
+    await claiming;
+    if (claimInboxes) for (const inbox of inboxes) await signalInbox(inbox, releaseInboxSignal);
+  };
+  // Runs before this patch released the inboxes once their report was final: a batch that came while the inboxes
+  // answered was counted late and kept nowhere. Now the report closes in the same task as the run, so only a batch
+  // that comes during that last task is late (what comes after goes to a late inbox, see src/workflows/inbox.ts).
+  const releaseFirst = patched('release-inboxes-before-close');
+  if (releaseFirst) await releaseInboxes();
   ledger.closeUnresolved('no callback, and polling could not establish an outcome before the poll deadline');
   enterPhase('done');
-  await claiming;
-  if (claimInboxes) for (const inbox of inboxes) await signalInbox(inbox, releaseInboxSignal);
+  if (!releaseFirst) await releaseInboxes();
 
   const counts = ledger.counts();
   upsertSearchAttributes(finalCountAttributes(counts));

@@ -183,10 +183,23 @@ describe('webhook → Temporal', () => {
         const result = await handle.result();
         expect(result.counts.activated).toBe(1);
         expect(result.callbacks.applied).toBe(1);
-        // The request released its inbox when it finished.
+        // The request released its inbox when it finished, before its report closed: a batch that comes while
+        // the inbox answers is still applied (the phase turns `done` in the run's last task, with the result).
         expect(await inbox.result()).toMatchObject({ received: 1, forwarded: 1, unclaimedCount: 0 });
+        const events = (await handle.fetchHistory()).events ?? [];
+        const released = events.findIndex(
+          (e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === releaseInboxSignal.name,
+        );
+        const done = events.findIndex((e) => {
+          const phase =
+            e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[ActivationPhase.name];
+          return phase?.data !== undefined && phase.data !== null && Buffer.from(phase.data).toString() === '"done"';
+        });
+        expect(released).toBeGreaterThan(0);
+        expect(done).toBeGreaterThan(released);
         await recordHistory(inboxWorkflowId(requestId), 'inbox-claimed');
-        await recordHistory(handle.workflowId, 'request-claims-inbox');
+        // 'request-claims-inbox' is the same request recorded before the release-inboxes-before-close patch.
+        await recordHistory(handle.workflowId, 'request-releases-inbox-first');
       });
     });
   });

@@ -25,6 +25,10 @@ describe('recorded workflow histories', () => {
         'request-nidd-failed-line',
         // The same after the patch: the request waits for the failed device's NiddService callback.
         'request-nidd-awaited',
+        // A request that claimed its inbox, recorded before the 'release-inboxes-before-close' patch (it releases
+        // the inbox after its report closed; keep it as it is), and the same after the patch.
+        'request-claims-inbox',
+        'request-releases-inbox-first',
         // A late inbox (callbacks for a request workflow that had closed), waiting out its time to live.
         'inbox-late',
       ]),
