@@ -17,7 +17,7 @@ import { useTestTemporal } from '../harness/test-temporal.js';
 import { registerCallbacks } from '../../src/cli/register-callbacks.js';
 import { carrierBody, LISTENER, startWebhook, testDevice, type RunningWebhook } from '../webhook/fixtures.js';
 import { deviceKey } from '../../src/thingspace/schemas/device-key.js';
-import { inboxWorkflowId } from '../../src/workflows/inbox-id.js';
+import { inboxQuery, inboxWorkflowId } from '../../src/workflows/inbox.js';
 import { checkAgainstTruth } from './truth.js';
 
 const temporal = useTestTemporal();
@@ -42,10 +42,11 @@ async function runJob(
     adjust?: (request: JobRequestInput) => JobRequestInput;
     /** Runs beside the job, from its start to its end (`ended` then resolves). */
     watch?: (jobId: string, activation: ActivationClient, ended: Promise<unknown>) => Promise<void>;
+    /** The queue of the workers (and of a webhook that starts inboxes on it); a fresh one by default. */
+    taskQueue?: string;
   } = {},
 ) {
-  const { afterwards, adjust = (request) => request, watch } = hooks;
-  const taskQueue = uniqueTaskQueue(name);
+  const { afterwards, adjust = (request) => request, watch, taskQueue = uniqueTaskQueue(name) } = hooks;
   const jobId = `${name}-${Date.now()}`;
   const activation = new ActivationClient(temporal.client, taskQueue);
   const report: DeviceReport[] = [];
@@ -251,6 +252,67 @@ describe('fault: NIDD results that come seconds after the carrier results, for f
       expect(awaitingNidd).toBeLessThanOrEqual(seeds.filter((seed) => seed.type === 'NB-IoT' && seed.outcome).length);
       expect(report.filter((r) => r.source !== 'callback')).toEqual([]);
       expect(result.counts).toMatchObject({ activated: seeds.length - failing, failed: failing });
+    } finally {
+      await webhook.close();
+      await fixture.close();
+    }
+  }, 240_000);
+});
+
+describe("fault: callbacks that come after the caller's windows closed their requests", () => {
+  // ThingSpace may take up to 12 hours to activate; a caller who shortens the windows (here a second of callback
+  // wait and two of polling) has requests that close, settled by polling, before the callbacks come.
+  it('settles every device by polling and keeps every acknowledged callback in its late inbox', async () => {
+    const seeds = Array.from({ length: 300 }, (_, i) => seedDevice(85_000 + i));
+    const fixture = await startActivationFixture(seeds, { activationDelayMs: 100, callbackDelayMs: 6_000 });
+    const taskQueue = uniqueTaskQueue('faults-after-close');
+    const webhook = await startWebhook({ client: temporal.client }, { taskQueue });
+    await registerCallbacks(fixture.thingspace, { url: webhook.url, credentials: LISTENER });
+    try {
+      let held = 0;
+      let lateInboxes = 0;
+      const { result, report, check } = await runJob(
+        fixture,
+        seeds,
+        'faults-after-close',
+        { maxDevicesPerRequest: 100, callbackTimeout: '1 second', pollInterval: '1 second', pollDeadline: '2 seconds' },
+        {
+          taskQueue,
+          afterwards: async (finished) => {
+            // Every callback sent (the simulator's record), then what the late inboxes hold, workers still running.
+            await fixture.sim.admin.settled();
+            for (const { requestId, workflowId } of finished.requests) {
+              const view = await temporal.client.workflow
+                .getHandle(inboxWorkflowId(requestId))
+                .query(inboxQuery)
+                .catch(() => undefined);
+              if (view?.lateFor !== workflowId) continue;
+              lateInboxes++;
+              held += view.held;
+              await temporal.client.workflow.getHandle(inboxWorkflowId(requestId)).terminate('test over');
+            }
+          },
+        },
+      );
+      const acknowledged = fixture.sim.admin
+        .devices({})
+        .filter((d) => d.callbacks.CarrierService?.acknowledged === true).length;
+      const fromCallbacks = report.filter((r) => r.source === 'callback').length;
+      const fromPolls = report.filter((r) => r.source === 'poll').length;
+      console.log(
+        `fault: callbacks after the requests closed, trials 1 job (${result.requests.length} requests), devices checked ${check.devices}, ` +
+          `devices wrong ${check.wrong.length}, duplicates submitted ${check.duplicates}, callbacks lost ${acknowledged - fromCallbacks - held}; ` +
+          `${acknowledged} acknowledged, ${fromCallbacks} applied, ${held} kept in ${lateInboxes} late inboxes; ${fromPolls} settled by polling`,
+      );
+      expect(check.wrong).toEqual([]);
+      expect(check.duplicates).toBe(0);
+      expect(result.counts).toMatchObject({ activated: seeds.length, unresolved: 0 });
+      // Nothing lost: each acknowledged callback was applied or is held where the operator can see it.
+      expect(acknowledged).toBe(seeds.length);
+      expect(fromCallbacks + held).toBe(acknowledged);
+      // The worst case happened: the callbacks came after their requests had closed.
+      expect(held).toBeGreaterThan(seeds.length / 2);
+      expect(lateInboxes).toBe(result.requests.length);
     } finally {
       await webhook.close();
       await fixture.close();
