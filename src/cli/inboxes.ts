@@ -7,7 +7,8 @@
 import { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { inboxQuery, type InboxView } from '../workflows/inbox.js';
-import { OPEN_INBOXES_QUERY } from '../workflows/inbox-id.js';
+import { LATE_INBOXES_QUERY, OPEN_INBOXES_QUERY } from '../workflows/inbox-id.js';
+import { isPartJobOf } from '../workflows/job-parts.js';
 import { openContext, webUiLink } from './context.js';
 
 export interface InboxListing extends Omit<InboxView, 'devices'> {
@@ -16,24 +17,52 @@ export interface InboxListing extends Omit<InboxView, 'devices'> {
   devices: number;
 }
 
-export async function listInboxes(client: Client, limit = 200): Promise<InboxListing[]> {
-  const listed: InboxListing[] = [];
-  for await (const execution of client.workflow.list({ query: OPEN_INBOXES_QUERY })) {
-    if (listed.length >= limit) break;
+/** The open inboxes `query` lists, each as it answers; `keep` may leave some out. */
+async function listed(
+  client: Client,
+  query: string,
+  limit: number,
+  keep: (view: InboxView) => Promise<boolean> = async () => true,
+): Promise<InboxListing[]> {
+  const found: InboxListing[] = [];
+  for await (const execution of client.workflow.list({ query })) {
+    if (found.length >= limit) break;
     const view = await client.workflow
       .getHandle(execution.workflowId)
       .query(inboxQuery)
       .catch(() => undefined);
-    if (!view) continue;
+    if (!view || !(await keep(view))) continue;
     const { devices, ...rest } = view;
-    listed.push({
+    found.push({
       ...rest,
       workflowId: execution.workflowId,
       startedAt: execution.startTime.toISOString(),
       devices: devices.length,
     });
   }
-  return listed;
+  return found;
+}
+
+export function listInboxes(client: Client, limit = 200): Promise<InboxListing[]> {
+  return listed(client, OPEN_INBOXES_QUERY, limit);
+}
+
+/**
+ * The late inboxes of one job's requests (its parts' included): callbacks that came after their request workflow
+ * had closed, which its report does not show. A request workflow's parent is the job or one of its part jobs.
+ */
+export function lateInboxesOfJob(client: Client, jobId: string, limit = 200): Promise<InboxListing[]> {
+  return listed(client, LATE_INBOXES_QUERY, limit, async ({ lateFor }) => {
+    if (lateFor === undefined) return false;
+    const parent = await client.workflow
+      .getHandle(lateFor)
+      .describe()
+      .then(
+        (d) => d.parentExecution?.workflowId,
+        () => undefined,
+      );
+    return typeof parent === 'string' && (parent === jobId || isPartJobOf(parent, jobId));
+  });
 }
 
 export function inboxesCommand(): Command {

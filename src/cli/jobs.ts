@@ -8,6 +8,7 @@ import { openContext, webUiLink } from './context.js';
 import { resolvingLine, selectionLine } from './summary.js';
 import { formatGroups, tallyReport } from './outcome-groups.js';
 import { withReadingBar } from './progress-bar.js';
+import { lateInboxesOfJob } from './inboxes.js';
 
 const COLUMNS = [
   'key',
@@ -58,7 +59,7 @@ export function statusCommand(): Command {
     .argument('<jobId>')
     .option('--json', 'print JSON')
     .action((jobId: string, flags: { json?: boolean }) =>
-      withContext(async ({ activation }) => {
+      withContext(async ({ client, activation }) => {
         const progress = await activation.liveProgress(jobId);
         if (flags.json) return console.log(JSON.stringify(progress, null, 2));
         const { counts } = progress;
@@ -80,6 +81,14 @@ export function statusCommand(): Command {
         if (groups.length > 0) {
           console.log('  Not activated, by reason (failures first):');
           for (const line of formatGroups(groups, '    ')) console.log(line);
+        }
+        const late = await lateInboxesOfJob(client, jobId);
+        if (late.length > 0) {
+          const held = late.reduce((n, inbox) => n + inbox.held, 0);
+          console.log(
+            `  ${held} callbacks came after their request closed, not in the report: kept in ${late.length} late ` +
+              `inboxes (thingspace-activation inboxes)`,
+          );
         }
         for (const r of progress.requests)
           console.log(`  request ${r.requestId}: ${r.devices} devices${r.counts ? ' (done)' : ''}`);

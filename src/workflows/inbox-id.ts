@@ -5,3 +5,6 @@ export function inboxWorkflowId(requestId: string): string {
 
 /** Visibility query for the inboxes still open (unclaimed ones wait for a claimant; claimed ones forward). */
 export const OPEN_INBOXES_QUERY = `WorkflowType = 'callbackInbox' AND ExecutionStatus = 'Running'`;
+
+/** Visibility query for the late inboxes still holding callbacks (see `lateFor` in src/workflows/inbox.ts). */
+export const LATE_INBOXES_QUERY = `${OPEN_INBOXES_QUERY} AND ActivationPhase = 'inbox-late'`;

@@ -26,7 +26,16 @@ export const partSubmittedSignal = defineSignal<[string]>('partSubmitted');
 
 /** `~` is not allowed in a caller's job ID, so a part's ID never collides with a job of its own. */
 export function partJobId(jobId: string, part: number): string {
-  return `${jobId}~part-${part}`;
+  return `${partPrefix(jobId)}${part}`;
+}
+
+/** Whether `workflowId` names one of `jobId`'s part jobs. */
+export function isPartJobOf(workflowId: string, jobId: string): boolean {
+  return workflowId.startsWith(partPrefix(jobId));
+}
+
+function partPrefix(jobId: string): string {
+  return `${jobId}~part-`;
 }
 
 export class JobParts {

@@ -18,6 +18,8 @@ import { registerCallbacks } from '../../src/cli/register-callbacks.js';
 import { carrierBody, LISTENER, startWebhook, testDevice, type RunningWebhook } from '../webhook/fixtures.js';
 import { deviceKey } from '../../src/thingspace/schemas/device-key.js';
 import { inboxQuery, inboxWorkflowId } from '../../src/workflows/inbox.js';
+import { lateInboxesOfJob } from '../../src/cli/inboxes.js';
+import { cli, cliEnv } from '../harness/cli.js';
 import { checkAgainstTruth } from './truth.js';
 
 const temporal = useTestTemporal();
@@ -271,6 +273,8 @@ describe("fault: callbacks that come after the caller's windows closed their req
     try {
       let held = 0;
       let lateInboxes = 0;
+      let listedForJob: { inboxes: number; held: number } | undefined;
+      let status = '';
       const { result, report, check } = await runJob(
         fixture,
         seeds,
@@ -289,8 +293,17 @@ describe("fault: callbacks that come after the caller's windows closed their req
               if (view?.lateFor !== workflowId) continue;
               lateInboxes++;
               held += view.held;
-              await temporal.client.workflow.getHandle(inboxWorkflowId(requestId)).terminate('test over');
             }
+            // What the operator sees: the job's late inboxes, found through visibility (eventually consistent).
+            let listed = await lateInboxesOfJob(temporal.client, finished.jobId);
+            for (let i = 0; i < 50 && listed.length < lateInboxes; i++) {
+              await sleep(100);
+              listed = await lateInboxesOfJob(temporal.client, finished.jobId);
+            }
+            listedForJob = { inboxes: listed.length, held: listed.reduce((n, inbox) => n + inbox.held, 0) };
+            status = (await cli(['status', finished.jobId], cliEnv(taskQueue))).stdout;
+            for (const { requestId } of finished.requests)
+              await temporal.client.workflow.getHandle(inboxWorkflowId(requestId)).terminate('test over');
           },
         },
       );
@@ -313,6 +326,8 @@ describe("fault: callbacks that come after the caller's windows closed their req
       // The worst case happened: the callbacks came after their requests had closed.
       expect(held).toBeGreaterThan(seeds.length / 2);
       expect(lateInboxes).toBe(result.requests.length);
+      expect(listedForJob).toEqual({ inboxes: lateInboxes, held });
+      expect(status).toContain(`${held} callbacks came after their request closed`);
     } finally {
       await webhook.close();
       await fixture.close();
