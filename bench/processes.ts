@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { startProcess, type RunningProcess, type StartOptions } from '../src/devserver/processes.js';
+import { readProcStat, TICKS_PER_SECOND } from './proc-stat.js';
 
 export interface Child {
   name: string;
@@ -69,18 +70,9 @@ function memoryField(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined 
   }
 }
 
-/** Clock ticks a second (USER_HZ): 100 on every Linux this runs on. */
-const TICKS_PER_SECOND = 100;
-
 export function processCpuSeconds(pid: number): number | undefined {
-  try {
-    // The command name (field 2) may hold spaces: fields are counted after its closing parenthesis.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
+  const stat = readProcStat(`/proc/${pid}/stat`);
+  return stat && stat.cpuTicks / TICKS_PER_SECOND;
 }
 
 /**

@@ -14,35 +14,17 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readProcStat, TICKS_PER_SECOND as TICKS, type ProcStat } from './proc-stat.js';
 
 const { values: args } = parseArgs({ options: { every: { type: 'string', default: '3' } } });
 const everyMs = Number(args.every) * 1000;
-const TICKS = 100; // USER_HZ: clock ticks a second in /proc, 100 on Linux
 const ROLES: [string, RegExp][] = [
   ['worker', /lib\/worker\.js/],
   ['webhook', /webhook\/main\.ts/],
   ['simulator', /simulator\/main\.ts/],
 ];
 
-interface ThreadStat {
-  name: string;
-  /** Ticks since boot at which the thread started. */
-  start: number;
-  ticks: number;
-}
-type Sample = { at: number; processes: Map<string, { pid: number; threads: Map<number, ThreadStat> }> };
-
-function stat(path: string): ThreadStat | undefined {
-  try {
-    const text = readFileSync(path, 'utf8');
-    const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    // Fields after the name: state is the first, utime the 12th, stime the 13th, starttime the 20th.
-    return { name, ticks: Number(fields[11]) + Number(fields[12]), start: Number(fields[19]) };
-  } catch {
-    return undefined; // exited meanwhile
-  }
-}
+type Sample = { at: number; processes: Map<string, { pid: number; threads: Map<number, ProcStat> }> };
 
 function sample(): Sample {
   const processes: Sample['processes'] = new Map();
@@ -56,10 +38,10 @@ function sample(): Sample {
     }
     const role = ROLES.find(([, pattern]) => pattern.test(command))?.[0];
     if (!role || command.includes('cpu-prof')) continue;
-    const threads = new Map<number, ThreadStat>();
+    const threads = new Map<number, ProcStat>();
     try {
       for (const tid of readdirSync(`/proc/${entry}/task`)) {
-        const s = stat(`/proc/${entry}/task/${tid}/stat`);
+        const s = readProcStat(`/proc/${entry}/task/${tid}/stat`);
         if (s) threads.set(Number(tid), s);
       }
     } catch {
@@ -72,14 +54,15 @@ function sample(): Sample {
 
 function ticksOf(s: Sample, role: string): number {
   let total = 0;
-  for (const t of s.processes.get(role)?.threads.values() ?? []) total += t.ticks;
+  for (const t of s.processes.get(role)?.threads.values() ?? []) total += t.cpuTicks;
   return total;
 }
 
-function kind(pid: number, tid: number, thread: ThreadStat, processStart: number): string {
+function kind(pid: number, tid: number, thread: ProcStat, processStart: number): string {
   if (tid === pid) return 'main thread';
   // Node starts V8's platform threads within a few milliseconds; libuv's pool and worker threads come with first use.
-  if (thread.start - processStart <= TICKS / 10) return 'started with the process (V8 platform: collector, compiler)';
+  if (thread.startTicks - processStart <= TICKS / 10)
+    return 'started with the process (V8 platform: collector, compiler)';
   if (thread.name === 'node') return "node threads started later (the worker's workflow threads, libuv's pool)";
   return `${thread.name} (native)`;
 }
@@ -114,10 +97,10 @@ function report(samples: Sample[]) {
     const end = to.processes.get(role);
     const begin = from.processes.get(role);
     if (!end || !begin) continue;
-    const processStart = end.threads.get(end.pid)?.start ?? 0;
+    const processStart = end.threads.get(end.pid)?.startTicks ?? 0;
     const byKind = new Map<string, number>();
     for (const [tid, thread] of end.threads) {
-      const used = thread.ticks - (begin.threads.get(tid)?.ticks ?? 0);
+      const used = thread.cpuTicks - (begin.threads.get(tid)?.cpuTicks ?? 0);
       const k = kind(end.pid, tid, thread, processStart);
       byKind.set(k, (byKind.get(k) ?? 0) + used / TICKS);
     }

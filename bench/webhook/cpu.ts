@@ -3,10 +3,8 @@
  * the Temporal server and the load generator compete for the same cores, so a throughput ratio alone cannot say
  * whether the webhook is short of CPU or waiting. Linux only; elsewhere every figure is NaN.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-
-/** USER_HZ: the unit of utime/stime in /proc/<pid>/stat, 100 on every Linux build the bench runs on. */
-const TICKS_PER_SECOND = 100;
+import { readdirSync } from 'node:fs';
+import { readProcStat, TICKS_PER_SECOND } from '../proc-stat.js';
 
 interface Stat {
   ppid: number;
@@ -22,15 +20,9 @@ function readStats(): Map<number, Stat> {
     return stats;
   }
   for (const pid of pids) {
-    try {
-      const line = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // The command name (field 2) is in parentheses and may hold spaces: split after its closing one.
-      const fields = line.slice(line.lastIndexOf(')') + 2).split(' ');
-      // After the name: state(3) ppid(4) … utime(14) stime(15), so index = field number - 3.
-      stats.set(Number(pid), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // The process exited between readdir and read.
-    }
+    // Undefined when the process exited between readdir and read.
+    const stat = readProcStat(`/proc/${pid}/stat`);
+    if (stat) stats.set(Number(pid), { ppid: stat.ppid, ticks: stat.cpuTicks });
   }
   return stats;
 }
