@@ -20,6 +20,7 @@ import { deviceKey } from '../../src/thingspace/schemas/device-key.js';
 import { inboxQuery, inboxWorkflowId } from '../../src/workflows/inbox.js';
 import { lateInboxesOfJob } from '../../src/cli/inboxes.js';
 import { cli, cliEnv } from '../harness/cli.js';
+import { eventually } from '../harness/eventually.js';
 import { checkAgainstTruth } from './truth.js';
 
 const temporal = useTestTemporal();
@@ -295,11 +296,14 @@ describe("fault: callbacks that come after the caller's windows closed their req
               held += view.held;
             }
             // What the operator sees: the job's late inboxes, found through visibility (eventually consistent).
-            let listed = await lateInboxesOfJob(temporal.client, finished.jobId);
-            for (let i = 0; i < 50 && listed.length < lateInboxes; i++) {
-              await sleep(100);
-              listed = await lateInboxesOfJob(temporal.client, finished.jobId);
-            }
+            const listed = await eventually(
+              "the job's late inboxes in visibility",
+              async () => {
+                const found = await lateInboxesOfJob(temporal.client, finished.jobId);
+                return found.length >= lateInboxes ? found : undefined;
+              },
+              5_000,
+            );
             listedForJob = { inboxes: listed.length, held: listed.reduce((n, inbox) => n + inbox.held, 0) };
             status = (await cli(['status', finished.jobId], cliEnv(taskQueue))).stdout;
             for (const { requestId } of finished.requests)
