@@ -29,7 +29,10 @@ const NB_IOT_TYPE = { key: 'DeviceType', value: 'NB-IoT' };
 
 const norm = (d: { kind: string; id: string }) => ({ kind: d.kind.trim().toLowerCase(), id: d.id.trim() });
 
-export function profileOf(device: Device, given: readonly DeviceId[]): string {
+type Profile = z.infer<typeof ProfileSchema>;
+
+/** What a listed device adds to the caller's identifiers, as its profile holds it. */
+export function profileOf(device: Device, given: readonly DeviceId[]): Profile {
   const listed = new Set((device.deviceIds ?? []).map((d) => identifierKey(d.kind, d.id)));
   const mine = new Set(given.map((d) => identifierKey(d.kind, d.id)));
   const missing = given.flatMap((d, i) => (listed.has(identifierKey(d.kind, d.id)) ? [] : [i]));
@@ -40,12 +43,26 @@ export function profileOf(device: Device, given: readonly DeviceId[]): string {
     state: c.state ?? null,
   }));
   const ipAddress = typeof device.ipAddress === 'string' ? device.ipAddress : null;
-  return JSON.stringify(
-    isNbIot(device) ? [missing, extra, carriers, ipAddress, 1] : [missing, extra, carriers, ipAddress],
-  );
+  return isNbIot(device) ? [missing, extra, carriers, ipAddress, 1] : [missing, extra, carriers, ipAddress];
 }
 
-/** The device a profile stands for; undefined when the profile is not one (a cursor from other code). */
+/**
+ * The device a profile stands for. A fresh look-up builds it from the profile it just made, a resumed one from the
+ * profile its cursor carried (deviceFromProfile): the same function either way, without a JSON round trip and a
+ * schema check per listed device on the way.
+ */
+export function deviceOfProfile(profile: Profile, given: readonly DeviceId[]): Device {
+  const [missing, extra, carrierInformations, ipAddress, nbIot] = profile;
+  const absent = new Set(missing);
+  return {
+    deviceIds: [...given.filter((_d, i) => !absent.has(i)).map(norm), ...extra],
+    carrierInformations,
+    ipAddress,
+    ...(nbIot === 1 && { extendedAttributes: [NB_IOT_TYPE] }),
+  };
+}
+
+/** The device a cursor's profile stands for; undefined when the profile is not one (a cursor from other code). */
 export function deviceFromProfile(profile: string, given: readonly DeviceId[]): Device | undefined {
   let raw: unknown;
   try {
@@ -54,13 +71,5 @@ export function deviceFromProfile(profile: string, given: readonly DeviceId[]): 
     return undefined;
   }
   const parsed = ProfileSchema.safeParse(raw);
-  if (!parsed.success) return undefined;
-  const [missing, extra, carrierInformations, ipAddress, nbIot] = parsed.data;
-  const absent = new Set(missing);
-  return {
-    deviceIds: [...given.filter((_d, i) => !absent.has(i)).map(norm), ...extra],
-    carrierInformations,
-    ipAddress,
-    ...(nbIot === 1 && { extendedAttributes: [NB_IOT_TYPE] }),
-  };
+  return parsed.success ? deviceOfProfile(parsed.data, given) : undefined;
 }

@@ -8,7 +8,7 @@ import { Context } from '@temporalio/activity';
 import type { ThingSpaceClient } from '../thingspace/client.js';
 import { buildDeviceKeyIndex, deviceKey, matchDeviceKey } from '../thingspace/schemas/device-key.js';
 import { type Device, type DevicesListRequest, deviceState, normalizeState } from '../thingspace/schemas/devices.js';
-import { deviceFromProfile, profileOf } from './device-profile.js';
+import { deviceFromProfile, deviceOfProfile, profileOf } from './device-profile.js';
 import { heartbeatProgress } from './heartbeat.js';
 import { type LookupPlan, type LookupUnit, lookupIds, planLookup, type PlanOptions } from './lookup-plan.js';
 import { BitSet, ProfileIndex, type ScanCursor, ScanCursorSchema } from './scan-cursor.js';
@@ -244,8 +244,9 @@ class Lookup {
   /** Keeps the device as its profile, which the result and (within the budget) the heartbeat carry. */
   private keep(member: number, device: Device): void {
     const given = this.ref(member).deviceIds;
-    const profile = profileOf(device, given);
-    this.listed.set(member, deviceFromProfile(profile, given) as Device);
+    const parts = profileOf(device, given);
+    this.listed.set(member, deviceOfProfile(parts, given));
+    const profile = JSON.stringify(parts);
     let number = this.profileNumber.get(profile);
     if (number === undefined) {
       if (this.profileChars + profile.length > PROFILE_BUDGET_CHARS || this.profiles.length >= MAX_PROFILES) {

@@ -87,9 +87,14 @@ export async function stageDeviceList(store: BlobStore, input: StageDeviceListIn
   };
   let total: number;
   try {
-    total = await scanDeviceList(data, input, what, async (device) => {
-      if (part.length === input.partSize) await flush();
-      part.push(device);
+    total = await scanDeviceList(data, input, what, (device) => {
+      if (part.length < input.partSize) {
+        part.push(device);
+        return;
+      }
+      return flush().then(() => {
+        part.push(device);
+      });
     });
   } catch (err) {
     if (err instanceof DeviceListError) throw ApplicationFailure.nonRetryable(err.message, INVALID_JOB_REQUEST);

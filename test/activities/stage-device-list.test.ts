@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { decodeDeviceList, encodeDeviceList } from '../../src/activation/device-list.js';
@@ -72,6 +73,43 @@ describe('stageDeviceList', () => {
     const withAddress = [{ ...jobDevice(seedDevice(400)), ipAddress: '10.0.0.1' }];
     expect((await failure(stage(withAddress, 10))).message).toMatch(/activation\.carrierIpPoolName/);
     expect(await stage(withAddress, 10, { carrierIpPoolName: 'pool-1' })).toMatchObject({ total: 1 });
+  });
+
+  it("reads a list across the stream's chunks: CRLF, blank lines, and the exact line of a device deep in it", async () => {
+    // 3,000 devices are about 300 KB of text: the gunzip stream hands it over in many 16 KB chunks, which split lines.
+    const list = devices(3_000, 1_000);
+    const text = list.map((device, i) => JSON.stringify(device) + (i % 7 === 0 ? '\r\n\r\n' : '\r\n')).join('');
+    const lines = text.split('\n');
+    expect(lines.length).toBeGreaterThan(3_400);
+    for (const encoded of [Buffer.from(text), gzipSync(text)]) {
+      const deviceList = `device-lists/test-${Math.random().toString(36).slice(2)}`;
+      await store.put(deviceList, encoded);
+      const staged = await new MockActivityEnvironment().run(
+        (input: Parameters<typeof stageDeviceList>[1]) => stageDeviceList(store, input),
+        { jobId: 'stage-chunks', deviceList, partSize: 1_000 },
+      );
+      expect(staged).toMatchObject({
+        total: 3_000,
+        parts: [{ devices: 1_000 }, { devices: 1_000 }, { devices: 1_000 }],
+      });
+      const stored = await Promise.all(
+        [1, 2, 3].map(async (n) => decodeDeviceList(await store.get(partKey('stage-chunks', n)))),
+      );
+      expect(stored.flat()).toEqual(list);
+      expect(await decodeDeviceList(encoded)).toEqual(list);
+    }
+    // devices[2500] broken: its line is 2,501 plus the 358 blank lines after every seventh device before it.
+    const broken = list.map((device, i) => (i === 2_500 ? { deviceIds: [{ kind: 'imei', id: 'abc' }] } : device));
+    const brokenText = broken.map((device, i) => JSON.stringify(device) + (i % 7 === 0 ? '\r\n\r\n' : '\r\n')).join('');
+    const deviceList = `device-lists/test-broken-${Math.random().toString(36).slice(2)}`;
+    await store.put(deviceList, gzipSync(brokenText));
+    const refused = await failure(
+      new MockActivityEnvironment().run(
+        (input: Parameters<typeof stageDeviceList>[1]) => stageDeviceList(store, input),
+        { jobId: 'stage-chunks-broken', deviceList, partSize: 1_000 },
+      ),
+    );
+    expect(refused.message).toMatch(/devices\[2500\]\.deviceIds\[0\]\.id: .* \(line 2859\)/);
   });
 
   it("takes a part its job's stage wrote as it stands, still applying the part job's IP-pool rule", async () => {
