@@ -2,7 +2,7 @@
  * Runs `fn` over `items`, `concurrency` at a time. After a failure no new item starts, and the failure is thrown
  * once the calls in flight are over, so nothing runs on after the activity attempt failed.
  * A few runners take the next item in turn, instead of a queued task per item: a look-up can have a unit per device,
- * and a million queued closures and promises were a tenth of a big job's allocations on the worker's main thread.
+ * and its queued closures and promises were 4.5 % of the main thread's allocations in a 200,000-device job.
  */
 export async function forEachBounded<T>(
   items: readonly T[],
