@@ -21,18 +21,21 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const devices = (n: number, from = 1) => Array.from({ length: n }, (_, i) => jobDevice(seedDevice(from + i)));
+type StageInput = Parameters<typeof stageDeviceList>[1];
+const runStage = (input: StageInput): Promise<StagedDeviceList> =>
+  new MockActivityEnvironment().run((i: StageInput) => stageDeviceList(store, i), input);
+/** Stores an encoded list under a fresh key and returns the key. */
+const storeList = async (encoded: Uint8Array): Promise<string> => {
+  const deviceList = `device-lists/test-${Math.random().toString(36).slice(2)}`;
+  await store.put(deviceList, encoded);
+  return deviceList;
+};
 const stage = async (
   list: unknown[],
   partSize: number,
   rules: { carrierIpPoolName?: string } = {},
-): Promise<StagedDeviceList> => {
-  const deviceList = `device-lists/test-${Math.random().toString(36).slice(2)}`;
-  await store.put(deviceList, encodeDeviceList(list));
-  return new MockActivityEnvironment().run(
-    (input: Parameters<typeof stageDeviceList>[1]) => stageDeviceList(store, input),
-    { jobId: 'stage-job', deviceList, partSize, ...rules },
-  );
-};
+): Promise<StagedDeviceList> =>
+  runStage({ jobId: 'stage-job', deviceList: await storeList(encodeDeviceList(list)), partSize, ...rules });
 const failure = (promise: Promise<StagedDeviceList | unknown>) =>
   promise.then(
     () => {
@@ -78,16 +81,13 @@ describe('stageDeviceList', () => {
   it("reads a list across the stream's chunks: CRLF, blank lines, and the exact line of a device deep in it", async () => {
     // 3,000 devices are about 300 KB of text: the gunzip stream hands it over in many 16 KB chunks, which split lines.
     const list = devices(3_000, 1_000);
-    const text = list.map((device, i) => JSON.stringify(device) + (i % 7 === 0 ? '\r\n\r\n' : '\r\n')).join('');
-    const lines = text.split('\n');
-    expect(lines.length).toBeGreaterThan(3_400);
+    // CRLF endings, and a blank line after every seventh device.
+    const crlfText = (items: unknown[]) =>
+      items.map((item, i) => JSON.stringify(item) + (i % 7 === 0 ? '\r\n\r\n' : '\r\n')).join('');
+    const text = crlfText(list);
+    expect(text.split('\n').length).toBeGreaterThan(3_400);
     for (const encoded of [Buffer.from(text), gzipSync(text)]) {
-      const deviceList = `device-lists/test-${Math.random().toString(36).slice(2)}`;
-      await store.put(deviceList, encoded);
-      const staged = await new MockActivityEnvironment().run(
-        (input: Parameters<typeof stageDeviceList>[1]) => stageDeviceList(store, input),
-        { jobId: 'stage-chunks', deviceList, partSize: 1_000 },
-      );
+      const staged = await runStage({ jobId: 'stage-chunks', deviceList: await storeList(encoded), partSize: 1_000 });
       expect(staged).toMatchObject({
         total: 3_000,
         parts: [{ devices: 1_000 }, { devices: 1_000 }, { devices: 1_000 }],
@@ -100,14 +100,12 @@ describe('stageDeviceList', () => {
     }
     // devices[2500] broken: its line is 2,501 plus the 358 blank lines after every seventh device before it.
     const broken = list.map((device, i) => (i === 2_500 ? { deviceIds: [{ kind: 'imei', id: 'abc' }] } : device));
-    const brokenText = broken.map((device, i) => JSON.stringify(device) + (i % 7 === 0 ? '\r\n\r\n' : '\r\n')).join('');
-    const deviceList = `device-lists/test-broken-${Math.random().toString(36).slice(2)}`;
-    await store.put(deviceList, gzipSync(brokenText));
     const refused = await failure(
-      new MockActivityEnvironment().run(
-        (input: Parameters<typeof stageDeviceList>[1]) => stageDeviceList(store, input),
-        { jobId: 'stage-chunks-broken', deviceList, partSize: 1_000 },
-      ),
+      runStage({
+        jobId: 'stage-chunks-broken',
+        deviceList: await storeList(gzipSync(crlfText(broken))),
+        partSize: 1_000,
+      }),
     );
     expect(refused.message).toMatch(/devices\[2500\]\.deviceIds\[0\]\.id: .* \(line 2859\)/);
   });
@@ -117,10 +115,7 @@ describe('stageDeviceList', () => {
     const staged = await stage(list, 3, { carrierIpPoolName: 'pool-1' });
     expect(staged).toMatchObject({ total: 5, parts: [{ devices: 3 }, { devices: 2 }] });
     const partOf = (rules: { carrierIpPoolName?: string }) =>
-      new MockActivityEnvironment().run(
-        (input: Parameters<typeof stageDeviceList>[1]) => stageDeviceList(store, input),
-        { jobId: 'stage-job-part-2', deviceList: partKey('stage-job', 2), partSize: 3, ...rules },
-      );
+      runStage({ jobId: 'stage-job-part-2', deviceList: partKey('stage-job', 2), partSize: 3, ...rules });
     expect(await partOf({ carrierIpPoolName: 'pool-1' })).toEqual({ total: 2, devices: list.slice(3) });
     const refused = await failure(partOf({}));
     expect(refused).toMatchObject({ type: INVALID_JOB_REQUEST, nonRetryable: true });
@@ -128,12 +123,7 @@ describe('stageDeviceList', () => {
   });
 
   it('tells a missing list apart, naming the store', async () => {
-    const missing = await failure(
-      new MockActivityEnvironment().run(
-        (input: Parameters<typeof stageDeviceList>[1]) => stageDeviceList(store, input),
-        { jobId: 'j', deviceList: 'device-lists/absent', partSize: 10 },
-      ),
-    );
+    const missing = await failure(runStage({ jobId: 'j', deviceList: 'device-lists/absent', partSize: 10 }));
     expect(missing).toMatchObject({ type: 'DeviceListNotFound', nonRetryable: true });
     expect(missing.message).toContain(dir);
   });
