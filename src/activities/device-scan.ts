@@ -244,19 +244,20 @@ class Lookup {
   /** Keeps the device as its profile, which the result and (within the budget) the heartbeat carry. */
   private keep(member: number, device: Device): void {
     const given = this.ref(member).deviceIds;
-    const parts = profileOf(device, given);
-    this.listed.set(member, deviceOfProfile(parts, given));
-    const profile = JSON.stringify(parts);
-    let number = this.profileNumber.get(profile);
+    const profile = profileOf(device, given);
+    this.listed.set(member, deviceOfProfile(profile, given));
+    // The cursor carries profiles as JSON text; devices with the same text share one entry.
+    const text = JSON.stringify(profile);
+    let number = this.profileNumber.get(text);
     if (number === undefined) {
-      if (this.profileChars + profile.length > PROFILE_BUDGET_CHARS || this.profiles.length >= MAX_PROFILES) {
+      if (this.profileChars + text.length > PROFILE_BUDGET_CHARS || this.profiles.length >= MAX_PROFILES) {
         this.kept.of[member] = 0;
         return;
       }
-      this.profiles.push(profile);
-      this.profileChars += profile.length;
+      this.profiles.push(text);
+      this.profileChars += text.length;
       number = this.profiles.length;
-      this.profileNumber.set(profile, number);
+      this.profileNumber.set(text, number);
     }
     this.kept.of[member] = number;
   }
