@@ -99,7 +99,7 @@ try {
     cpuPerCallback.push((cpu.user + cpu.system) / delivered);
     console.log(
       `round ${round + 1}: ${delivered} callbacks acknowledged in ${seconds.toFixed(2)} s = ${Math.round(rate)}/s, ` +
-        `${cpuPerCallback.at(-1)!.toFixed(1)} µs of simulator CPU each`,
+        `${cpuPerCallback.at(-1)!.toFixed(1)} µs of simulator CPU each (${(cpu.system / delivered).toFixed(1)} µs of it in the kernel)`,
     );
   }
   const stats = sim.admin.callbackStats();
