@@ -39,8 +39,13 @@ export async function startChild(
     ? startProcess(
         name,
         'bench/cpu-prof.ts',
-        { ...env, BENCH_ENTRY: entry, BENCH_CPU_PROF_DIR: options.cpuProfDir },
-        options,
+        {
+          ...env,
+          BENCH_ENTRY: entry,
+          BENCH_CPU_PROF_DIR: options.cpuProfDir,
+          BENCH_NODE_ARGS: JSON.stringify(options.nodeArgs ?? []),
+        },
+        { ...options, nodeArgs: [] },
       )
     : startProcess(name, entry, env, options);
   try {

@@ -10,6 +10,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export interface StartOptions {
   /** Also append every line to this stream (a log file). */
   log?: NodeJS.WritableStream;
+  /** Node's own options before the entry point: V8 flags that NODE_OPTIONS does not take. */
+  nodeArgs?: readonly string[];
 }
 
 export interface RunningProcess {
@@ -31,7 +33,8 @@ export function startProcess(
   env: NodeJS.ProcessEnv,
   options: StartOptions = {},
 ): RunningProcess {
-  const child = spawn(process.execPath, entry.endsWith('.js') ? [entry] : ['--import', 'tsx', entry], {
+  const run = entry.endsWith('.js') ? [entry] : ['--import', 'tsx', entry];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...run], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
