@@ -204,7 +204,8 @@ export async function startStack(
         // million-device case fell from 157-172 s to 137-147 s (two runs each, issue 12 notes in RESULTS.md).
         // Without V8's memory reducer (a Node flag, below) it does not run extra full collections of its 2-3 GB
         // heap whenever it looks idle: 7 mark-compacts instead of 13 and 2.4 s of marking on its main thread
-        // instead of 12.3 (--trace-gc, one million-device run each, RESULTS.md).
+        // instead of 12.3 (--trace-gc, one million-device run each, RESULTS.md); its CPU in all moves more than
+        // that from run to run.
         NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=8192 --max-semi-space-size=64`.trim(),
       },
       /simulator listening/,
