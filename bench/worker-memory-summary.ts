@@ -3,8 +3,8 @@
  *
  *   npx tsx bench/worker-memory-summary.ts [--heaps <file>] [--promoted <file>] [--top 20]
  *
- * --heaps: the moment of the worker's highest RSS, with each thread's V8 heap then (thread 0 is the main thread;
- * the workflow threads follow in the order the SDK started them). --promoted: the functions whose allocations
+ * --heaps: the moment of the worker's highest RSS, with each thread's V8 heap and young generation then (thread 0
+ * is the main thread; the workflow threads follow in the order the SDK started them). --promoted: the functions whose allocations
  * outlived a young-generation collection, by sampled bytes, and the call stacks that allocated most.
  */
 import { readFileSync } from 'node:fs';
@@ -21,21 +21,24 @@ interface HeapLine {
   thread: string;
   used: number;
   physical: number;
+  /** The young generation's size (both semi-spaces); absent in logs written before it was logged. */
+  young?: number;
   rss?: number;
 }
 
 function heapsAtPeak(file: string): void {
   const lines: HeapLine[] = [];
   for (const text of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^(\d+) (\d+) (\d+) used ([\d.]+) physical ([\d.]+)(?: new [\d.]+)?(?: rss ([\d.]+))?$/.exec(text);
+    const m = /^(\d+) (\d+) (\d+) used ([\d.]+) physical ([\d.]+)(?: new ([\d.]+))?(?: rss ([\d.]+))?$/.exec(text);
     if (!m) continue;
-    const [, at, pid, thread, used, physical, rss] = m as unknown as string[];
+    const [, at, pid, thread, used, physical, young, rss] = m as unknown as string[];
     lines.push({
       at: Number(at),
       pid: pid as string,
       thread: thread as string,
       used: Number(used),
       physical: Number(physical),
+      ...(young !== undefined && { young: Number(young) }),
       ...(rss !== undefined && { rss: Number(rss) }),
     });
   }
@@ -51,7 +54,10 @@ function heapsAtPeak(file: string): void {
   const sorted = [...threads.values()].sort((a, b) => Number(a.thread) - Number(b.thread));
   const physical = sorted.reduce((sum, l) => sum + l.physical, 0);
   console.log(`worker ${peak.pid} at its highest RSS, ${peak.rss} MB: V8 heaps ${physical.toFixed(1)} MB in all`);
-  for (const l of sorted) console.log(`  thread ${l.thread}: ${l.used} MB used, ${l.physical} MB physical`);
+  for (const l of sorted) {
+    const young = l.young === undefined ? '' : `, young generation ${l.young} MB`;
+    console.log(`  thread ${l.thread}: ${l.used} MB used, ${l.physical} MB physical${young}`);
+  }
 }
 
 interface ProfileNode {
