@@ -197,8 +197,8 @@ export async function startStack(
         SIM_SEED_FILE: seedFile,
         SIM_CONFIG_FILE: configFile,
         SIM_ADMIN_TOKEN: adminToken,
-        // The simulator keeps its own record of every activation (about 2 KB a device) for the fault tests: a
-        // million-device case holds about 2.3 GB of it, near Node's default heap limit on this machine (4.3 GB).
+        // The simulator keeps its own record of every activation (about 1.3 KB a device, bench/simulator-load.ts)
+        // for the fault tests: a million-device case holds about 1.3 GB of it, and more in flight.
         // It is the bench's stand-in for ThingSpace, not the product; its RSS is reported on its own. 64 MB
         // semi-spaces (16 by default) promote fewer of the callbacks it holds queued: its CPU in the
         // million-device case fell from 157-172 s to 137-147 s (two runs each, issue 12 notes in RESULTS.md).

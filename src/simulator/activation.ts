@@ -22,8 +22,9 @@ interface ResolvedOutcome {
 
 export type DeviceResult = 'Pending' | 'Success' | 'Failed';
 
-interface PlannedDevice {
-  submittedIds: DeviceId[];
+export interface PlannedDevice {
+  /** As the request named the device; undefined when exactly the device's own (kept for the run: a million arrays). */
+  submittedIds: DeviceId[] | undefined;
   ipAddress: string | undefined;
   device: SimDevice;
   /** The identifiers named two different devices; the request fails for this entry. */
@@ -54,6 +55,15 @@ type CarrierPayload = Omit<CarrierServiceCallback, PerSendFields>;
 type NiddPayload = Omit<NiddServiceCallback, PerSendFields>;
 
 const upperKinds = (ids: readonly DeviceId[]) => ids.map((d) => ({ id: d.id, kind: d.kind.toUpperCase() }));
+
+const lowerKinds = (ids: readonly DeviceId[]) => ids.map((d) => ({ id: d.id, kind: d.kind.toLowerCase() }));
+
+/** Whether a request named exactly the device's own identifiers, in order (a request's kinds come lower-cased). */
+const namesOwnIds = (named: readonly DeviceId[], own: readonly DeviceId[]) =>
+  named.length === own.length && named.every((d, i) => d.id === own[i]?.id && d.kind === own[i]?.kind.toLowerCase());
+
+/** The identifiers the request named for this device, exactly as spelled there. */
+export const submittedIdsOf = (p: PlannedDevice): DeviceId[] => p.submittedIds ?? lowerKinds(p.device.deviceIds);
 
 /** Accepts activate requests, changes device states after the configured delay and queues their callbacks. */
 export class ActivationService {
@@ -100,7 +110,7 @@ export class ActivationService {
       }
       device.inFlight++;
       request.devices.push({
-        submittedIds: entry.deviceIds,
+        submittedIds: namesOwnIds(entry.deviceIds, device.deviceIds) ? undefined : entry.deviceIds,
         ipAddress: entry.ipAddress,
         device,
         conflict,
@@ -272,7 +282,7 @@ export class ActivationService {
     return {
       service: 'CarrierService',
       accountName: request.accountName,
-      deviceKey: String(p.device.internalId),
+      internalId: p.device.internalId,
       requestId: request.requestId,
       status: p.result === 'Success' ? 'Success' : 'Failed',
       payload: () => this.carrierPayload(request, p),
@@ -282,7 +292,7 @@ export class ActivationService {
   /** Built when the callback is sent, from what this activation gave the device (kept in `p.activated`). */
   private carrierPayload(request: ActivationRequest, p: PlannedDevice): CarrierPayload {
     const { device, activated } = p;
-    const base = { requestId: request.requestId, deviceIds: upperKinds(p.submittedIds) };
+    const base = { requestId: request.requestId, deviceIds: upperKinds(submittedIdsOf(p)) };
     const payload: CarrierPayload =
       p.result === 'Success' && activated
         ? {
@@ -310,7 +320,7 @@ export class ActivationService {
           }
         : {
             ...base,
-            deviceResponse: { activateResponse: { deviceIds: upperKinds(p.submittedIds), state: 'Deactive' } },
+            deviceResponse: { activateResponse: { deviceIds: upperKinds(submittedIdsOf(p)), state: 'Deactive' } },
             status: 'Failed',
             reason: p.failureReason,
             faultResponse: { faultcode: 'REQUEST_FAILED.ActivationFailed', faultstring: p.failureReason },
@@ -324,7 +334,7 @@ export class ActivationService {
     return {
       service: 'NiddService',
       accountName: request.accountName,
-      deviceKey: String(p.device.internalId),
+      internalId: p.device.internalId,
       requestId: request.requestId,
       status: created ? 'ConfigCreated' : 'ConfigFailed',
       payload: () => this.niddPayload(request, p),

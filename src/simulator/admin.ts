@@ -5,6 +5,7 @@ import type { ScheduledFault } from './faults.js';
 import type { ListWatchOptions, ListWatchState } from './list-watch.js';
 import type { CallbackServiceName } from './registrations.js';
 import { ManualScheduler } from './scheduler.js';
+import { submittedIdsOf } from './activation.js';
 import { normalizeState, type DeviceOutcome, type SeedDevice, type SeedUser, type SimDevice } from './model.js';
 import type { DeviceId } from '../thingspace/schemas/device-key.js';
 
@@ -250,7 +251,7 @@ export class SimulatorAdmin {
     for (const d of this.core.devices.devices()) {
       if (query.accountName !== undefined && d.accountName !== query.accountName) continue;
       if (query.submittedOnly && d.submissions === 0) continue;
-      const callbacks = this.core.delivery.recordsFor(String(d.internalId));
+      const callbacks = this.core.delivery.recordsFor(d.internalId);
       const record: DeviceRecord = {
         ...factsOf(d),
         requestIds: d.requestIds,
@@ -315,7 +316,11 @@ export class SimulatorAdmin {
       accountName: request.accountName,
       createdAt: request.createdAt,
       pending: request.pending,
-      devices: request.devices.map((p) => ({ deviceIds: p.submittedIds, result: p.result, reason: p.failureReason })),
+      devices: request.devices.map((p) => ({
+        deviceIds: submittedIdsOf(p),
+        result: p.result,
+        reason: p.failureReason,
+      })),
     };
   }
 
@@ -371,14 +376,13 @@ export class SimulatorAdmin {
   }
 
   private truthOf(d: SimDevice): DeviceTruth {
-    const key = String(d.internalId);
     return {
       ...factsOf(d),
       outcome: d.outcome ?? null,
       mdn: d.mdn,
       callbacks: {
-        CarrierService: this.core.delivery.truthFor(key, 'CarrierService') ?? null,
-        NiddService: this.core.delivery.truthFor(key, 'NiddService') ?? null,
+        CarrierService: this.core.delivery.truthFor(d.internalId, 'CarrierService') ?? null,
+        NiddService: this.core.delivery.truthFor(d.internalId, 'NiddService') ?? null,
       },
     };
   }

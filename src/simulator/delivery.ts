@@ -7,8 +7,8 @@ import type { CallbackServiceName, RegistrationStore } from './registrations.js'
 export interface CallbackMessage {
   service: CallbackServiceName;
   accountName: string;
-  /** Key of the device whose truth this callback updates (the device's internal id). */
-  deviceKey: string;
+  /** The internal id of the device whose record this callback updates. */
+  internalId: number;
   requestId: string;
   /** The callback's `status` (`Success`, `Failed`, `ConfigCreated` …), recorded when the callback is queued. */
   status: string | null;
@@ -53,7 +53,7 @@ export interface CallbackRecord {
 
 /**
  * What happened to the callbacks of one device and service, summed over every request that named the device (see
- * CallbackRecord for the per-request record).
+ * CallbackRecord for the per-request record): derived from the records, not kept beside them.
  */
 export interface CallbackTruth {
   requestId: string;
@@ -97,9 +97,11 @@ export class CallbackDelivery {
   /** Jobs waiting for their time (initial delay or retry backoff), all behind one timer. */
   private waiting = 0;
   private readonly later: DueQueue<Job[]>;
-  private readonly truth = new Map<string, CallbackTruth>();
-  /** Per device key: one record per service and requestId, in the order they were first queued. */
-  private readonly records = new Map<string, CallbackRecord[]>();
+  /**
+   * Per device (its internal id): one record per service and requestId, in the order they were first queued. A
+   * million-device run keeps a million of these; a number key costs no string per device.
+   */
+  private readonly records = new Map<number, CallbackRecord[]>();
   private readonly idleWaiters: (() => void)[] = [];
   private paused = false;
   private closed = false;
@@ -128,19 +130,13 @@ export class CallbackDelivery {
   enqueue(messages: readonly { message: CallbackMessage; drop: boolean; duplicate: boolean }[], delayMs: number): void {
     const jobs: Job[] = [];
     for (const { message, drop, duplicate } of messages) {
-      const truth = this.truthOf(message);
-      const { status } = message;
-      truth.requestId = message.requestId;
-      truth.status = status;
-      const record = this.recordOf(message, status);
+      const record = this.recordOf(message);
       if (drop) {
-        truth.dropped = true;
         record.dropped = true;
         this.stats.dropped++;
         continue;
       }
       const copies = duplicate ? 2 : 1;
-      truth.copies += copies;
       record.copies += copies;
       for (let i = 0; i < copies; i++) jobs.push({ message, attempt: 0, record });
     }
@@ -166,13 +162,26 @@ export class CallbackDelivery {
     };
   }
 
-  truthFor(deviceKey: string, service: CallbackServiceName): CallbackTruth | undefined {
-    return this.truth.get(`${deviceKey}|${service}`);
+  truthFor(internalId: number, service: CallbackServiceName): CallbackTruth | undefined {
+    const records = this.recordsFor(internalId).filter((r) => r.service === service);
+    const last = records.at(-1);
+    if (!last) return undefined;
+    return {
+      requestId: last.requestId,
+      status: last.status,
+      copies: records.reduce((sum, r) => sum + r.copies, 0),
+      dropped: records.some((r) => r.dropped),
+      sends: records.reduce((sum, r) => sum + r.sends, 0),
+      acknowledged: records.some((r) => r.acknowledged > 0),
+      exhausted: records.some((r) => r.exhausted > 0),
+      unregistered: records.some((r) => r.unregistered > 0),
+      lastResult: records.findLast((r) => r.lastResult !== null)?.lastResult ?? null,
+    };
   }
 
   /** Every callback of the device, one record per service and requestId. */
-  recordsFor(deviceKey: string): readonly CallbackRecord[] {
-    return this.records.get(deviceKey) ?? [];
+  recordsFor(internalId: number): readonly CallbackRecord[] {
+    return this.records.get(internalId) ?? [];
   }
 
   /** Resolves when nothing is queued, in flight or waiting for a timer (a paused queue is not idle). */
@@ -192,34 +201,14 @@ export class CallbackDelivery {
     this.notifyIdle();
   }
 
-  private truthOf(message: CallbackMessage): CallbackTruth {
-    const key = `${message.deviceKey}|${message.service}`;
-    let truth = this.truth.get(key);
-    if (!truth) {
-      truth = {
-        requestId: message.requestId,
-        copies: 0,
-        dropped: false,
-        sends: 0,
-        acknowledged: false,
-        exhausted: false,
-        unregistered: false,
-        lastResult: null,
-        status: null,
-      };
-      this.truth.set(key, truth);
-    }
-    return truth;
-  }
-
-  private recordOf(message: CallbackMessage, status: string | null): CallbackRecord {
-    const list = this.records.get(message.deviceKey);
+  private recordOf(message: CallbackMessage): CallbackRecord {
+    const list = this.records.get(message.internalId);
     let record = list?.find((r) => r.service === message.service && r.requestId === message.requestId);
     if (!record) {
       record = {
         service: message.service,
         requestId: message.requestId,
-        status,
+        status: message.status,
         copies: 0,
         dropped: false,
         sends: 0,
@@ -229,7 +218,7 @@ export class CallbackDelivery {
         lastResult: null,
       };
       // A list of exact length: push onto an empty array reserves 17 slots, 150 bytes a device at a million.
-      this.records.set(message.deviceKey, list ? list.concat(record) : [record]);
+      this.records.set(message.internalId, list ? list.concat(record) : [record]);
     }
     return record;
   }
@@ -268,16 +257,13 @@ export class CallbackDelivery {
 
   private async send(job: Job): Promise<void> {
     const { message } = job;
-    const truth = this.truthOf(message);
     const registration = this.registrations.get(message.accountName, message.service);
     if (!registration) {
-      truth.unregistered = true;
       job.record.unregistered++;
       this.stats.unregistered++;
       return;
     }
     job.attempt++;
-    truth.sends++;
     job.record.sends++;
     this.stats.sends++;
     const { maxCallbackThreshold } = this.ctx.config;
@@ -305,10 +291,8 @@ export class CallbackDelivery {
       result = (err as { code?: string }).code ?? (err as Error).name;
     }
     if (this.closed) return;
-    truth.lastResult = result;
     job.record.lastResult = result;
     if (ok) {
-      truth.acknowledged = true;
       job.record.acknowledged++;
       this.stats.acknowledged++;
       return;
@@ -317,7 +301,6 @@ export class CallbackDelivery {
     if (job.attempt < maxCallbackThreshold) {
       this.schedule([job], this.ctx.config.callbackRetryBackoffMs * 2 ** (job.attempt - 1));
     } else {
-      truth.exhausted = true;
       job.record.exhausted++;
       this.stats.exhausted++;
       this.ctx.log.warn({ service: message.service, requestId: message.requestId, result }, 'callback given up');

@@ -142,6 +142,33 @@ describe('simulator device blocks', () => {
     expect(api.sim.admin.touchedBlockDevices()).toBe(chosen.length);
   });
 
+  it('keeps what a request named as it spelled it, though a block device record computes its identifiers', async () => {
+    api = await openSession({ seed: seed([BLOCK]), config: { activationDelayMs: 0 } });
+    // A request's kinds come lower-cased; the block spells them `imei`, `iccId` here.
+    const [imei, iccid] = blockDeviceIds(BLOCK.prefix, 3);
+    const lower = (ids: { kind: string; id: string }[]) => ids.map((d) => ({ kind: d.kind.toLowerCase(), id: d.id }));
+    const requests = [
+      [lower(blockDeviceIds(BLOCK.prefix, 0)), [{ kind: 'imei', id: imei!.id }]],
+      [lower([iccid!, imei!])],
+    ];
+    for (const named of requests) {
+      const res = await api.post<{ requestId: string }>(ACTIVATE, activateBody(named));
+      expect(res.statusCode).toBe(200);
+      await api.sim.admin.settled();
+      expect(api.sim.admin.request(res.body.requestId)!.devices.map((d) => d.deviceIds)).toEqual(named);
+    }
+    const truth = api.sim.admin.deviceTruth({ kind: 'IMEI', id: imei!.id })!;
+    expect(truth).toMatchObject({
+      deviceIds: [imei, iccid],
+      accountName: DEFAULT_ACCOUNT,
+      type: '4G',
+      state: 'active',
+      submissions: 2,
+      activations: 1,
+    });
+    expect(truth.history.map((h) => h.status)).toEqual(['Success', 'Failed']);
+  });
+
   it('refuses a block whose prefix is not five digits, naming the field', () => {
     const parsed = SimulatorSeedSchema.safeParse(seed([{ ...BLOCK, prefix: '771' }]));
     expect(parsed.success).toBe(false);
