@@ -23,15 +23,20 @@ interface HeapLine {
   physical: number;
   /** The young generation's size (both semi-spaces); absent in logs written before it was logged. */
   young?: number;
+  /** Memory outside the V8 heap that the thread's objects own (Buffers …); absent in older logs. */
+  external?: number;
   rss?: number;
 }
 
 function heapsAtPeak(file: string): void {
   const lines: HeapLine[] = [];
   for (const text of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^(\d+) (\d+) (\d+) used ([\d.]+) physical ([\d.]+)(?: new ([\d.]+))?(?: rss ([\d.]+))?$/.exec(text);
+    const m =
+      /^(\d+) (\d+) (\d+) used ([\d.]+) physical ([\d.]+)(?: new ([\d.]+))?(?: external ([\d.]+))?(?: rss ([\d.]+))?$/.exec(
+        text,
+      );
     if (!m) continue;
-    const [, at, pid, thread, used, physical, young, rss] = m as unknown as string[];
+    const [, at, pid, thread, used, physical, young, external, rss] = m as unknown as string[];
     lines.push({
       at: Number(at),
       pid: pid as string,
@@ -39,12 +44,13 @@ function heapsAtPeak(file: string): void {
       used: Number(used),
       physical: Number(physical),
       ...(young !== undefined && { young: Number(young) }),
+      ...(external !== undefined && { external: Number(external) }),
       ...(rss !== undefined && { rss: Number(rss) }),
     });
   }
   const peak = lines.filter((l) => l.rss !== undefined).sort((a, b) => (b.rss ?? 0) - (a.rss ?? 0))[0];
   if (!peak) return console.log(`${file}: no line with the process's RSS`);
-  // Each thread's sample nearest to the main thread's, within one sampling period.
+  // Each thread's sample nearest to the main thread's, within two seconds (one or two sampling periods).
   const threads = new Map<string, HeapLine>();
   for (const line of lines) {
     if (line.pid !== peak.pid || Math.abs(line.at - peak.at) > 2_000) continue;
@@ -53,10 +59,16 @@ function heapsAtPeak(file: string): void {
   }
   const sorted = [...threads.values()].sort((a, b) => Number(a.thread) - Number(b.thread));
   const physical = sorted.reduce((sum, l) => sum + l.physical, 0);
-  console.log(`worker ${peak.pid} at its highest RSS, ${peak.rss} MB: V8 heaps ${physical.toFixed(1)} MB in all`);
+  const logged = sorted.filter((l) => l.external !== undefined);
+  const external = logged.reduce((sum, l) => sum + (l.external ?? 0), 0);
+  console.log(
+    `worker ${peak.pid} at its highest RSS, ${peak.rss} MB: V8 heaps ${physical.toFixed(1)} MB in all` +
+      (logged.length > 0 ? `, owned outside them ${external.toFixed(1)} MB` : ''),
+  );
   for (const l of sorted) {
     const young = l.young === undefined ? '' : `, young generation ${l.young} MB`;
-    console.log(`  thread ${l.thread}: ${l.used} MB used, ${l.physical} MB physical${young}`);
+    const outside = l.external === undefined ? '' : `, ${l.external} MB outside`;
+    console.log(`  thread ${l.thread}: ${l.used} MB used, ${l.physical} MB physical${young}${outside}`);
   }
 }
 

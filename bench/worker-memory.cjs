@@ -5,8 +5,8 @@
 //     NODE_OPTIONS="--require ./bench/worker-memory.cjs" npm run bench -- --cases big
 //   npx tsx bench/worker-memory-summary.ts --heaps /tmp/heaps.txt --promoted /tmp/promoted.heapprofile
 //
-// BENCH_HEAPS_FILE: every 2 s, one line per thread (the main thread and each workflow thread) with its V8 heap,
-// and the process's RSS on the main thread's line. No profile or `/proc` figure splits a process's memory by thread.
+// BENCH_HEAPS_FILE: every second, one line per thread (the main thread and each workflow thread) with its V8 heap
+// and the memory its objects own outside it, and the process's RSS on the main thread's line. No profile or `/proc` figure splits a process's memory by thread.
 // BENCH_PROMOTED_FILE: V8's sampling heap profile of the main thread, keeping only objects that outlived a young
 // generation collection (freed later by a full one, or still alive): what fills the old generation and so sets
 // how often the full collections come. Rewritten every 15 s; DevTools opens it too.
@@ -30,13 +30,16 @@ if (process.env.BENCH_WORKER_PROCESS === '1') {
       const h = v8.getHeapStatistics();
       // The young generation's semi-space: V8 starts it at 1 MB and grows it towards --max-semi-space-size.
       const young = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
-      const rss = isMainThread ? ` rss ${mb(process.memoryUsage.rss())}` : '';
+      // Memory outside the V8 heap that this thread's objects own (Buffers, compression streams): the SDK's
+      // native core and glibc's arenas are what is left of the RSS.
+      const usage = process.memoryUsage();
+      const rss = isMainThread ? ` rss ${mb(usage.rss)}` : '';
       appendFileSync(
         heaps,
         `${Date.now()} ${process.pid} ${threadId} used ${mb(h.used_heap_size)} physical ${mb(h.total_physical_size)}` +
-          ` new ${mb(young ? young.space_size : 0)}${rss}\n`,
+          ` new ${mb(young ? young.space_size : 0)} external ${mb(usage.external)}${rss}\n`,
       );
-    }, 2_000);
+    }, 1_000);
     timer.unref();
   }
 
