@@ -6,11 +6,9 @@
  *
  *   npx tsx bench/simulator-delivery.ts [--devices 20000] [--concurrency 64] [--rounds 3]
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import got from 'got';
-import { DEFAULT_ACCOUNT, DEFAULT_APP, DEFAULT_USER, generateSeed, startSimulator } from '../src/simulator/index.js';
+import { DEFAULT_ACCOUNT, generateSeed, startSimulator } from '../src/simulator/index.js';
+import { openSimulatorSession, startChildListener } from './simulator-client.js';
 
 const { values } = parseArgs({
   options: {
@@ -22,18 +20,7 @@ const { values } = parseArgs({
 const devicesPerRound = Number(values.devices);
 const rounds = Number(values.rounds);
 
-const LISTENER = `
-const http = require('node:http');
-let n = 0;
-const server = http.createServer((req, res) => { req.resume(); req.on('end', () => { n++; res.statusCode = 200; res.end(); }); });
-server.keepAliveTimeout = 60000;
-server.listen(0, '127.0.0.1', () => console.log(server.address().port));
-process.on('SIGTERM', () => { console.error('listener received ' + n); process.exit(0); });
-`;
-
-const listener = spawn(process.execPath, ['-e', LISTENER], { stdio: ['ignore', 'pipe', 'inherit'] });
-const [portLine] = (await once(listener.stdout, 'data')) as [Buffer];
-const listenerUrl = `http://127.0.0.1:${portLine.toString().trim()}/callbacks`;
+const listener = await startChildListener();
 
 const seed = generateSeed({
   count: devicesPerRound * rounds,
@@ -52,24 +39,7 @@ const sim = await startSimulator({
 });
 
 try {
-  const client = got.extend({ prefixUrl: sim.url, responseType: 'json', retry: { limit: 0 } });
-  const { access_token } = await client
-    .post('ts/v1/oauth2/token', {
-      headers: {
-        authorization: `Basic ${Buffer.from(`${DEFAULT_APP.appKey}:${DEFAULT_APP.appSecret}`).toString('base64')}`,
-      },
-      form: { grant_type: 'client_credentials' },
-    })
-    .json<{ access_token: string }>();
-  const auth = { authorization: `Bearer ${access_token}` };
-  const { sessionToken } = await client
-    .post('m2m/v1/session/login', { headers: auth, json: DEFAULT_USER })
-    .json<{ sessionToken: string }>();
-  const headers = { ...auth, 'vz-m2m-token': sessionToken };
-  await client.post(`m2m/v1/callbacks/${DEFAULT_ACCOUNT}`, {
-    headers,
-    json: { name: 'CarrierService', url: listenerUrl, username: 'bench', password: 'bench' },
-  });
+  const { client, headers } = await openSimulatorSession(sim.url, listener.url);
 
   const rates: number[] = [];
   const cpuPerCallback: number[] = [];
@@ -109,6 +79,5 @@ try {
   );
 } finally {
   await sim.close();
-  listener.kill('SIGTERM');
-  await once(listener, 'exit');
+  await listener.stop();
 }

@@ -7,13 +7,11 @@
  *
  *   NODE_OPTIONS='--max-old-space-size=8192 --max-semi-space-size=64 --expose-gc' npx tsx bench/simulator-load.ts [--devices 1000000]
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
-import got from 'got';
 import { DEFAULT_ACCOUNT, DEFAULT_APP, DEFAULT_USER, blockDeviceIds, startSimulator } from '../src/simulator/index.js';
+import { openSimulatorSession, startChildListener } from './simulator-client.js';
 
 // As bench/stack.ts starts the simulator (a Node flag NODE_OPTIONS refuses).
 setFlagsFromString('--no-memory-reducer');
@@ -28,16 +26,7 @@ const devices = Number(values.devices);
 const PER_REQUEST = 10_000;
 const PREFIX = '99999';
 
-const LISTENER = `
-const http = require('node:http');
-const server = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.statusCode = 200; res.end(); }); });
-server.keepAliveTimeout = 60000;
-server.listen(0, '127.0.0.1', () => console.log(server.address().port));
-process.on('SIGTERM', () => process.exit(0));
-`;
-const listener = spawn(process.execPath, ['-e', LISTENER], { stdio: ['ignore', 'pipe', 'inherit'] });
-const [portLine] = (await once(listener.stdout, 'data')) as [Buffer];
-const listenerUrl = `http://127.0.0.1:${portLine.toString().trim()}/callbacks`;
+const listener = await startChildListener();
 
 const sim = await startSimulator({
   seed: {
@@ -79,23 +68,7 @@ const observer = new PerformanceObserver((list) => {
 });
 
 try {
-  const client = got.extend({ prefixUrl: sim.url, responseType: 'json', retry: { limit: 0 } });
-  const basic = Buffer.from(`${DEFAULT_APP.appKey}:${DEFAULT_APP.appSecret}`).toString('base64');
-  const { access_token } = await client
-    .post('ts/v1/oauth2/token', {
-      headers: { authorization: `Basic ${basic}` },
-      form: { grant_type: 'client_credentials' },
-    })
-    .json<{ access_token: string }>();
-  const auth = { authorization: `Bearer ${access_token}` };
-  const { sessionToken } = await client
-    .post('m2m/v1/session/login', { headers: auth, json: DEFAULT_USER })
-    .json<{ sessionToken: string }>();
-  const headers = { ...auth, 'vz-m2m-token': sessionToken };
-  await client.post(`m2m/v1/callbacks/${DEFAULT_ACCOUNT}`, {
-    headers,
-    json: { name: 'CarrierService', url: listenerUrl, username: 'bench', password: 'bench' },
-  });
+  const { client, headers } = await openSimulatorSession(sim.url, listener.url);
 
   const heapBefore = liveHeap();
   observer.observe({ entryTypes: ['gc'] });
@@ -132,6 +105,5 @@ try {
   for (const [kind, { count, ms }] of gcPauses) console.log(`  ${kind}: ${count} pauses, ${(ms / 1000).toFixed(1)} s`);
 } finally {
   await sim.close();
-  listener.kill('SIGTERM');
-  await once(listener, 'exit');
+  await listener.stop();
 }
