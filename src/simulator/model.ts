@@ -130,7 +130,10 @@ type ActivationFields = Pick<
   | 'activations'
 >;
 
-/** What a device record holds before any activation touched it: every new record (seeded or generated) starts so. */
+/**
+ * What a device record holds before any activation touched it: seeded and unknown devices' records start so, and a
+ * block device's record (device-block.ts) starts with the same values.
+ */
 export function untouchedActivationFields(): ActivationFields {
   return {
     ipAddress: null,
