@@ -320,7 +320,7 @@ export class ActivationService {
           }
         : {
             ...base,
-            deviceResponse: { activateResponse: { deviceIds: upperKinds(submittedIdsOf(p)), state: 'Deactive' } },
+            deviceResponse: { activateResponse: { deviceIds: base.deviceIds, state: 'Deactive' } },
             status: 'Failed',
             reason: p.failureReason,
             faultResponse: { faultcode: 'REQUEST_FAILED.ActivationFailed', faultstring: p.failureReason },
