@@ -3,9 +3,10 @@
  *
  *   npx tsx bench/worker-memory-summary.ts [--heaps <file>] [--promoted <file>] [--top 20]
  *
- * --heaps: the moment of the worker's highest RSS, with each thread's V8 heap and young generation then (thread 0
- * is the main thread; the workflow threads follow in the order the SDK started them). --promoted: the functions whose allocations
- * outlived a young-generation collection, by sampled bytes, and the call stacks that allocated most.
+ * --heaps: the moment of the worker's highest RSS, with each thread's V8 heap, young generation and memory owned
+ * outside the heap then (thread 0 is the main thread; the workflow threads follow in the order the SDK started them).
+ * --promoted: the functions whose allocations outlived a young-generation collection, by sampled bytes, and the call
+ * stacks that allocated most.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

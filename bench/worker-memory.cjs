@@ -6,7 +6,8 @@
 //   npx tsx bench/worker-memory-summary.ts --heaps /tmp/heaps.txt --promoted /tmp/promoted.heapprofile
 //
 // BENCH_HEAPS_FILE: every second, one line per thread (the main thread and each workflow thread) with its V8 heap
-// and the memory its objects own outside it, and the process's RSS on the main thread's line. No profile or `/proc` figure splits a process's memory by thread.
+// and the memory its objects own outside it, and the process's RSS on the main thread's line. No profile or `/proc`
+// figure splits a process's memory by thread.
 // BENCH_PROMOTED_FILE: V8's sampling heap profile of the main thread, keeping only objects that outlived a young
 // generation collection (freed later by a full one, or still alive): what fills the old generation and so sets
 // how often the full collections come. Rewritten every 15 s; DevTools opens it too.
