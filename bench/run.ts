@@ -21,6 +21,7 @@ import {
   type TemporalCaseFigures,
 } from './cases.js';
 import { apiFloor } from './floor.js';
+import { measureMachineSpeed } from './machine-speed.js';
 import { WARNING } from './measure.js';
 import { formatSummary, summariseProfiles } from './profile.js';
 import { DATA_DIR, startStack, type Account, type ApiLimits } from './stack.js';
@@ -308,6 +309,8 @@ function machine(): string {
 
 async function main() {
   const started = performance.now();
+  const speedBefore = measureMachineSpeed();
+  say(`machine speed: the reference work took ${n(speedBefore)} ms of CPU (bench/machine-speed.ts)`);
   const wantsBigAccount = SELECTED.has('big') || SELECTED.has('small');
   // Each of cases 1-4 gets an account of fresh ready devices; the fifth is for the profiled re-run of case 1.
   // Cases 5 and 6 share one big account, on devices that do not overlap.
@@ -444,6 +447,11 @@ async function main() {
     say(formatSummary('simulator', await summariseProfiles(simulatorProfileDir, bigWindow.windowUs)));
   }
 
+  const speed =
+    `the reference work of bench/machine-speed.ts took ${n(speedBefore)} ms of CPU before the cases and ` +
+    `${n(measureMachineSpeed())} after`;
+  say(`machine speed: ${speed}`);
+
   // Columns in case-number order, whatever order they ran in.
   const order = ['one', 'job', 'baseline', 'scaled', 'big', 'small'];
   columns.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
@@ -463,7 +471,8 @@ async function main() {
   const document = [
     '# Benchmark results',
     '',
-    `\`npm run bench\` on ${machine()}. The whole run took ${n((performance.now() - started) / 1000)} s.`,
+    `\`npm run bench\` on ${machine()}. The whole run took ${n((performance.now() - started) / 1000)} s; ` +
+      `${speed}.`,
     '',
     `Simulator: activation after 100 ms, callbacks at once with 256 concurrent senders, ` +
       `${limits.activateRateLimit.max} activate requests per ${n(limits.activateRateLimit.windowMs / 1000)} s ` +
