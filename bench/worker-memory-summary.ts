@@ -1,10 +1,13 @@
 /**
  * Summarises what bench/worker-memory.cjs wrote (see there for how to run it):
  *
- *   npx tsx bench/worker-memory-summary.ts [--heaps <file>] [--promoted <file>] [--top 20]
+ *   npx tsx bench/worker-memory-summary.ts [--heaps <file> [--from 30] [--to 420]] [--promoted <file>] [--top 20]
  *
  * --heaps: the moment of the worker's highest RSS, with each thread's V8 heap, young generation and memory owned
  * outside the heap then (thread 0 is the main thread; the workflow threads follow in the order the SDK started them).
+ * Then the worker's resident memory besides its V8 heaps and what their objects own outside them (its code, the
+ * SDK's native core, glibc's arenas), second by second from --from to --to seconds of its life: median and 90th
+ * percentile.
  * --promoted: the functions whose allocations outlived a young-generation collection, by sampled bytes, and the call
  * stacks that allocated most.
  */
@@ -12,7 +15,13 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
-  options: { heaps: { type: 'string' }, promoted: { type: 'string' }, top: { type: 'string', default: '20' } },
+  options: {
+    heaps: { type: 'string' },
+    promoted: { type: 'string' },
+    top: { type: 'string', default: '20' },
+    from: { type: 'string', default: '30' },
+    to: { type: 'string', default: String(Number.MAX_SAFE_INTEGER) },
+  },
 });
 const top = Number(args.top);
 
@@ -71,6 +80,31 @@ function heapsAtPeak(file: string): void {
     const outside = l.external === undefined ? '' : `, ${l.external} MB outside`;
     console.log(`  thread ${l.thread}: ${l.used} MB used, ${l.physical} MB physical${young}${outside}`);
   }
+  besidesV8(lines.filter((l) => l.pid === peak.pid));
+}
+
+/** Per second of the worker's life: its RSS less every thread's V8 heap and the memory its objects own outside it. */
+function besidesV8(lines: HeapLine[]): void {
+  const seconds = new Map<number, { rss?: number; v8: number }>();
+  for (const line of lines) {
+    const second = Math.floor(line.at / 1000);
+    const entry = seconds.get(second) ?? { v8: 0 };
+    entry.v8 += line.physical + (line.external ?? 0);
+    if (line.rss !== undefined) entry.rss = line.rss;
+    seconds.set(second, entry);
+  }
+  const first = Math.min(...seconds.keys());
+  const [from, to] = [Number(args.from), Number(args.to)];
+  const besides = [...seconds]
+    .filter(([second, entry]) => second - first > from && second - first < to && entry.rss !== undefined)
+    .map(([, entry]) => (entry.rss as number) - entry.v8)
+    .sort((a, b) => a - b);
+  if (besides.length === 0) return;
+  const at = (q: number) => (besides[Math.floor(besides.length * q)] as number).toFixed(0);
+  console.log(
+    `besides V8's heaps and what they own, from ${from} s to ${Math.min(to, Math.max(...seconds.keys()) - first)} s ` +
+      `of its life: median ${at(0.5)} MB, 90th percentile ${at(0.9)} MB (${besides.length} seconds)`,
+  );
 }
 
 interface ProfileNode {

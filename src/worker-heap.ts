@@ -12,7 +12,7 @@
  * - glibc's mmap threshold held at 128 KiB. By default glibc raises it to the size of the largest block freed (up to
  *   32 MB); blocks below it then come from the arenas, where what is freed mostly stays resident. In a million-device
  *   job the worker's resident memory besides V8's heaps and their Buffers (its code included) sat at a median of
- *   105 MB, with a step it never gave back; held at 128 KiB, 68-76 MB with no step, and the peak 438-461 MB in four
+ *   106 MB, with a step it never gave back; held at 128 KiB, 68-76 MB with no step, and the peak 438-461 MB in four
  *   runs against 494 and 522 MB in two. Every block from 128 KiB up is then a mapping of its own, so it costs page
  *   faults: about 11 CPU-s of the kernel's in a million-device job and its report, of 445 (bench/RESULTS.md, "glibc's
  *   mmap threshold").
