@@ -22,6 +22,8 @@ export class JobLedger {
   private readonly inRequests = new Set<number>();
   private readonly requestDevices = new Map<string, number[]>();
   private readonly notActivatedInRequests: DeviceReport[] = [];
+  /** A request's result listed only its first devices not activated: the job's list cannot be whole either. */
+  private requestListCut = false;
 
   constructor(devices: readonly { deviceIds: DeviceId[] }[]) {
     this.refs = devices.map((device) => ({ key: deviceKey(device.deviceIds) ?? '', deviceIds: device.deviceIds }));
@@ -55,6 +57,7 @@ export class JobLedger {
     summary.counts = result.counts;
     if (result.adoptedRequestId !== undefined) summary.adoptedRequestId = result.adoptedRequestId;
     this.notActivatedInRequests.push(...result.notActivated);
+    if (result.notActivatedTruncated) this.requestListCut = true;
   }
 
   /**
@@ -102,10 +105,15 @@ export class JobLedger {
       .map(([, report]) => report);
   }
 
-  notActivated(limit: number): DeviceReport[] {
-    return [...this.settledHere.values(), ...this.notActivatedInRequests]
+  /** The first `limit` devices not activated, and whether there are more than the list holds. */
+  notActivated(limit: number): { notActivated: DeviceReport[]; notActivatedTruncated: boolean } {
+    const notActivated = [...this.settledHere.values(), ...this.notActivatedInRequests]
       .filter((report) => report.outcome !== 'activated')
-      .slice(0, limit);
+      .slice(0, limit + 1);
+    return {
+      notActivated: notActivated.slice(0, limit),
+      notActivatedTruncated: this.requestListCut || notActivated.length > limit,
+    };
   }
 
   private summary(workflowId: string): JobRequestSummary | undefined {

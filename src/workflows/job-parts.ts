@@ -97,8 +97,13 @@ export class JobParts {
     return total;
   }
 
-  notActivated(): { notActivated: DeviceReport[]; notActivatedTruncated: boolean } {
-    return { notActivated: [...this.notActivatedInParts], notActivatedTruncated: this.truncated };
+  /**
+   * The first devices not activated, and whether there are more: a failed part's devices and, once over, those of
+   * parts never started are counted (see counts) but not listed.
+   */
+  notActivated(over: boolean): { notActivated: DeviceReport[]; notActivatedTruncated: boolean } {
+    const skippedParts = over && this.parts.some((p) => !p.started && !p.counts && !p.failure);
+    return { notActivated: [...this.notActivatedInParts], notActivatedTruncated: this.truncated || skippedParts };
   }
 
   private part(jobId: string): JobPartSummary | undefined {

@@ -191,7 +191,7 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
         enterPhase(run.cancelled ? 'cancelled' : 'done');
         const final = progress();
         upsertSearchAttributes(finalCountAttributes(final.counts));
-        return { ...final, ...parts!.notActivated() };
+        return { ...final, ...parts!.notActivated(true) };
       });
     }
     devices = staged.devices;
@@ -462,11 +462,6 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
     }
     const final = ledger.counts();
     upsertSearchAttributes(finalCountAttributes(final));
-    const notActivated = ledger.notActivated(NOT_ACTIVATED_IN_RESULT + 1);
-    return {
-      ...progress(),
-      notActivated: notActivated.slice(0, NOT_ACTIVATED_IN_RESULT),
-      notActivatedTruncated: notActivated.length > NOT_ACTIVATED_IN_RESULT,
-    };
+    return { ...progress(), ...ledger.notActivated(NOT_ACTIVATED_IN_RESULT) };
   });
 }

@@ -52,10 +52,31 @@ describe('JobParts', () => {
   it('keeps the first devices not activated, and says when there were more', () => {
     const parts = new JobParts('j', staged, 3);
     parts.finished(partJobId('j', 1), result(8, 2));
-    expect(parts.notActivated()).toMatchObject({ notActivatedTruncated: false });
+    expect(parts.notActivated(false)).toMatchObject({ notActivatedTruncated: false });
     parts.finished(partJobId('j', 2), result(8, 2));
-    const { notActivated, notActivatedTruncated } = parts.notActivated();
+    const { notActivated, notActivatedTruncated } = parts.notActivated(false);
     expect(notActivated).toHaveLength(3);
     expect(notActivatedTruncated).toBe(true);
+  });
+
+  it('says the list is not whole when a part listed only its first, or parts never started were skipped', () => {
+    const cut = new JobParts('j', staged.slice(0, 2), 100);
+    for (const part of cut.parts) part.started = true;
+    cut.finished(partJobId('j', 1), result(0, 2, true));
+    cut.finished(partJobId('j', 2), result(10, 0));
+    expect(cut.notActivated(true)).toMatchObject({ notActivatedTruncated: true });
+
+    // Cancelled after the first part: the other three are counted skipped, and none of their devices is listed.
+    const cancelled = new JobParts('j', staged, 100);
+    cancelled.parts[0]!.started = true;
+    cancelled.finished(partJobId('j', 1), result(10, 0));
+    expect(cancelled.counts(true)).toMatchObject({ activated: 10, skipped: 30 });
+    expect(cancelled.notActivated(false)).toEqual({ notActivated: [], notActivatedTruncated: false });
+    expect(cancelled.notActivated(true)).toEqual({ notActivated: [], notActivatedTruncated: true });
+
+    const whole = new JobParts('j', staged.slice(0, 1), 100);
+    whole.parts[0]!.started = true;
+    whole.finished(partJobId('j', 1), result(8, 2));
+    expect(whole.notActivated(true)).toMatchObject({ notActivatedTruncated: false });
   });
 });
