@@ -151,11 +151,17 @@ export class ActivationClient {
    * its whole history.
    */
   async progress(jobId: string): Promise<JobProgress> {
+    const result = await this.completedResult(jobId);
+    if (!result) return this.job(jobId).query(jobProgressQuery);
+    const { notActivated: _notActivated, notActivatedTruncated: _truncated, ...progress } = result;
+    return progress;
+  }
+
+  /** The job's result once it has completed; undefined while it runs, or when it failed or was terminated. */
+  async completedResult(jobId: string): Promise<JobResult | undefined> {
     const job = this.job(jobId);
     const { status } = await job.describe();
-    if (status.name !== 'COMPLETED') return job.query(jobProgressQuery);
-    const { notActivated: _notActivated, notActivatedTruncated: _truncated, ...progress } = await job.result();
-    return progress;
+    return status.name === 'COMPLETED' ? job.result() : undefined;
   }
 
   /**

@@ -5,8 +5,9 @@ import { stringify } from 'csv-stringify/sync';
 import type { DeviceReport } from '../activation/model.js';
 import type { JobPartSummary } from '../activation/job-result.js';
 import { openContext, webUiLink } from './context.js';
-import { resolvingLine, selectionLine } from './summary.js';
-import { formatGroups, tallyReport } from './outcome-groups.js';
+import type { ActivationClient } from '../client.js';
+import { listsEveryNotActivated, resolvingLine, selectionLine } from './summary.js';
+import { formatGroups, OutcomeTally, tallyReport } from './outcome-groups.js';
 import { withReadingBar } from './progress-bar.js';
 import { lateInboxesOfJob } from './inboxes.js';
 
@@ -53,6 +54,20 @@ async function withContext(fn: (context: Awaited<ReturnType<typeof openContext>>
   }
 }
 
+/**
+ * The devices not activated, for grouping: from the result of a completed job that lists them all, else from the
+ * whole report, which for a million devices takes minutes and replays every request workflow.
+ */
+export async function notActivatedTally(
+  activation: ActivationClient,
+  jobId: string,
+  devices: number,
+): Promise<OutcomeTally> {
+  const result = await activation.completedResult(jobId);
+  if (result && listsEveryNotActivated(result)) return new OutcomeTally(0).add(result.notActivated);
+  return tallyReport(withReadingBar(activation.report(jobId), devices), 0);
+}
+
 export function statusCommand(): Command {
   return new Command('status')
     .description("show a job's phase, counts per outcome and ThingSpace requests")
@@ -77,7 +92,7 @@ export function statusCommand(): Command {
           );
         }
         // Whatever needs acting on first: failures, then unconfirmed, unresolved and skipped, by reason.
-        const groups = (await tallyReport(withReadingBar(activation.report(jobId), counts.total), 0)).groups();
+        const groups = (await notActivatedTally(activation, jobId, counts.total)).groups();
         if (groups.length > 0) {
           console.log('  Not activated, by reason (failures first):');
           for (const line of formatGroups(groups, '    ')) console.log(line);

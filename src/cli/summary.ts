@@ -16,9 +16,18 @@ export function resolvingLine({ resolved, excludedNbIot, listCalls }: JobSelecti
 const DEVICES_LISTED = 20;
 
 /**
+ * Whether the result lists every device the job did not activate, so that grouping them needs no report read. Its
+ * list is bounded (`notActivatedTruncated`), and a job ended by an older worker may call a list whole that is not
+ * (a request that listed only its first 100, parts never started): the counts decide too.
+ */
+export function listsEveryNotActivated({ counts, notActivated, notActivatedTruncated }: JobResult): boolean {
+  return !notActivatedTruncated && notActivated.length === counts.total - counts.activated - counts.pending;
+}
+
+/**
  * The end-of-job summary: counts, what is left to act on grouped by outcome and reason (failures first), and the
- * first devices not activated. The job's result holds only its first 100 such devices, so when it was cut short
- * the groups come from `fullReport` (the paged report), or they would undercount.
+ * first devices not activated. The job's result holds only its first 100 such devices, so when it does not hold
+ * them all the groups come from `fullReport` (the paged report), or they would undercount.
  */
 export async function printSummary(result: JobResult, fullReport?: AsyncIterable<DeviceReport[]>): Promise<void> {
   const { counts } = result;
@@ -37,7 +46,7 @@ export async function printSummary(result: JobResult, fullReport?: AsyncIterable
     );
   }
   const tally =
-    result.notActivatedTruncated && fullReport
+    !listsEveryNotActivated(result) && fullReport
       ? await tallyReport(fullReport, DEVICES_LISTED)
       : new OutcomeTally(DEVICES_LISTED).add(result.notActivated);
   const groups = tally.groups();
