@@ -12,7 +12,12 @@ import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-w
 import { decodeDeviceList, DeviceListError, storeDeviceList } from './activation/device-list.js';
 import { INLINE_DEVICES_MAX } from './activation/job-limits.js';
 import { JobRequestSchema, type JobRequestInput } from './activation/job.js';
-import type { JobProgress, JobResult, JobSelectionSummary } from './activation/job-result.js';
+import {
+  listsEveryNotActivated,
+  type JobProgress,
+  type JobResult,
+  type JobSelectionSummary,
+} from './activation/job-result.js';
 import { selectionSoFar } from './activities/store-selection.js';
 import type { DeviceReport } from './activation/model.js';
 import { addCounts } from './activation/outcomes.js';
@@ -262,7 +267,9 @@ export class ActivationClient {
     const original = request.deviceList
       ? { ...request, devices: await this.storedDevices(request.deviceList) }
       : request;
-    const devices = await devicesToRetry(original, this.report(jobId), outcomes);
+    const result = await this.result(jobId);
+    const leftOver = listsEveryNotActivated(result) ? [result.notActivated] : this.report(jobId);
+    const devices = await devicesToRetry(original, leftOver, outcomes);
     if (devices.length === 0)
       throw new RetryRefusedError(`Job ${jobId} has no ${outcomes.join(' or ')} device to retry; nothing was started.`);
     // The retry names its devices: a selection would resolve the whole group again.

@@ -36,11 +36,11 @@ export function canonicalOutcomes(outcomes: readonly string[]): string[] {
 
 /**
  * The first job's devices (as it was asked, nbIot and ipAddress included) whose reported outcome is among
- * `outcomes`, in the first job's order.
+ * `outcomes`, in the first job's order. `report`: its pages, or the result's list when that holds them all.
  */
 export async function devicesToRetry(
   original: JobRequestInput,
-  report: AsyncIterable<DeviceReport[]>,
+  report: AsyncIterable<DeviceReport[]> | Iterable<DeviceReport[]>,
   outcomes: readonly string[],
 ): Promise<NonNullable<JobRequestInput['devices']>> {
   // Devices the job was given keep their settings (IP address, NB-IoT) and their order; ones a group or

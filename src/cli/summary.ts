@@ -1,4 +1,4 @@
-import type { JobResult, JobSelectionSummary } from '../activation/job-result.js';
+import { listsEveryNotActivated, type JobResult, type JobSelectionSummary } from '../activation/job-result.js';
 import type { DeviceReport } from '../activation/model.js';
 import { webUiLink } from './context.js';
 import { formatGroups, OutcomeTally, tallyReport } from './outcome-groups.js';
@@ -14,15 +14,6 @@ export function resolvingLine({ resolved, excludedNbIot, listCalls }: JobSelecti
 }
 
 const DEVICES_LISTED = 20;
-
-/**
- * Whether the result lists every device the job did not activate, so that grouping them needs no report read. Its
- * list is bounded (`notActivatedTruncated`), and a job ended by an older worker may call a list whole that is not
- * (a request that listed only its first 100, parts never started): the counts decide too.
- */
-export function listsEveryNotActivated({ counts, notActivated, notActivatedTruncated }: JobResult): boolean {
-  return !notActivatedTruncated && notActivated.length === counts.total - counts.activated - counts.pending;
-}
 
 /**
  * The end-of-job summary: counts, what is left to act on grouped by outcome and reason (failures first), and the

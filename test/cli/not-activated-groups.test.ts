@@ -3,12 +3,11 @@
  * report read, which for a million devices replays every request workflow), the whole report otherwise.
  */
 import { describe, expect, it } from '@jest/globals';
-import type { JobResult } from '../../src/activation/job-result.js';
+import { listsEveryNotActivated, type JobResult } from '../../src/activation/job-result.js';
 import type { DeviceReport } from '../../src/activation/model.js';
 import { emptyCounts } from '../../src/activation/outcomes.js';
 import type { ActivationClient } from '../../src/client.js';
 import { notActivatedTally } from '../../src/cli/jobs.js';
-import { listsEveryNotActivated } from '../../src/cli/summary.js';
 
 const device = (n: number, outcome: DeviceReport['outcome'], reason: string): DeviceReport => ({
   key: `imei:${n}`,

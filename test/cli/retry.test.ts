@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { DeviceReport } from '../../src/activation/model.js';
 import { ActivationClient, RetryRefusedError } from '../../src/client.js';
@@ -68,9 +68,13 @@ describe('retrying what a finished job left over', () => {
       expect(again.stdout).toContain(`Already exists, not started again: job ${jobId}-retry-1 (2 devices`);
       await expect(activation.retry(jobId)).resolves.toMatchObject({ started: false, jobId: `${jobId}-retry-1` });
 
-      // Another choice of outcomes is another retry, numbered on.
+      // Another choice of outcomes is another retry, numbered on. The job's result lists all it left over (2 failed,
+      // 1 skipped): no report is read for it.
+      const reads = jest.spyOn(activation, 'report');
       const failedOnly = await activation.retry(jobId, { outcomes: ['failed'] });
       expect(failedOnly).toMatchObject({ started: true, jobId: `${jobId}-retry-2`, devices: 2 });
+      expect(reads).not.toHaveBeenCalled();
+      reads.mockRestore();
       await failedOnly.handle.result();
 
       // No unresolved device: refused, and nothing started.

@@ -1,6 +1,6 @@
 /**
  * A job whose one request leaves more devices not activated than a result lists (100): the job's result says its
- * list is cut short, and the CLI's groups come from the whole report, so they count every device. Before, the job
+ * list is cut short, and the CLI's groups and a retry come from the whole report, so they count every device. Before, the job
  * took the request's first 100 for a whole list, and the summary counted 100 failures of 105.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -52,7 +52,12 @@ describe('a job with more devices not activated than its result lists', () => {
           reasons: [{ reason: 'activation Failed (from history): Bad SIM', count: FAILING }],
         },
       ]);
+      expect(fixture.sim.admin.submissions()).toMatchObject({ totalSubmissions: FAILING + 1, resubmitted: [] });
+
+      // A retry takes every failed device from the whole report, not the 100 the result lists.
+      const retry = await activation.retry(jobId);
+      await retry.handle.terminate('test over');
+      expect(retry).toMatchObject({ started: true, devices: FAILING });
     });
-    expect(fixture.sim.admin.submissions()).toMatchObject({ totalSubmissions: FAILING + 1, resubmitted: [] });
   }, 60_000);
 });
