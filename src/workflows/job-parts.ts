@@ -92,7 +92,7 @@ export class JobParts {
     for (const part of this.parts) {
       if (part.counts) addCounts(total, part.counts);
       else if (part.failure) addCounts(total, { unresolved: part.devices });
-      else if (over && !part.started) addCounts(total, { skipped: part.devices });
+      else if (isSkipped(part, over)) addCounts(total, { skipped: part.devices });
     }
     return total;
   }
@@ -102,7 +102,7 @@ export class JobParts {
    * parts never started are counted (see counts) but not listed.
    */
   notActivated(over: boolean): { notActivated: DeviceReport[]; notActivatedTruncated: boolean } {
-    const skippedParts = over && this.parts.some((p) => !p.started && !p.counts && !p.failure);
+    const skippedParts = this.parts.some((part) => isSkipped(part, over));
     return { notActivated: [...this.notActivatedInParts], notActivatedTruncated: this.truncated || skippedParts };
   }
 
@@ -148,4 +148,9 @@ export async function runJobParts(
   // A cancelled part ends as a job does (its result says what was sent), so its result is awaited either way.
   await CancellationScope.nonCancellable(() => Promise.all(running));
   return { cancelled: CancellationScope.current().consideredCancelled };
+}
+
+/** A part never started, once the job is over: its devices count as skipped, and no part result lists them. */
+function isSkipped(part: JobPartSummary, over: boolean): boolean {
+  return over && !part.started && !part.counts && !part.failure;
 }

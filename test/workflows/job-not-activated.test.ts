@@ -1,7 +1,7 @@
 /**
  * A job whose one request leaves more devices not activated than a result lists (100): the job's result says its
- * list is cut short, and the CLI's groups and a retry come from the whole report, so they count every device. Before, the job
- * took the request's first 100 for a whole list, and the summary counted 100 failures of 105.
+ * list is cut short, and the CLI's groups and a retry come from the whole report, so they count every device.
+ * Before, the job took the request's first 100 for a whole list, and the summary counted 100 failures of 105.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ActivationClient } from '../../src/client.js';
