@@ -21,9 +21,11 @@ import {
 import { selectionSoFar } from './activities/store-selection.js';
 import type { DeviceReport } from './activation/model.js';
 import { addCounts } from './activation/outcomes.js';
+import { GroupTally } from './activation/outcome-groups.js';
 import { deviceKey } from './thingspace/schemas/device-key.js';
 import { dottedIssuePath, formatZodError } from './thingspace/schemas/format.js';
 import { activationJob, jobProgressQuery, jobReportQuery } from './workflows/job.js';
+import { CANCELLED_BEFORE_SUBMISSION, failedPartReason } from './workflows/job-parts.js';
 import {
   REPORT_PAGE_LIMIT,
   requestProgressQuery,
@@ -171,39 +173,54 @@ export class ActivationClient {
 
   /**
    * Progress with live per-device counts: the job itself counts a request's devices only once that request has
-   * finished, so the requests still open are asked for theirs.
+   * finished, so the requests still open are asked for theirs, and for their devices not activated so far.
    */
   async liveProgress(jobId: string): Promise<JobProgress> {
     const progress = await this.progress(jobId);
     const counts = { ...progress.counts };
     let awaitingNidd = 0;
+    // Undefined once one of them cannot say (a worker older than these counts): only the whole report can then.
+    let groups = progress.notActivatedGroups && new GroupTally().addGroups(progress.notActivatedGroups);
+    /** What an open part or request said; devices it could not answer for stay pending, as the job counts them. */
+    const add = (live: Omit<JobProgress, 'jobId' | 'phase' | 'requests'> | undefined, devices: number) => {
+      if (!live) return void groups?.add('pending', 'its workflow did not answer', devices);
+      addCounts(counts, live.counts);
+      awaitingNidd += live.awaitingNidd ?? 0;
+      groups = live.notActivatedGroups && groups?.addGroups(live.notActivatedGroups);
+    };
+    const over = progress.phase === 'done' || progress.phase === 'cancelled';
     // A job cut into parts counts a part once it has finished: the running parts are asked, as their requests are.
     await Promise.all(
       (progress.parts ?? [])
-        .filter((part) => part.started && !part.counts && !part.failure)
-        .map(async ({ jobId: partId }) => {
-          const live = await this.liveProgress(partId).catch(() => undefined);
-          if (live) addCounts(counts, live.counts);
-          awaitingNidd += live?.awaitingNidd ?? 0;
+        .filter((part) => !part.counts && !part.failure && (part.started || !over))
+        .map(async ({ jobId: partId, started, devices }) => {
+          if (!started) return void groups?.add('pending', 'its part has not started yet', devices);
+          add(await this.liveProgress(partId).catch(() => undefined), devices);
         }),
     );
     await Promise.all(
       progress.requests
         .filter((request) => !request.counts && !request.failure)
-        .map(async ({ workflowId }) => {
+        .map(async ({ workflowId, devices }) => {
           const live = await this.client.workflow
             .getHandle<typeof activationRequest>(workflowId)
             .query(requestProgressQuery)
             .catch(() => undefined);
-          if (live) addCounts(counts, live.counts);
-          awaitingNidd += live?.awaitingNidd ?? 0;
+          add(live, devices);
         }),
     );
     const selection =
       progress.phase === 'resolving' && progress.selection
         ? ((await this.selectionSoFar(jobId).catch(() => undefined)) ?? progress.selection)
         : progress.selection;
-    return { ...progress, counts, ...(selection && { selection }), ...(awaitingNidd > 0 && { awaitingNidd }) };
+    const { notActivatedGroups: _settled, ...rest } = progress;
+    return {
+      ...rest,
+      counts,
+      ...(selection && { selection }),
+      ...(awaitingNidd > 0 && { awaitingNidd }),
+      ...(groups && { notActivatedGroups: groups.groups() }),
+    };
   }
 
   /** A selection job's devices resolved so far: the job learns them only once storeSelection ends. */
@@ -313,11 +330,11 @@ export class ActivationClient {
       // As the job counts them: a part that failed, unresolved; one a cancelled job never started, skipped; one
       // not started yet, pending (shown as unresolved, as a request shows its open devices).
       if (part.failure !== undefined) {
-        const reason = `part job ${part.jobId} ended: ${part.failure}`;
+        const reason = failedPartReason(part.jobId, part.failure);
         yield* this.storedPart(part.deviceList, 'unresolved', reason, limit);
       } else if (part.started) yield* this.report(part.jobId, pageSize);
       else if (phase === 'cancelled') {
-        yield* this.storedPart(part.deviceList, 'skipped', 'job cancelled before submission', limit);
+        yield* this.storedPart(part.deviceList, 'skipped', CANCELLED_BEFORE_SUBMISSION, limit);
       } else yield* this.storedPart(part.deviceList, 'unresolved', 'pending (its part has not started yet)', limit);
     }
     // A request workflow that failed or was terminated is reported by the job itself (its devices: unresolved).

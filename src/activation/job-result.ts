@@ -1,5 +1,6 @@
 /** What the job workflow reports; plain types (the job's output is produced by our own code, not parsed). */
 import type { DeviceReport, OutcomeCounts } from './model.js';
+import type { OutcomeGroup } from './outcome-groups.js';
 
 export type JobPhase =
   | 'validating'
@@ -68,6 +69,13 @@ export interface JobProgress {
   selection?: JobSelectionSummary;
   /** Only for a job cut into parts: the parts, in list order (its requests are theirs). */
   parts?: JobPartSummary[];
+  /**
+   * The devices counted so far that were not activated, by outcome and reason, failures first: the job's own and
+   * its finished requests' and parts'; live progress adds the open requests' and parts', their open devices as
+   * `pending`. Absent when a request or part ended on a worker older than these counts and listed only its first
+   * devices: then only the whole report can say.
+   */
+  notActivatedGroups?: OutcomeGroup[];
   /**
    * Live progress only (ActivationClient.liveProgress), when above 0: NB-IoT devices already failed whose
    * NiddService callback their open requests still wait for.

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { DeviceId } from '../thingspace/schemas/device-key.js';
 import type { Outcome, OutcomeCounts } from './outcomes.js';
+import type { OutcomeGroup } from './outcome-groups.js';
 
 export type { Outcome, OutcomeCounts } from './outcomes.js';
 
@@ -145,6 +146,11 @@ export interface RequestProgress {
   awaitingNidd?: number;
   /** Callback records applied, ignored as resends, naming no device of this request, or arriving after the end. */
   callbacks: { applied: number; duplicates: number; unknown: number; late: number; signals: number };
+  /**
+   * Every device not activated, by outcome and reason, and the open ones as `pending` by what was last heard.
+   * Absent from workers older than it (then only the report says).
+   */
+  notActivatedGroups?: OutcomeGroup[];
 }
 
 export interface RequestResult extends RequestProgress {

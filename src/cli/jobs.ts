@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { Command, Option } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import type { DeviceReport } from '../activation/model.js';
-import { listsEveryNotActivated, type JobPartSummary } from '../activation/job-result.js';
+import { listsEveryNotActivated, type JobPartSummary, type JobProgress } from '../activation/job-result.js';
+import type { OutcomeGroup } from '../activation/outcome-groups.js';
 import { openContext, webUiLink } from './context.js';
 import type { ActivationClient } from '../client.js';
 import { resolvingLine, selectionLine } from './summary.js';
@@ -55,17 +56,15 @@ async function withContext(fn: (context: Awaited<ReturnType<typeof openContext>>
 }
 
 /**
- * The devices not activated, for grouping: from the result of a completed job that lists them all, else from the
- * whole report, which for a million devices takes minutes and replays every request workflow.
+ * The devices not activated, by outcome and reason: from the job's counts when its workers kept them (`progress`
+ * from liveProgress), else from the result of a completed job that lists them all, else from the whole report,
+ * which for a million devices takes minutes and replays every request workflow.
  */
-export async function notActivatedTally(
-  activation: ActivationClient,
-  jobId: string,
-  devices: number,
-): Promise<OutcomeTally> {
-  const result = await activation.completedResult(jobId);
-  if (result && listsEveryNotActivated(result)) return new OutcomeTally(0).add(result.notActivated);
-  return tallyReport(withReadingBar(activation.report(jobId), devices), 0);
+export async function notActivatedGroups(activation: ActivationClient, progress: JobProgress): Promise<OutcomeGroup[]> {
+  if (progress.notActivatedGroups) return progress.notActivatedGroups;
+  const result = await activation.completedResult(progress.jobId);
+  if (result && listsEveryNotActivated(result)) return new OutcomeTally(0).add(result.notActivated).groups();
+  return (await tallyReport(withReadingBar(activation.report(progress.jobId), progress.counts.total), 0)).groups();
 }
 
 export function statusCommand(): Command {
@@ -91,8 +90,9 @@ export function statusCommand(): Command {
             `  waiting for the NiddService callbacks of ${progress.awaitingNidd} failed NB-IoT devices (until the callback timeout)`,
           );
         }
-        // Whatever needs acting on first: failures, then unconfirmed, unresolved and skipped, by reason.
-        const groups = (await notActivatedTally(activation, jobId, counts.total)).groups();
+        // Whatever needs acting on first: failures, then unconfirmed, unresolved and skipped, by reason; then the
+        // open devices by what was last heard of them.
+        const groups = await notActivatedGroups(activation, progress);
         if (groups.length > 0) {
           console.log('  Not activated, by reason (failures first):');
           for (const line of formatGroups(groups, '    ')) console.log(line);

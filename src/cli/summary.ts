@@ -17,8 +17,9 @@ const DEVICES_LISTED = 20;
 
 /**
  * The end-of-job summary: counts, what is left to act on grouped by outcome and reason (failures first), and the
- * first devices not activated. The job's result holds only its first 100 such devices, so when it does not hold
- * them all the groups come from `fullReport` (the paged report), or they would undercount.
+ * first devices not activated. The groups come from the result's counts by reason; a result from a worker older
+ * than those holds only its first 100 such devices, so when it does not hold them all the groups come from
+ * `fullReport` (the paged report), or they would undercount.
  */
 export async function printSummary(result: JobResult, fullReport?: AsyncIterable<DeviceReport[]>): Promise<void> {
   const { counts } = result;
@@ -37,10 +38,10 @@ export async function printSummary(result: JobResult, fullReport?: AsyncIterable
     );
   }
   const tally =
-    !listsEveryNotActivated(result) && fullReport
+    !result.notActivatedGroups && !listsEveryNotActivated(result) && fullReport
       ? await tallyReport(fullReport, DEVICES_LISTED)
       : new OutcomeTally(DEVICES_LISTED).add(result.notActivated);
-  const groups = tally.groups();
+  const groups = result.notActivatedGroups ?? tally.groups();
   if (groups.length > 0) {
     console.log('  Not activated, by reason (failures first):');
     for (const line of formatGroups(groups, '    ')) console.log(line);

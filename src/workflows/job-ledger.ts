@@ -7,6 +7,7 @@ import type { JobRequestSummary } from '../activation/job-result.js';
 import type { DeviceReport, RequestResult } from '../activation/model.js';
 import type { DeviceId } from '../thingspace/schemas/device-key.js';
 import { addCounts, emptyCounts, type OutcomeCounts } from '../activation/outcomes.js';
+import { addResultGroups, failuresFirst, GroupTally, type OutcomeGroup } from '../activation/outcome-groups.js';
 import type { DeviceRef } from '../activities/types.js';
 import { deviceKey } from '../thingspace/schemas/device-key.js';
 
@@ -24,6 +25,8 @@ export class JobLedger {
   private readonly notActivatedInRequests: DeviceReport[] = [];
   /** A request's result listed only its first devices not activated: the job's list cannot be whole either. */
   private requestListCut = false;
+  /** Finished requests' devices not activated, by outcome and reason; undefined once one could not say. */
+  private requestGroups: GroupTally | undefined = new GroupTally();
 
   constructor(devices: readonly { deviceIds: DeviceId[] }[]) {
     this.refs = devices.map((device) => ({ key: deviceKey(device.deviceIds) ?? '', deviceIds: device.deviceIds }));
@@ -58,6 +61,7 @@ export class JobLedger {
     if (result.adoptedRequestId !== undefined) summary.adoptedRequestId = result.adoptedRequestId;
     this.notActivatedInRequests.push(...result.notActivated);
     if (result.notActivatedTruncated) this.requestListCut = true;
+    this.requestGroups = addResultGroups(this.requestGroups, result);
   }
 
   /**
@@ -105,15 +109,24 @@ export class JobLedger {
       .map(([, report]) => report);
   }
 
-  /** The first `limit` devices not activated, and whether there are more than the list holds. */
+  /** The first `limit` devices not activated (failures first), and whether there are more than the list holds. */
   notActivated(limit: number): { notActivated: DeviceReport[]; notActivatedTruncated: boolean } {
-    const notActivated = [...this.settledHere.values(), ...this.notActivatedInRequests]
-      .filter((report) => report.outcome !== 'activated')
-      .slice(0, limit + 1);
+    const notActivated = failuresFirst(
+      [...this.settledHere.values(), ...this.notActivatedInRequests].filter((report) => report.outcome !== 'activated'),
+    ).slice(0, limit + 1);
     return {
       notActivated: notActivated.slice(0, limit),
       notActivatedTruncated: this.requestListCut || notActivated.length > limit,
     };
+  }
+
+  /**
+   * The devices settled so far that were not activated, by outcome and reason: the job's own and its finished
+   * requests'. Undefined when a request ended on a worker older than these counts and listed only its first devices.
+   */
+  notActivatedGroups(): OutcomeGroup[] | undefined {
+    if (!this.requestGroups) return undefined;
+    return new GroupTally().addGroups(this.requestGroups.groups()).addReports(this.settledHere.values()).groups();
   }
 
   private summary(workflowId: string): JobRequestSummary | undefined {

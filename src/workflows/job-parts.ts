@@ -19,6 +19,7 @@ import type { JobPartSummary, JobResult } from '../activation/job-result.js';
 import type { DeviceReport } from '../activation/model.js';
 import { LEGACY_PARTS_IN_FLIGHT, PARTS_IN_FLIGHT } from '../activation/job-limits.js';
 import { addCounts, emptyCounts, type OutcomeCounts } from '../activation/outcomes.js';
+import { addResultGroups, failuresFirst, GroupTally, type OutcomeGroup } from '../activation/outcome-groups.js';
 import type { DeviceListPart } from '../activities/stage-device-list.js';
 
 /** Sent by a part job once all its devices are with ThingSpace or settled, so that the next part may start. */
@@ -40,8 +41,10 @@ function partPrefix(jobId: string): string {
 
 export class JobParts {
   readonly parts: JobPartSummary[];
-  private readonly notActivatedInParts: DeviceReport[] = [];
+  private notActivatedInParts: DeviceReport[] = [];
   private truncated = false;
+  /** Finished and failed parts' devices not activated, by outcome and reason; undefined once one could not say. */
+  private groups: GroupTally | undefined = new GroupTally();
 
   constructor(
     jobId: string,
@@ -72,10 +75,11 @@ export class JobParts {
     part.counts = result.counts;
     part.submitted = true;
     this.truncated ||= result.notActivatedTruncated;
-    for (const report of result.notActivated) {
-      if (this.notActivatedInParts.length < this.keepNotActivated) this.notActivatedInParts.push(report);
-      else this.truncated = true;
-    }
+    this.groups = addResultGroups(this.groups, result);
+    // Each part lists its failures first: merged, the most urgent of all parts stay.
+    const merged = failuresFirst([...this.notActivatedInParts, ...result.notActivated]);
+    if (merged.length > this.keepNotActivated) this.truncated = true;
+    this.notActivatedInParts = merged.slice(0, this.keepNotActivated);
   }
 
   failed(jobId: string, reason: string): void {
@@ -84,6 +88,7 @@ export class JobParts {
     part.failure = reason;
     part.submitted = true;
     this.truncated = true;
+    this.groups?.add('unresolved', failedPartReason(jobId, reason), part.devices);
   }
 
   /** Finished parts as they reported; failed parts unresolved; parts never started skipped once the job is over. */
@@ -104,6 +109,19 @@ export class JobParts {
   notActivated(over: boolean): { notActivated: DeviceReport[]; notActivatedTruncated: boolean } {
     const skippedParts = this.parts.some((part) => isSkipped(part, over));
     return { notActivated: [...this.notActivatedInParts], notActivatedTruncated: this.truncated || skippedParts };
+  }
+
+  /**
+   * The finished parts' devices not activated by outcome and reason, failed parts' as unresolved and, once the job
+   * is over, those of parts never started as skipped; undefined when a part's result could not say (see
+   * addResultGroups).
+   */
+  notActivatedGroups(over: boolean): OutcomeGroup[] | undefined {
+    if (!this.groups) return undefined;
+    const tally = new GroupTally().addGroups(this.groups.groups());
+    for (const part of this.parts)
+      if (isSkipped(part, over)) tally.add('skipped', CANCELLED_BEFORE_SUBMISSION, part.devices);
+    return tally.groups();
   }
 
   private part(jobId: string): JobPartSummary | undefined {
@@ -149,6 +167,14 @@ export async function runJobParts(
   await CancellationScope.nonCancellable(() => Promise.all(running));
   return { cancelled: CancellationScope.current().consideredCancelled };
 }
+
+/** Why a failed part's devices are unresolved (the client's report says the same). */
+export function failedPartReason(partJobId: string, failure: string): string {
+  return `part job ${partJobId} ended: ${failure}`;
+}
+
+/** Why the devices a cancelled job never sent are skipped, in a part never started or not. */
+export const CANCELLED_BEFORE_SUBMISSION = 'job cancelled before submission';
 
 /** A part never started, once the job is over: its devices count as skipped, and no part result lists them. */
 function isSkipped(part: JobPartSummary, over: boolean): boolean {

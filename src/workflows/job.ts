@@ -47,7 +47,7 @@ import { submitTaskQueue } from '../task-queues.js';
 import { MAX_DEVICES_PER_ACTIVATE } from '../thingspace/schemas/limits.js';
 import { DEVICES_PER_PART } from '../activation/job-limits.js';
 import { JobLedger } from './job-ledger.js';
-import { JobParts, partSubmittedSignal, runJobParts } from './job-parts.js';
+import { CANCELLED_BEFORE_SUBMISSION, JobParts, partSubmittedSignal, runJobParts } from './job-parts.js';
 import { resolveJobSelection, type JobDeviceInput } from './job-selection.js';
 import {
   activationRequest,
@@ -132,23 +132,19 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
     phase = next;
     upsertSearchAttributes([{ key: ActivationPhase, value: phase }]);
   };
-  const progress = (): JobProgress =>
-    parts
-      ? {
-          jobId: input.jobId,
-          phase,
-          counts: parts.counts(phase === 'done' || phase === 'cancelled'),
-          requests: [],
-          parts: parts.parts,
-          ...(selection && { selection: { ...selection } }),
-        }
-      : {
-          jobId: input.jobId,
-          phase,
-          counts: ledger.counts(),
-          requests: ledger.requests,
-          ...(selection && { selection: { ...selection } }),
-        };
+  const progress = (): JobProgress => {
+    const over = phase === 'done' || phase === 'cancelled';
+    const notActivatedGroups = parts ? parts.notActivatedGroups(over) : ledger.notActivatedGroups();
+    return {
+      jobId: input.jobId,
+      phase,
+      ...(parts
+        ? { counts: parts.counts(over), requests: [], parts: parts.parts }
+        : { counts: ledger.counts(), requests: ledger.requests }),
+      ...(selection && { selection: { ...selection } }),
+      ...(notActivatedGroups && { notActivatedGroups }),
+    };
+  };
 
   setHandler(jobProgressQuery, progress);
   setHandler(jobReportQuery, ({ offset, limit }) =>
@@ -452,7 +448,7 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
 
   return CancellationScope.nonCancellable(async () => {
     // Only devices never handed to ThingSpace: a chunk whose answer was lost is in a request workflow, followed.
-    if (cancelled) ledger.settle(ledger.open(), { outcome: 'skipped', reason: 'job cancelled before submission' });
+    if (cancelled) ledger.settle(ledger.open(), { outcome: 'skipped', reason: CANCELLED_BEFORE_SUBMISSION });
     enterPhase(cancelled ? 'cancelled' : 'done');
     if (claims.used && !cancelled) {
       await releaseDevices({ accountName: input.accountName, jobId: input.jobId, keys: ledger.releasableKeys() }).catch(

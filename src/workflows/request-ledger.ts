@@ -10,6 +10,13 @@ import type {
   LedgerEntryState,
 } from '../activation/model.js';
 import { emptyCounts, statusOutcome, type Outcome, type OutcomeCounts } from '../activation/outcomes.js';
+import {
+  GroupTally,
+  NO_REASON,
+  NOT_ACTIVATED_ORDER,
+  outcomeRank,
+  type OutcomeGroup,
+} from '../activation/outcome-groups.js';
 import { DeviceIdIndex } from '../thingspace/schemas/device-key.js';
 
 /** `report` is set once the device's outcome is final; later callbacks for it change nothing. */
@@ -198,13 +205,26 @@ export class RequestLedger {
     );
   }
 
-  failures(limit: number): DeviceReport[] {
-    const failed: DeviceReport[] = [];
-    for (const entry of this.entries.values()) {
-      if (failed.length >= limit) break;
-      if (entry.report && entry.report.outcome !== 'activated') failed.push(entry.report);
+  /** Devices not activated by outcome and reason, and the open ones (`pending`) by the last status heard. */
+  notActivatedGroups(): OutcomeGroup[] {
+    const tally = new GroupTally();
+    for (const { report, interim } of this.entries.values()) {
+      if (report) {
+        if (report.outcome !== 'activated') tally.add(report.outcome, report.reason ?? NO_REASON);
+      } else tally.add('pending', interim ? `last status: ${interim.status}` : 'nothing heard yet');
     }
-    return failed;
+    return tally.groups();
+  }
+
+  /** The first `limit` devices not activated, failures first (see outcomeRank), in request order within each. */
+  failures(limit: number): DeviceReport[] {
+    const byRank: DeviceReport[][] = Array.from({ length: NOT_ACTIVATED_ORDER.length + 1 }, () => []);
+    for (const { report } of this.entries.values()) {
+      if (!report || report.outcome === 'activated') continue;
+      const kept = byRank[outcomeRank(report.outcome)]!;
+      if (kept.length < limit) kept.push(report);
+    }
+    return byRank.flat().slice(0, limit);
   }
 
   /** The report's part of a record, its repeated words shared (see `words`); built by assignment (see `heard`). */

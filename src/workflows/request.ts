@@ -79,6 +79,7 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
     counts: ledger.counts(),
     ...(awaitFailedNidd && ledger.awaitingNidd() > 0 && { awaitingNidd: ledger.awaitingNidd() }),
     callbacks,
+    notActivatedGroups: ledger.notActivatedGroups(),
   });
   /** Every outcome known, and every NiddService callback that ThingSpace still owes in. */
   const callbacksIn = () => ledger.allSettled() && (!awaitFailedNidd || ledger.awaitingNidd() === 0);

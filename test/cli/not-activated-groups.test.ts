@@ -1,13 +1,14 @@
 /**
- * Where the CLI's groups of devices not activated come from: a finished job's result when it lists them all (no
- * report read, which for a million devices replays every request workflow), the whole report otherwise.
+ * Where the CLI's groups of devices not activated come from: the job's own counts by reason when its workers kept
+ * them, else a finished job's result when it lists them all (no report read, which for a million devices replays
+ * every request workflow), the whole report otherwise.
  */
 import { describe, expect, it } from '@jest/globals';
-import { listsEveryNotActivated, type JobResult } from '../../src/activation/job-result.js';
+import { listsEveryNotActivated, type JobProgress, type JobResult } from '../../src/activation/job-result.js';
 import type { DeviceReport } from '../../src/activation/model.js';
 import { emptyCounts } from '../../src/activation/outcomes.js';
 import type { ActivationClient } from '../../src/client.js';
-import { notActivatedTally } from '../../src/cli/jobs.js';
+import { notActivatedGroups } from '../../src/cli/jobs.js';
 
 const device = (n: number, outcome: DeviceReport['outcome'], reason: string): DeviceReport => ({
   key: `imei:${n}`,
@@ -39,36 +40,49 @@ describe('listsEveryNotActivated', () => {
   });
 });
 
-describe('notActivatedTally', () => {
+describe('notActivatedGroups', () => {
   /** An ActivationClient that has `completed` as the job's result (undefined: still running) and a whole report. */
   function activation(completed: JobResult | undefined) {
     const reads: string[] = [];
     const client = {
-      completedResult: async () => completed,
+      completedResult: async () => {
+        reads.push('result');
+        return completed;
+      },
       async *report(jobId: string) {
-        reads.push(jobId);
+        reads.push(`report ${jobId}`);
         yield [...result(3).notActivated, device(4, 'activated', '')];
       },
     } as unknown as ActivationClient;
     return { client, reads };
   }
-  const groups = async (completed: JobResult | undefined) => {
-    const { client, reads } = activation(completed);
-    const tally = await notActivatedTally(client, 'j', 10);
-    return { groups: tally.groups(), reads };
-  };
   const expected = [
     { outcome: 'failed', count: 2, reasons: [{ reason: 'Bad SIM', count: 2 }] },
     { outcome: 'skipped', count: 1, reasons: [{ reason: 'already active', count: 1 }] },
   ];
+  /** The groups for a job whose (live) progress is `progress`, and what was read to find them. */
+  const groups = async (progress: JobProgress, completed: JobResult | undefined) => {
+    const { client, reads } = activation(completed);
+    return { groups: await notActivatedGroups(client, progress), reads };
+  };
+  const { notActivated: _list, notActivatedTruncated: _cut, ...progress } = result(3);
+
+  it("takes the job's counts by reason when it has them, and reads nothing else", async () => {
+    // What the report would say differs, so the counts are seen to be the ones used.
+    const counted = [{ outcome: 'pending', count: 10, reasons: [{ reason: 'nothing heard yet', count: 10 }] }];
+    expect(await groups({ ...progress, notActivatedGroups: counted }, undefined)).toEqual({
+      groups: counted,
+      reads: [],
+    });
+  });
 
   it('reads no report for a completed job whose result lists every device not activated', async () => {
-    expect(await groups(result(3))).toEqual({ groups: expected, reads: [] });
+    expect(await groups(progress, result(3))).toEqual({ groups: expected, reads: ['result'] });
   });
 
   it('reads the whole report when the result lists only some, or the job still runs', async () => {
-    expect(await groups(result(2))).toEqual({ groups: expected, reads: ['j'] });
-    expect(await groups(result(3, true))).toEqual({ groups: expected, reads: ['j'] });
-    expect(await groups(undefined)).toEqual({ groups: expected, reads: ['j'] });
+    expect(await groups(progress, result(2))).toEqual({ groups: expected, reads: ['result', 'report j'] });
+    expect(await groups(progress, result(3, true))).toEqual({ groups: expected, reads: ['result', 'report j'] });
+    expect(await groups(progress, undefined)).toEqual({ groups: expected, reads: ['result', 'report j'] });
   });
 });

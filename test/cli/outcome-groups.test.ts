@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { DeviceReport } from '../../src/activation/model.js';
-import { failuresFirst, formatGroups, OutcomeTally } from '../../src/cli/outcome-groups.js';
+import { failuresFirst } from '../../src/activation/outcome-groups.js';
+import { formatGroups, OutcomeTally } from '../../src/cli/outcome-groups.js';
 
 const device = (n: number, outcome: string, reason?: string): DeviceReport =>
   ({ key: `imei:${n}`, deviceIds: [], assignedIds: [], outcome, ...(reason && { reason }) }) as DeviceReport;

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { DeviceReport } from '../../src/activation/model.js';
 import { ActivationClient } from '../../src/client.js';
 import {
@@ -10,6 +10,8 @@ import {
 } from '../harness/activation.js';
 import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTemporal } from '../harness/temporal.js';
 import { registerCallbacks } from '../../src/cli/register-callbacks.js';
+import { notActivatedGroups } from '../../src/cli/jobs.js';
+import { eventually } from '../harness/eventually.js';
 import { LISTENER, startWebhook, type RunningWebhook } from '../webhook/fixtures.js';
 
 let temporal: TestTemporal;
@@ -26,10 +28,18 @@ const seeds = [
   seedDevice(806, { inAccount: false }),
   seedDevice(807, { state: 'suspend' }),
 ];
+/** For the job watched while it runs: one device's callback never comes, so the job waits on it. */
+const running = [
+  seedDevice(820),
+  seedDevice(821, { outcome: { activation: 'failure', reason: 'Invalid ICCID' } }),
+  seedDevice(822, { outcome: { activation: 'failure', reason: 'Invalid ICCID' } }),
+  seedDevice(823, { outcome: { dropCallback: true } }),
+  seedDevice(824, { state: 'active' }),
+];
 
 beforeAll(async () => {
   temporal = await connectTestClient();
-  fixture = await startActivationFixture(seeds, { outcomes: { duplicateRate: 0.5, reorder: true } });
+  fixture = await startActivationFixture([...seeds, ...running], { outcomes: { duplicateRate: 0.5, reorder: true } });
   webhook = await startWebhook({ client: temporal.client });
   await registerCallbacks(fixture.thingspace, { url: webhook.url, credentials: LISTENER });
 });
@@ -69,5 +79,35 @@ describe('a small job with mixed outcomes, settled by callbacks through the webh
     expect(at(806)).toMatchObject({ outcome: 'skipped', reason: 'not in account' });
     expect(at(807)).toMatchObject({ outcome: 'skipped', reason: 'ineligible state: suspend' });
     expect(fixture.sim.admin.submissions()).toMatchObject({ totalSubmissions: 5, resubmitted: [] });
+  });
+});
+
+describe('a running job, as `status` shows it', () => {
+  it('groups the devices not activated so far, and the open one as pending, without reading the report', async () => {
+    const taskQueue = uniqueTaskQueue('job-live-groups');
+    const jobId = `job-live-groups-${Date.now()}`;
+    const activation = new ActivationClient(temporal.client, taskQueue);
+    const reportRead = jest.spyOn(activation, 'report');
+    await withActivationWorkers(taskQueue, fixture.thingspace, async () => {
+      const { handle } = await activation.startJob(jobRequest(jobId, running, { callbackTimeout: '1 hour' }));
+      // Four devices settle (one skipped by the job, three by their callbacks); the fifth's callback never comes.
+      const live = await eventually('four devices settled', async () => {
+        const progress = await activation.liveProgress(jobId);
+        return progress.counts.pending === 1 ? progress : undefined;
+      });
+      expect(live).toMatchObject({
+        phase: 'awaiting-requests',
+        counts: { total: 5, activated: 1, failed: 2, skipped: 1, pending: 1 },
+      });
+      expect(await notActivatedGroups(activation, live)).toEqual([
+        { outcome: 'failed', count: 2, reasons: [{ reason: 'Invalid ICCID', count: 2 }] },
+        { outcome: 'skipped', count: 1, reasons: [{ reason: 'already active', count: 1 }] },
+        { outcome: 'pending', count: 1, reasons: [{ reason: 'nothing heard yet', count: 1 }] },
+      ]);
+      expect(reportRead).not.toHaveBeenCalled();
+      expect(fixture.sim.admin.submissions()).toMatchObject({ resubmitted: [] });
+      await handle.terminate('test over');
+      for (const { workflowId } of live.requests) await temporal.client.workflow.getHandle(workflowId).terminate();
+    });
   });
 });

@@ -1,4 +1,7 @@
-/** JobLedger on its own: the devices not activated that a job's result lists, and whether that list is whole. */
+/**
+ * JobLedger on its own: the devices not activated that a job's result lists, whether that list is whole, and the
+ * counts by reason that `status` shows without reading the report.
+ */
 import { describe, expect, it } from '@jest/globals';
 import type { RequestResult } from '../../src/activation/model.js';
 import { emptyCounts } from '../../src/activation/outcomes.js';
@@ -33,11 +36,11 @@ function ledgerWithRequest(result: RequestResult): JobLedger {
 }
 
 describe('JobLedger.notActivated', () => {
-  it('lists the devices settled by the job, then those of its requests, up to the limit', () => {
-    const { notActivated, notActivatedTruncated } = ledgerWithRequest(requestResult(5, 5)).notActivated(3);
-    expect(notActivated.map((d) => d.outcome)).toEqual(['skipped', 'failed', 'failed']);
-    expect(notActivatedTruncated).toBe(true);
-    expect(ledgerWithRequest(requestResult(5, 5)).notActivated(6)).toMatchObject({ notActivatedTruncated: false });
+  it('lists failures first, then the devices settled by the job, up to the limit', () => {
+    const { notActivated, notActivatedTruncated } = ledgerWithRequest(requestResult(5, 5)).notActivated(6);
+    expect(notActivated.map((d) => d.outcome)).toEqual(['failed', 'failed', 'failed', 'failed', 'failed', 'skipped']);
+    expect(ledgerWithRequest(requestResult(5, 5)).notActivated(3)).toMatchObject({ notActivatedTruncated: true });
+    expect(notActivatedTruncated).toBe(false);
   });
 
   it('is not whole when a request listed only its first devices, even if the job list has room', () => {
@@ -45,5 +48,26 @@ describe('JobLedger.notActivated', () => {
     const { notActivated, notActivatedTruncated } = ledgerWithRequest(requestResult(5, 2)).notActivated(100);
     expect(notActivated).toHaveLength(3);
     expect(notActivatedTruncated).toBe(true);
+  });
+});
+
+describe('JobLedger.notActivatedGroups', () => {
+  const skipped = { outcome: 'skipped', count: 1, reasons: [{ reason: 'already active', count: 1 }] };
+
+  it("counts the job's own devices and its finished requests' by reason, however many a request listed", () => {
+    const counted = [{ outcome: 'failed', count: 5, reasons: [{ reason: 'Bad SIM', count: 5 }] }];
+    const ledger = ledgerWithRequest({ ...requestResult(5, 2), notActivatedGroups: counted });
+    expect(ledger.notActivatedGroups()).toEqual([counted[0], skipped]);
+  });
+
+  it("counts from a request's list when an older worker's result has no counts by reason but lists them all", () => {
+    expect(ledgerWithRequest(requestResult(5, 5)).notActivatedGroups()).toEqual([
+      { outcome: 'failed', count: 5, reasons: [{ reason: '(no reason given)', count: 5 }] },
+      skipped,
+    ]);
+  });
+
+  it('cannot say when such a result listed only its first devices', () => {
+    expect(ledgerWithRequest(requestResult(5, 2)).notActivatedGroups()).toBeUndefined();
   });
 });

@@ -79,4 +79,38 @@ describe('JobParts', () => {
     whole.finished(partJobId('j', 1), result(8, 2));
     expect(whole.notActivated(true)).toMatchObject({ notActivatedTruncated: false });
   });
+
+  it("counts devices not activated by reason: finished parts', failed parts' and, once over, parts never started", () => {
+    const parts = new JobParts('j', staged, 1);
+    for (const part of parts.parts.slice(0, 3)) part.started = true;
+    const counted = [{ outcome: 'failed', count: 2, reasons: [{ reason: 'Bad SIM', count: 2 }] }];
+    // A part that listed one of its two failures (the bound) still counts both by reason.
+    parts.finished(partJobId('j', 1), { ...result(8, 2, true), notActivatedGroups: counted });
+    parts.failed(partJobId('j', 2), 'terminated');
+    const unresolved = {
+      outcome: 'unresolved',
+      count: 10,
+      reasons: [{ reason: 'part job j~part-2 ended: terminated', count: 10 }],
+    };
+    expect(parts.notActivatedGroups(false)).toEqual([counted[0], unresolved]);
+    const skipped = {
+      outcome: 'skipped',
+      count: 10,
+      reasons: [{ reason: 'job cancelled before submission', count: 10 }],
+    };
+    expect(parts.notActivatedGroups(true)).toEqual([counted[0], unresolved, skipped]);
+    // From an older worker, a part whose list was cut: nobody can say by reason any more.
+    parts.finished(partJobId('j', 3), result(0, 10, true));
+    expect(parts.notActivatedGroups(true)).toBeUndefined();
+  });
+
+  it('keeps failures before other devices not activated when the list is full', () => {
+    const skippedDevice = { key: 'imei:9', deviceIds: [], assignedIds: [], outcome: 'skipped' as const };
+    const parts = new JobParts('j', staged, 2);
+    parts.finished(partJobId('j', 1), { ...result(9, 0), notActivated: [skippedDevice] });
+    parts.finished(partJobId('j', 2), result(8, 2));
+    const { notActivated, notActivatedTruncated } = parts.notActivated(false);
+    expect(notActivated.map((d) => d.outcome)).toEqual(['failed', 'failed']);
+    expect(notActivatedTruncated).toBe(true);
+  });
 });

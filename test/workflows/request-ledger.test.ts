@@ -162,6 +162,35 @@ describe('RequestLedger', () => {
     expect(ledger.failures(1)).toHaveLength(1);
   });
 
+  it('counts devices not activated by reason and open ones by what was last heard, and lists failures first', () => {
+    const ledger = new RequestLedger([1, 2, 3, 4, 5].map((n) => device(n)));
+    ledger.settleFromPoll(device(1).key, { assignedIds: [], outcome: 'unresolved', reason: 'not found' });
+    ledger.apply([
+      carrier(2, false, { reason: 'Bad SIM' }),
+      carrier(3, false),
+      carrier(4),
+      carrier(5, true, { status: 'Pending' }),
+    ]);
+    expect(ledger.notActivatedGroups()).toEqual([
+      {
+        outcome: 'failed',
+        count: 2,
+        reasons: [
+          { reason: 'Bad SIM', count: 1 },
+          { reason: 'CarrierService Failed', count: 1 },
+        ],
+      },
+      { outcome: 'unresolved', count: 1, reasons: [{ reason: 'not found', count: 1 }] },
+      { outcome: 'pending', count: 1, reasons: [{ reason: 'last status: Pending', count: 1 }] },
+    ]);
+    // Device 1 came first, but failures lead.
+    expect(ledger.failures(2).map((r) => r.outcome)).toEqual(['failed', 'failed']);
+    expect(ledger.failures(5).map((r) => r.outcome)).toEqual(['failed', 'failed', 'unresolved']);
+    expect(new RequestLedger([device(1)]).notActivatedGroups()).toEqual([
+      { outcome: 'pending', count: 1, reasons: [{ reason: 'nothing heard yet', count: 1 }] },
+    ]);
+  });
+
   it('settles from a poll only devices still open', () => {
     const ledger = new RequestLedger([device(1), device(2)]);
     ledger.apply([carrier(1, false, { reason: 'cb' })]);
