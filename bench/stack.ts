@@ -83,6 +83,8 @@ export interface Stack {
   /** `devices/actions/list` calls the simulator has served, per account listed. */
   listCalls(): Promise<Record<string, number>>;
   thingspace(accountName: string): ThingSpaceClient;
+  /** Changes the simulator's settings (outcome rates …) over its admin API, for every account. */
+  configure(patch: ConfigPatch): Promise<void>;
   /** The simulator's delivery counters (acknowledged callbacks …), read over its admin API. */
   callbackStats(): Promise<{ acknowledged: number; failedSends: number; exhausted: number }>;
   /** The worker process, and a reader of its workflow cache counters (its Prometheus endpoint). */
@@ -257,6 +259,14 @@ export async function startStack(
       listCalls: async () => (await admin<{ byAccount: Record<string, number> }>('list-calls')).byAccount,
       thingspace: (accountName) =>
         new ThingSpaceClient({ baseUrl: simulatorUrl, ...DEFAULT_APP, ...DEFAULT_USER, accountName }),
+      async configure(patch) {
+        const res = await fetch(`http://127.0.0.1:${simPort}/admin/config`, {
+          method: 'PATCH',
+          headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify(patch),
+        });
+        if (!res.ok) throw new Error(`simulator PATCH /admin/config: HTTP ${res.status} ${await res.text()}`);
+      },
       callbackStats: () => admin<{ acknowledged: number; failedSends: number; exhausted: number }>('callbacks'),
       async startWorker(name, taskQueue, cpuProfDir) {
         const metricsPort = await freePort();
