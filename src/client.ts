@@ -183,7 +183,10 @@ export class ActivationClient {
     let groups = progress.notActivatedGroups && new GroupTally().addGroups(progress.notActivatedGroups);
     /** What an open part or request said; devices it could not answer for stay pending, as the job counts them. */
     const add = (live: Omit<JobProgress, 'jobId' | 'phase' | 'requests'> | undefined, devices: number) => {
-      if (!live) return void groups?.add('pending', 'its workflow did not answer', devices);
+      if (!live) {
+        groups?.add('pending', 'its workflow did not answer', devices);
+        return;
+      }
       addCounts(counts, live.counts);
       awaitingNidd += live.awaitingNidd ?? 0;
       groups = live.notActivatedGroups && groups?.addGroups(live.notActivatedGroups);
@@ -194,8 +197,8 @@ export class ActivationClient {
       (progress.parts ?? [])
         .filter((part) => !part.counts && !part.failure && (part.started || !over))
         .map(async ({ jobId: partId, started, devices }) => {
-          if (!started) return void groups?.add('pending', 'its part has not started yet', devices);
-          add(await this.liveProgress(partId).catch(() => undefined), devices);
+          if (started) add(await this.liveProgress(partId).catch(() => undefined), devices);
+          else groups?.add('pending', 'its part has not started yet', devices);
         }),
     );
     await Promise.all(
