@@ -16,6 +16,7 @@ import type { OutcomeGroup } from '../src/activation/outcome-groups.js';
 import { notActivatedGroups } from '../src/cli/jobs.js';
 import { tallyReport } from '../src/cli/outcome-groups.js';
 import { registerCallbacks } from '../src/cli/register-callbacks.js';
+import { followJob } from '../src/cli/progress-bar.js';
 import { eventually } from '../test/harness/eventually.js';
 import type { Child } from './processes.js';
 import { startStack, type BlockAccount, type Stack } from './stack.js';
@@ -26,10 +27,14 @@ const { values: args } = parseArgs({
     'failure-rate': { type: 'string', default: '0.05' },
     'drop-rate': { type: 'string', default: '0.01' },
     rounds: { type: 'string', default: '3' },
+    /** Also pairs of jobs run with and without `activate --wait`'s bar following them (followJob). */
+    'follow-pairs': { type: 'string', default: '0' },
+    'skip-status': { type: 'boolean', default: false },
   },
 });
 const DEVICES = Number(args.devices);
 const ROUNDS = Number(args.rounds);
+const FOLLOW_PAIRS = Number(args['follow-pairs']);
 const say = (line: string) => console.error(line);
 
 interface Reading {
@@ -39,7 +44,7 @@ interface Reading {
 }
 
 async function main() {
-  const stack = await startStack([], [2 * DEVICES], say);
+  const stack = await startStack([], [(2 + 2 * FOLLOW_PAIRS) * DEVICES], say);
   const children: Child[] = [];
   try {
     const account = stack.blockAccounts[0]!;
@@ -92,21 +97,40 @@ async function main() {
     };
 
     const failureRate = Number(args['failure-rate']);
-    await stack.configure({ outcomes: { failureRate, dropRate: Number(args['drop-rate']) } });
-    const running = await startJob(activation, account, 0, '1 hour');
-    const progress = await settledAsFarAsItGoes(stack, activation, running);
-    console.log(`running job of ${DEVICES} devices: ${JSON.stringify(progress.counts)}`);
-    await compare('running', running);
+    if (!args['skip-status']) {
+      await stack.configure({ outcomes: { failureRate, dropRate: Number(args['drop-rate']) } });
+      const running = await startJob(activation, account, 0, '1 hour');
+      const progress = await settledAsFarAsItGoes(stack, activation, running);
+      console.log(`running job of ${DEVICES} devices: ${JSON.stringify(progress.counts)}`);
+      await compare('running', running);
 
+      await stack.configure({ outcomes: { failureRate, dropRate: 0 } });
+      const finished = await startJob(activation, account, DEVICES, '5 minutes');
+      const result = await activation.job(finished).result();
+      console.log(
+        `finished job of ${DEVICES} devices: ${JSON.stringify(result.counts)}, its result lists ` +
+          `${result.notActivated.length} devices not activated (cut short: ${result.notActivatedTruncated})`,
+      );
+      await compare('finished', finished);
+      await activation.job(running).terminate('bench over');
+    }
     await stack.configure({ outcomes: { failureRate, dropRate: 0 } });
-    const finished = await startJob(activation, account, DEVICES, '5 minutes');
-    const result = await activation.job(finished).result();
-    console.log(
-      `finished job of ${DEVICES} devices: ${JSON.stringify(result.counts)}, its result lists ` +
-        `${result.notActivated.length} devices not activated (cut short: ${result.notActivatedTruncated})`,
-    );
-    await compare('finished', finished);
-    await activation.job(running).terminate('bench over');
+    for (let pair = 1; pair <= FOLLOW_PAIRS; pair++) {
+      const order = pair % 2 === 1 ? [false, true] : [true, false];
+      for (const [i, followed] of order.entries()) {
+        const from = (2 + 2 * (pair - 1) + i) * DEVICES;
+        const cpu = worker.cpuSeconds() ?? 0;
+        const started = performance.now();
+        const jobId = await startJob(activation, account, from, '5 minutes');
+        // As `activate --wait` follows a job (its bar goes to standard error).
+        if (followed) await followJob(activation, jobId);
+        await activation.job(jobId).result();
+        console.log(
+          `follow pair ${pair}: ${followed ? 'followed by the bar' : 'not followed'}: ` +
+            `${((performance.now() - started) / 1000).toFixed(1)} s, worker ${((worker.cpuSeconds() ?? 0) - cpu).toFixed(1)} CPU-s`,
+        );
+      }
+    }
   } finally {
     // The stack stops only what it started itself.
     for (const child of children) await child.stop();

@@ -1,7 +1,10 @@
-/** The bar `report --output` and `status` show on standard error while they read a report. */
+/**
+ * The bar `report --output` and `status` show on standard error while they read a report, and how often the bar of
+ * `activate --wait` reads a job.
+ */
 import { describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
-import { withReadingBar } from '../../src/cli/progress-bar.js';
+import { pollDelay, withReadingBar } from '../../src/cli/progress-bar.js';
 
 function stream(isTTY: boolean) {
   const written: string[] = [];
@@ -35,5 +38,14 @@ describe('withReadingBar', () => {
     for await (const page of withReadingBar(pagesOf(500, 700), 1_200, out)) devices += page.length;
     expect(devices).toBe(1_200);
     expect(written.join('')).toBe('');
+  });
+});
+
+describe('pollDelay', () => {
+  it('reads every interval while readings are quick, and waits four times a slow reading', () => {
+    expect(pollDelay(1_000, 0)).toBe(1_000);
+    expect(pollDelay(1_000, 200)).toBe(1_000);
+    // A reading of a big running job that took 10 s: the worker replays for at most a fifth of the time.
+    expect(pollDelay(1_000, 10_000)).toBe(40_000);
   });
 });
