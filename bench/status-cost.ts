@@ -4,10 +4,13 @@
  * the same groups from the whole report (before). Both readings run in turn, in the same stack, a few rounds each.
  *
  *   npx tsx bench/status-cost.ts [--devices 100000] [--failure-rate 0.05] [--drop-rate 0.01] [--rounds 3]
+ *                                [--follow-pairs 0] [--skip-status]
  *
  * The running job: `--drop-rate` of its callbacks are never sent and it waits an hour for them, so it is read
  * while those devices are open. The finished one (other devices of the same account, nothing dropped) ends once
- * every callback is in. Both fail `--failure-rate` of their devices.
+ * every callback is in. Both fail `--failure-rate` of their devices. `--follow-pairs N` then runs N pairs of jobs,
+ * one followed by `activate --wait`'s bar and one not, in alternating order, and prints each one's wall time and
+ * worker CPU.
  */
 import { parseArgs } from 'node:util';
 import { ActivationClient } from '../src/client.js';
