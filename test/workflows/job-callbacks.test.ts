@@ -12,6 +12,7 @@ import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTem
 import { registerCallbacks } from '../../src/cli/register-callbacks.js';
 import { notActivatedGroups } from '../../src/cli/jobs.js';
 import { eventually } from '../harness/eventually.js';
+import { inboxWorkflowId } from '../../src/workflows/inbox-id.js';
 import { LISTENER, startWebhook, type RunningWebhook } from '../webhook/fixtures.js';
 
 let temporal: TestTemporal;
@@ -89,25 +90,42 @@ describe('a running job, as `status` shows it', () => {
     const activation = new ActivationClient(temporal.client, taskQueue);
     const reportRead = jest.spyOn(activation, 'report');
     await withActivationWorkers(taskQueue, fixture.thingspace, async () => {
-      const { handle } = await activation.startJob(jobRequest(jobId, running, { callbackTimeout: '1 hour' }));
-      // Four devices settle (one skipped by the job, three by their callbacks); the fifth's callback never comes.
-      const live = await eventually('four devices settled', async () => {
-        const progress = await activation.liveProgress(jobId);
-        return progress.counts.pending === 1 ? progress : undefined;
-      });
-      expect(live).toMatchObject({
-        phase: 'awaiting-requests',
-        counts: { total: 5, activated: 1, failed: 2, skipped: 1, pending: 1 },
-      });
-      expect(await notActivatedGroups(activation, live)).toEqual([
-        { outcome: 'failed', count: 2, reasons: [{ reason: 'Invalid ICCID', count: 2 }] },
-        { outcome: 'skipped', count: 1, reasons: [{ reason: 'already active', count: 1 }] },
-        { outcome: 'pending', count: 1, reasons: [{ reason: 'nothing heard yet', count: 1 }] },
-      ]);
-      expect(reportRead).not.toHaveBeenCalled();
-      expect(fixture.sim.admin.submissions()).toMatchObject({ resubmitted: [] });
-      await handle.terminate('test over');
-      for (const { workflowId } of live.requests) await temporal.client.workflow.getHandle(workflowId).terminate();
+      await activation.startJob(jobRequest(jobId, running, { callbackTimeout: '1 hour' }));
+      try {
+        // Four devices settle (one skipped by the job, three by their callbacks) once the job has submitted the
+        // rest; the fifth's callback never comes.
+        const live = await eventually('four devices settled', async () => {
+          const progress = await activation.liveProgress(jobId);
+          return progress.phase === 'awaiting-requests' && progress.counts.pending === 1 ? progress : undefined;
+        });
+        expect(live.counts).toMatchObject({ total: 5, activated: 1, failed: 2, skipped: 1, pending: 1 });
+        expect(await notActivatedGroups(activation, live)).toEqual([
+          { outcome: 'failed', count: 2, reasons: [{ reason: 'Invalid ICCID', count: 2 }] },
+          { outcome: 'skipped', count: 1, reasons: [{ reason: 'already active', count: 1 }] },
+          { outcome: 'pending', count: 1, reasons: [{ reason: 'nothing heard yet', count: 1 }] },
+        ]);
+        expect(reportRead).not.toHaveBeenCalled();
+        expect(fixture.sim.admin.submissions()).toMatchObject({ resubmitted: [] });
+      } finally {
+        await endJob(jobId, activation);
+      }
     });
   });
 });
+
+/**
+ * Ends a job left waiting, and everything of it that would stay open: its requests, and an inbox an early callback
+ * opened (a claimed inbox closes only when its request ends normally). Other tests' findInboxes asks every open
+ * inbox, and one whose worker is gone never answers. The simulator sends what it owes first (resends too), so that
+ * no callback comes after the requests have closed and opens a late inbox.
+ */
+async function endJob(jobId: string, activation: ActivationClient): Promise<void> {
+  await fixture.sim.admin.settled();
+  const { requests } = await activation.progress(jobId);
+  const ids = [jobId, ...requests.flatMap((r) => [r.workflowId, inboxWorkflowId(r.requestId)])];
+  for (const id of ids)
+    await temporal.client.workflow
+      .getHandle(id)
+      .terminate('test over')
+      .catch(() => undefined);
+}
