@@ -4,7 +4,7 @@
  * listed without changes here; those not named in NOT_ACTIVATED_ORDER come after the named ones.
  */
 import type { DeviceReport } from '../activation/model.js';
-import { failuresFirst, GroupTally, type OutcomeGroup } from '../activation/outcome-groups.js';
+import { failuresFirst, GroupTally, NO_REASON, type OutcomeGroup } from '../activation/outcome-groups.js';
 
 /** Not leftovers: done, or not settled yet. */
 const SETTLED_OR_OPEN = new Set(['activated', 'pending']);
@@ -19,7 +19,7 @@ export class OutcomeTally {
   add(devices: Iterable<DeviceReport>): this {
     for (const device of devices) {
       if (SETTLED_OR_OPEN.has(device.outcome)) continue;
-      this.tally.addReports([device]);
+      this.tally.add(device.outcome, device.reason ?? NO_REASON);
       const kept = this.firstOnes.get(device.outcome) ?? [];
       if (kept.length < this.keepPerOutcome) kept.push(device);
       this.firstOnes.set(device.outcome, kept);

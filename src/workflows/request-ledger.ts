@@ -10,13 +10,7 @@ import type {
   LedgerEntryState,
 } from '../activation/model.js';
 import { emptyCounts, statusOutcome, type Outcome, type OutcomeCounts } from '../activation/outcomes.js';
-import {
-  GroupTally,
-  NO_REASON,
-  NOT_ACTIVATED_ORDER,
-  outcomeRank,
-  type OutcomeGroup,
-} from '../activation/outcome-groups.js';
+import { failuresFirst, GroupTally, NO_REASON, type OutcomeGroup } from '../activation/outcome-groups.js';
 import { DeviceIdIndex } from '../thingspace/schemas/device-key.js';
 
 /** `report` is set once the device's outcome is final; later callbacks for it change nothing. */
@@ -216,15 +210,12 @@ export class RequestLedger {
     return tally.groups();
   }
 
-  /** The first `limit` devices not activated, failures first (see outcomeRank), in request order within each. */
+  /** The first `limit` devices not activated, failures first (see failuresFirst), in request order within each. */
   failures(limit: number): DeviceReport[] {
-    const byRank: DeviceReport[][] = Array.from({ length: NOT_ACTIVATED_ORDER.length + 1 }, () => []);
-    for (const { report } of this.entries.values()) {
-      if (!report || report.outcome === 'activated') continue;
-      const kept = byRank[outcomeRank(report.outcome)]!;
-      if (kept.length < limit) kept.push(report);
-    }
-    return byRank.flat().slice(0, limit);
+    const notActivated: DeviceReport[] = [];
+    for (const { report } of this.entries.values())
+      if (report && report.outcome !== 'activated') notActivated.push(report);
+    return failuresFirst(notActivated).slice(0, limit);
   }
 
   /** The report's part of a record, its repeated words shared (see `words`); built by assignment (see `heard`). */
