@@ -4,7 +4,9 @@
  * (one device, one submission across jobs). A worker runs only the workflows they talk to.
  */
 import { describe, expect, it } from '@jest/globals';
+import { msToNumber } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { HEARTBEAT_TIMEOUT } from '../../src/activation/activity-timing.js';
 import type { CallbackRecord } from '../../src/activation/model.js';
 import { createClaimActivities } from '../../src/activities/device-claims.js';
 import { findInboxes } from '../../src/activities/find-inboxes.js';
@@ -81,6 +83,54 @@ describe('findInboxes (MockActivityEnvironment, dev server)', () => {
       for (const id of [ours, other, late])
         await temporal.client.workflow.getHandle(inboxWorkflowId(id)).terminate('test over');
     });
+  });
+  it('skips an inbox that no worker answers, within its query deadline, and still finds the one that answers', async () => {
+    const taskQueue = uniqueTaskQueue('find-inboxes-silent');
+    // Nothing polls this queue: a query to the inbox started on it is never answered.
+    const unserved = uniqueTaskQueue('find-inboxes-unserved');
+    const ours = `lost-${Date.now()}`;
+    const silent = `silent-${Date.now()}`;
+    const start = (queue: string, requestId: string, n: number) =>
+      temporal.client.workflow.signalWithStart(callbackInbox, {
+        taskQueue: queue,
+        workflowId: inboxWorkflowId(requestId),
+        args: [{ requestId }],
+        signal: callbacksSignal,
+        signalArgs: [[carrier(n)]],
+      });
+    const queryTimeoutMs = 1_000;
+    const listedIds = async () => {
+      const ids: string[] = [];
+      const query = `WorkflowId = '${inboxWorkflowId(ours)}' OR WorkflowId = '${inboxWorkflowId(silent)}'`;
+      for await (const e of temporal.client.workflow.list({ query })) ids.push(e.workflowId);
+      return ids;
+    };
+    try {
+      await withWorker(taskQueue, async () => {
+        await (await start(taskQueue, ours, 912)).query(inboxQuery);
+        await start(unserved, silent, 913);
+        for (let i = 0; i < 50 && (await listedIds()).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+        expect(await listedIds()).toHaveLength(2);
+        const env = new MockActivityEnvironment();
+        const search = (): Promise<FindInboxesResult> =>
+          env.run(findInboxes, temporal.client, { devices: [ref(912), ref(913)] }, queryTimeoutMs);
+        const started = Date.now();
+        let found = await search();
+        // Not a speed measure: without its own deadline a query waits for the server's (30 s here), longer than the
+        // activity's heartbeat timeout, so in a worker every attempt would time out on the same silent inbox.
+        expect(Date.now() - started).toBeLessThan(msToNumber(HEARTBEAT_TIMEOUT));
+        for (let i = 0; i < 20 && !found.requestIds.includes(ours); i++) found = await search();
+        // The silent inbox names device 913 too, but what it holds cannot be read: only ours is found.
+        expect(found.requestIds).toEqual([ours]);
+      });
+    } finally {
+      // An open inbox no worker serves would cost every other test's search its query deadline.
+      for (const id of [ours, silent])
+        await temporal.client.workflow
+          .getHandle(inboxWorkflowId(id))
+          .terminate('test over')
+          .catch(() => undefined);
+    }
   });
 });
 
