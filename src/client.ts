@@ -21,7 +21,7 @@ import {
 import { selectionSoFar } from './activities/store-selection.js';
 import type { DeviceReport } from './activation/model.js';
 import { addCounts } from './activation/outcomes.js';
-import { GroupTally } from './activation/outcome-groups.js';
+import { GroupTally, PENDING_BECAUSE, pendingReason } from './activation/outcome-groups.js';
 import { deviceKey } from './thingspace/schemas/device-key.js';
 import { dottedIssuePath, formatZodError } from './thingspace/schemas/format.js';
 import { activationJob, jobProgressQuery, jobReportQuery } from './workflows/job.js';
@@ -184,7 +184,7 @@ export class ActivationClient {
     /** What an open part or request said; devices it could not answer for stay pending, as the job counts them. */
     const add = (live: Omit<JobProgress, 'jobId' | 'phase' | 'requests'> | undefined, devices: number) => {
       if (!live) {
-        groups?.add('pending', 'its workflow did not answer', devices);
+        groups?.add('pending', PENDING_BECAUSE.workflowSilent, devices);
         return;
       }
       addCounts(counts, live.counts);
@@ -198,7 +198,7 @@ export class ActivationClient {
         .filter((part) => !part.counts && !part.failure && (part.started || !over))
         .map(async ({ jobId: partId, started, devices }) => {
           if (started) add(await this.liveProgress(partId).catch(() => undefined), devices);
-          else groups?.add('pending', 'its part has not started yet', devices);
+          else groups?.add('pending', PENDING_BECAUSE.partNotStarted, devices);
         }),
     );
     await Promise.all(
@@ -338,7 +338,8 @@ export class ActivationClient {
       } else if (part.started) yield* this.report(part.jobId, pageSize);
       else if (phase === 'cancelled') {
         yield* this.storedPart(part.deviceList, 'skipped', CANCELLED_BEFORE_SUBMISSION, limit);
-      } else yield* this.storedPart(part.deviceList, 'unresolved', 'pending (its part has not started yet)', limit);
+      } else
+        yield* this.storedPart(part.deviceList, 'unresolved', pendingReason(PENDING_BECAUSE.partNotStarted), limit);
     }
     // A request workflow that failed or was terminated is reported by the job itself (its devices: unresolved).
     for (const { workflowId, devices } of requests.filter((r) => !r.failure)) {

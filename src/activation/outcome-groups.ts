@@ -16,6 +16,20 @@ export const NO_REASON = '(no reason given)';
 export const MAX_REASONS_PER_OUTCOME = 100;
 export const OTHER_REASONS = '(other reasons)';
 
+/**
+ * Why a device is still open, in one wording for the counts (grouped under `pending`) and the report (outcome
+ * `unresolved`, reason `pending (<why>)`), so that `status` and `report` say the same thing.
+ */
+export const PENDING_BECAUSE = {
+  nothingHeard: 'nothing heard yet',
+  lastStatus: (status: string) => `last status: ${status}`,
+  partNotStarted: 'its part has not started yet',
+  workflowSilent: 'its workflow did not answer',
+} as const;
+
+/** The report's reason for a device still open, `why` one of PENDING_BECAUSE. */
+export const pendingReason = (why: string) => `pending (${why})`;
+
 export interface OutcomeGroup {
   outcome: string;
   count: number;

@@ -10,7 +10,14 @@ import type {
   LedgerEntryState,
 } from '../activation/model.js';
 import { emptyCounts, statusOutcome, type Outcome, type OutcomeCounts } from '../activation/outcomes.js';
-import { failuresFirst, GroupTally, NO_REASON, type OutcomeGroup } from '../activation/outcome-groups.js';
+import {
+  failuresFirst,
+  GroupTally,
+  NO_REASON,
+  PENDING_BECAUSE,
+  pendingReason,
+  type OutcomeGroup,
+} from '../activation/outcome-groups.js';
 import { DeviceIdIndex } from '../thingspace/schemas/device-key.js';
 
 /** `report` is set once the device's outcome is final; later callbacks for it change nothing. */
@@ -194,7 +201,7 @@ export class RequestLedger {
           deviceIds: entry.device.deviceIds,
           ...this.heard(entry),
           outcome: 'unresolved',
-          reason: entry.interim ? `pending (last status: ${entry.interim.status})` : 'pending',
+          reason: pendingReason(this.pendingBecause(entry)),
         },
     );
   }
@@ -205,9 +212,13 @@ export class RequestLedger {
     for (const { report, interim } of this.entries.values()) {
       if (report) {
         if (report.outcome !== 'activated') tally.add(report.outcome, report.reason ?? NO_REASON);
-      } else tally.add('pending', interim ? `last status: ${interim.status}` : 'nothing heard yet');
+      } else tally.add('pending', this.pendingBecause({ interim }));
     }
     return tally.groups();
+  }
+
+  private pendingBecause({ interim }: Pick<Entry, 'interim'>): string {
+    return interim ? PENDING_BECAUSE.lastStatus(interim.status) : PENDING_BECAUSE.nothingHeard;
   }
 
   /** The first `limit` devices not activated, failures first (see failuresFirst), in request order within each. */

@@ -186,9 +186,12 @@ describe('RequestLedger', () => {
     // Device 1 came first, but failures lead.
     expect(ledger.failures(2).map((r) => r.outcome)).toEqual(['failed', 'failed']);
     expect(ledger.failures(5).map((r) => r.outcome)).toEqual(['failed', 'failed', 'unresolved']);
-    expect(new RequestLedger([device(1)]).notActivatedGroups()).toEqual([
+    const silent = new RequestLedger([device(1)]);
+    expect(silent.notActivatedGroups()).toEqual([
       { outcome: 'pending', count: 1, reasons: [{ reason: 'nothing heard yet', count: 1 }] },
     ]);
+    // The report says why in the same words as the counts.
+    expect(silent.page(0, 1)[0]).toMatchObject({ outcome: 'unresolved', reason: 'pending (nothing heard yet)' });
   });
 
   it('settles from a poll only devices still open', () => {
