@@ -46,6 +46,14 @@ export class RequestLedger {
   private niddAwaited = 0;
   private historyCursor = 0;
   /**
+   * Kept as devices settle and statuses come, not counted over every device on each read: the request publishes its
+   * progress on every callback signal, a 10,000-device count each time.
+   */
+  private readonly settledOutcomes = new Map<Outcome, number>();
+  private readonly settledGroups = new GroupTally();
+  /** Open devices by why they are open (pendingBecause). */
+  private readonly openBecause = new Map<string, number>();
+  /**
    * One copy of each status, state, service plan and identifier kind: JSON gives every callback its own copies of
    * these few values, and 10,000 settled devices kept them all (part of why a cached request held 14 MB).
    */
@@ -59,10 +67,11 @@ export class RequestLedger {
       const entry = this.entries.get(key);
       if (!entry) continue;
       Object.assign(entry, state);
-      if (entry.report) this.settledCount++;
+      if (entry.report) this.countSettled(entry.report);
       if (entry.carrier || entry.nidd || entry.interim) this.heardCount++;
       if (this.awaitsNidd(entry)) this.niddAwaited++;
     }
+    for (const entry of this.entries.values()) if (!entry.report) this.countOpen(entry, 1);
   }
 
   /** The state of every device something was heard of, for the workflow's next run. */
@@ -121,7 +130,11 @@ export class RequestLedger {
       const final = statusOutcome(record.status);
       const slot = record.service === 'CarrierService' ? 'carrier' : 'nidd';
       if (final !== 'success' && final !== 'failure') {
-        if (slot === 'carrier' && !entry.carrier) entry.interim = this.keep(record);
+        if (slot === 'carrier' && !entry.carrier) {
+          if (!entry.report) this.countOpen(entry, -1);
+          entry.interim = this.keep(record);
+          if (!entry.report) this.countOpen(entry, 1);
+        }
         result.applied++;
         continue;
       }
@@ -184,10 +197,9 @@ export class RequestLedger {
 
   counts(): OutcomeCounts {
     const counts = emptyCounts(this.entries.size);
-    for (const entry of this.entries.values()) {
-      if (!entry.report) continue;
-      counts[entry.report.outcome]++;
-      counts.pending--;
+    for (const [outcome, n] of this.settledOutcomes) {
+      counts[outcome] += n;
+      counts.pending -= n;
     }
     return counts;
   }
@@ -208,17 +220,26 @@ export class RequestLedger {
 
   /** Devices not activated by outcome and reason, and the open ones (`pending`) by the last status heard. */
   notActivatedGroups(): OutcomeGroup[] {
-    const tally = new GroupTally();
-    for (const { report, interim } of this.entries.values()) {
-      if (report) {
-        if (report.outcome !== 'activated') tally.add(report.outcome, report.reason ?? NO_REASON);
-      } else tally.add('pending', this.pendingBecause({ interim }));
-    }
+    const tally = new GroupTally().addGroups(this.settledGroups.groups());
+    for (const [because, n] of this.openBecause) tally.add('pending', because, n);
     return tally.groups();
   }
 
   private pendingBecause({ interim }: Pick<Entry, 'interim'>): string {
     return interim ? PENDING_BECAUSE.lastStatus(interim.status) : PENDING_BECAUSE.nothingHeard;
+  }
+
+  private countOpen(entry: Entry, delta: 1 | -1): void {
+    const because = this.pendingBecause(entry);
+    const n = (this.openBecause.get(because) ?? 0) + delta;
+    if (n > 0) this.openBecause.set(because, n);
+    else this.openBecause.delete(because);
+  }
+
+  private countSettled(report: DeviceReport): void {
+    this.settledCount++;
+    this.settledOutcomes.set(report.outcome, (this.settledOutcomes.get(report.outcome) ?? 0) + 1);
+    if (report.outcome !== 'activated') this.settledGroups.add(report.outcome, report.reason ?? NO_REASON);
   }
 
   /** The first `limit` devices not activated, failures first (see failuresFirst), in request order within each. */
@@ -311,7 +332,8 @@ export class RequestLedger {
   }
 
   private settle(entry: Entry, report: ReportFields): void {
+    this.countOpen(entry, -1);
     entry.report = Object.assign({ key: entry.device.key, deviceIds: entry.device.deviceIds }, report);
-    this.settledCount++;
+    this.countSettled(entry.report);
   }
 }

@@ -194,6 +194,40 @@ describe('RequestLedger', () => {
     expect(silent.page(0, 1)[0]).toMatchObject({ outcome: 'unresolved', reason: 'pending (nothing heard yet)' });
   });
 
+  it('keeps its counts as statuses change and devices settle, and a next run restores them from its snapshot', () => {
+    const ledger = new RequestLedger([device(1), device(2), device(3), device(4, true), device(5)]);
+    ledger.apply([carrier(1, false, { status: 'Pending' }), carrier(2, false, { status: 'Pending' })]);
+    ledger.apply([carrier(1, false, { status: 'QueuedForSomethingNew' })]);
+    ledger.apply([carrier(3, false, { reason: 'Bad SIM' }), carrier(3, false, { reason: 'Bad SIM' })]);
+    // An NB-IoT device whose line is active stays open until its NIDD result.
+    ledger.apply([carrier(4)]);
+    ledger.settleFromPoll('imei:350000000000002', { outcome: 'activated', assignedIds: [] });
+    const groups = [
+      { outcome: 'failed', count: 1, reasons: [{ reason: 'Bad SIM', count: 1 }] },
+      {
+        outcome: 'pending',
+        count: 3,
+        reasons: [
+          { reason: 'nothing heard yet', count: 2 },
+          { reason: 'last status: QueuedForSomethingNew', count: 1 },
+        ],
+      },
+    ];
+    const counts = { total: 5, activated: 1, failed: 1, pending: 3 };
+    expect(ledger.notActivatedGroups()).toEqual(groups);
+    expect(ledger.counts()).toMatchObject(counts);
+    const next = new RequestLedger([device(1), device(2), device(3), device(4, true), device(5)], ledger.snapshot());
+    expect(next.notActivatedGroups()).toEqual(groups);
+    expect(next.counts()).toMatchObject(counts);
+    next.apply([nidd(4, true), carrier(1, false, { reason: 'Bad SIM' })]);
+    next.closeUnresolved('gone');
+    expect(next.notActivatedGroups()).toEqual([
+      { outcome: 'failed', count: 2, reasons: [{ reason: 'Bad SIM', count: 2 }] },
+      { outcome: 'unresolved', count: 1, reasons: [{ reason: 'gone', count: 1 }] },
+    ]);
+    expect(next.counts()).toMatchObject({ activated: 2, failed: 2, unresolved: 1, pending: 0 });
+  });
+
   it('settles from a poll only devices still open', () => {
     const ledger = new RequestLedger([device(1), device(2)]);
     ledger.apply([carrier(1, false, { reason: 'cb' })]);
