@@ -22,6 +22,7 @@ import { selectionSoFar } from './activities/store-selection.js';
 import type { DeviceReport } from './activation/model.js';
 import { addCounts } from './activation/outcomes.js';
 import { GroupTally, PENDING_BECAUSE, pendingReason } from './activation/outcome-groups.js';
+import { readPublishedProgress, type PublishedProgress } from './activation/progress-memo.js';
 import { deviceKey } from './thingspace/schemas/device-key.js';
 import { dottedIssuePath, formatZodError } from './thingspace/schemas/format.js';
 import { activationJob, jobProgressQuery, jobReportQuery } from './workflows/job.js';
@@ -205,11 +206,7 @@ export class ActivationClient {
       progress.requests
         .filter((request) => !request.counts && !request.failure)
         .map(async ({ workflowId, devices }) => {
-          const live = await this.client.workflow
-            .getHandle<typeof activationRequest>(workflowId)
-            .query(requestProgressQuery)
-            .catch(() => undefined);
-          add(live, devices);
+          add(await this.openRequestProgress(workflowId).catch(() => undefined), devices);
         }),
     );
     const selection =
@@ -224,6 +221,16 @@ export class ActivationClient {
       ...(awaitingNidd > 0 && { awaitingNidd }),
       ...(groups && { notActivatedGroups: groups.groups() }),
     };
+  }
+
+  /**
+   * An open request's progress: as it published it in its memo (one describe), or else (a run older than the memo,
+   * or too many reasons to publish) by a query, which replays the request when the worker has not cached it.
+   */
+  private async openRequestProgress(workflowId: string): Promise<PublishedProgress> {
+    const handle = this.client.workflow.getHandle<typeof activationRequest>(workflowId);
+    const { memo } = await handle.describe();
+    return readPublishedProgress(memo) ?? handle.query(requestProgressQuery);
   }
 
   /** A selection job's devices resolved so far: the job learns them only once storeSelection ends. */

@@ -15,11 +15,13 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RequestPhase, RequestProgress, RequestResult, RequestWorkflowInput } from '../activation/model.js';
 import { HEARTBEAT_TIMEOUT } from '../activation/activity-timing.js';
+import { PROGRESS_MEMO, publishedProgress } from '../activation/progress-memo.js';
 import type { Activities } from '../activities/index.js';
 import { ActivationPhase, DeviceCount, finalCountAttributes, ThingSpaceAccount } from '../search-attributes.js';
 import { MAX_DEVICES_PER_ACTIVATE } from '../thingspace/schemas/limits.js';
@@ -83,9 +85,29 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
   });
   /** Every outcome known, and every NiddService callback that ThingSpace still owes in. */
   const callbacksIn = () => ledger.allSettled() && (!awaitFailedNidd || ledger.awaitingNidd() === 0);
+
+  // Runs started before this patch published nothing: `status` asked each open request, a whole replay of it when
+  // the worker had not cached it. One upsert per change, an event each: once per workflow task at most.
+  const publishes = patched('progress-memo');
+  let shown: string | undefined;
+  let publishQueued = false;
+  const publish = () => {
+    publishQueued = false;
+    const memo = publishedProgress(progress());
+    const text = JSON.stringify(memo);
+    if (text !== shown) upsertMemo({ [PROGRESS_MEMO]: memo });
+    shown = text;
+  };
+  /** After everything this task brings (all its signals) has been applied: one upsert, not one a signal. */
+  const publishSoon = () => {
+    if (!publishes || publishQueued) return;
+    publishQueued = true;
+    void Promise.resolve().then(publish);
+  };
   const enterPhase = (next: RequestPhase) => {
     phase = next;
     upsertSearchAttributes([{ key: ActivationPhase, value: phase }]);
+    publishSoon();
   };
 
   setHandler(callbacksSignal, (records) => {
@@ -98,6 +120,7 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
     callbacks.applied += applied.applied;
     callbacks.duplicates += applied.duplicates;
     callbacks.unknown += applied.unknown;
+    publishSoon();
   });
   setHandler(requestProgressQuery, progress);
   setHandler(requestReportQuery, ({ offset, limit }) =>
@@ -109,6 +132,7 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
     { key: DeviceCount, value: ledger.size },
     { key: ThingSpaceAccount, value: input.accountName },
   ]);
+  publishSoon();
 
   // Callbacks that arrived before this workflow existed wait in the request's inbox: claim them.
   const inboxes = [inboxWorkflowId(input.requestId), ...(adoptedRequestId ? [inboxWorkflowId(adoptedRequestId)] : [])];
@@ -219,6 +243,7 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
     while (!ledger.allSettled() && Date.now() < pollDeadline) {
       if (mustContinue()) return continueWithState();
       await pollOnce(input, ledger, historyPerPoll, true);
+      publishSoon();
       const remaining = pollDeadline - Date.now();
       if (ledger.allSettled() || remaining <= 0) break;
       await condition(() => ledger.allSettled() || mustContinue(), Math.min(interval, remaining));

@@ -105,6 +105,17 @@ describe('a running job, as `status` shows it', () => {
           { outcome: 'pending', count: 1, reasons: [{ reason: 'nothing heard yet', count: 1 }] },
         ]);
         expect(reportRead).not.toHaveBeenCalled();
+        // The open request is read from the progress it publishes in its memo: only the job itself is queried (a
+        // query replays a request the worker has not cached).
+        const queries = jest.spyOn(temporal.client.workflowService, 'queryWorkflow');
+        try {
+          const again = await activation.liveProgress(jobId);
+          expect(again.counts).toEqual(live.counts);
+          expect(again.notActivatedGroups).toEqual(live.notActivatedGroups);
+          expect(queries.mock.calls.map(([request]) => request.execution?.workflowId)).toEqual([jobId]);
+        } finally {
+          queries.mockRestore();
+        }
         expect(fixture.sim.admin.submissions()).toMatchObject({ resubmitted: [] });
       } finally {
         await endJob(jobId, activation);

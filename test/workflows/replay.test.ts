@@ -31,6 +31,10 @@ describe('recorded workflow histories', () => {
         'request-releases-inbox-first',
         // A late inbox (callbacks for a request workflow that had closed), waiting out its time to live.
         'inbox-late',
+        // Mixed callbacks, recorded before the 'progress-memo' patch (keep it as it is), and the same after it: the
+        // request publishes its progress in its memo as callbacks come.
+        'request-mixed',
+        'request-publishes-progress',
       ]),
     );
     const results = Worker.runReplayHistories(

@@ -10,6 +10,7 @@ import {
 } from '../../src/workflows/request.js';
 import { DEFAULT_ACCOUNT, startActivationFixture } from '../harness/activation.js';
 import { recordHistory } from '../harness/histories.js';
+import { readPublishedProgress } from '../../src/activation/progress-memo.js';
 import { nextEvent } from '../harness/history-wait.js';
 import {
   connectTestClient,
@@ -89,6 +90,12 @@ describe('activationRequest workflow (real dev server and worker)', () => {
       ]);
       const midway = await handle.query(requestProgressQuery);
       expect(midway.counts).toMatchObject({ activated: 1, failed: 1, pending: 1 });
+      // Published as it changes, for readers that must not replay the request (ActivationClient.liveProgress).
+      expect(readPublishedProgress((await handle.describe()).memo)).toEqual({
+        phase: midway.phase,
+        counts: midway.counts,
+        notActivatedGroups: midway.notActivatedGroups,
+      });
       await handle.signal(callbacksSignal, [
         success('9996201900000000000345', '5550000001'),
         {
@@ -110,7 +117,7 @@ describe('activationRequest workflow (real dev server and worker)', () => {
         },
       ]);
       const result = await handle.result();
-      await recordHistory(handle.workflowId, 'request-mixed');
+      await recordHistory(handle.workflowId, 'request-publishes-progress');
       const report = await handle.query(requestReportQuery, { offset: 1, limit: 5 });
       expect(report.map((r) => [r.key, r.outcome])).toEqual([
         ['imei:990013907884259', 'failed'],
