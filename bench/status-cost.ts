@@ -15,7 +15,7 @@
 import { parseArgs } from 'node:util';
 import { ActivationClient } from '../src/client.js';
 import type { JobProgress } from '../src/activation/job-result.js';
-import type { OutcomeGroup } from '../src/activation/outcome-groups.js';
+import { pendingReason, type OutcomeGroup } from '../src/activation/outcome-groups.js';
 import { notActivatedGroups } from '../src/cli/jobs.js';
 import { tallyReport } from '../src/cli/outcome-groups.js';
 import { registerCallbacks } from '../src/cli/register-callbacks.js';
@@ -191,10 +191,6 @@ function checkSame(counts: OutcomeGroup[], report: OutcomeGroup[]): void {
       .join('\n');
   if (flat(asReport) !== flat(report))
     throw new Error(`the two readings differ:\n${flat(asReport)}\n---\n${flat(report)}`);
-}
-
-function pendingReason(reason: string): string {
-  return reason === 'nothing heard yet' ? 'pending' : `pending (${reason})`;
 }
 
 main().catch((err: unknown) => {
