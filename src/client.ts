@@ -22,7 +22,7 @@ import { selectionSoFar } from './activities/store-selection.js';
 import type { DeviceReport } from './activation/model.js';
 import { addCounts } from './activation/outcomes.js';
 import { GroupTally, PENDING_BECAUSE, pendingReason } from './activation/outcome-groups.js';
-import { readPublishedProgress, type PublishedProgress } from './activation/progress-memo.js';
+import { readPublishedJobProgress, readPublishedProgress, type PublishedProgress } from './activation/progress-memo.js';
 import { deviceKey } from './thingspace/schemas/device-key.js';
 import { dottedIssuePath, formatZodError } from './thingspace/schemas/format.js';
 import { activationJob, jobProgressQuery, jobReportQuery } from './workflows/job.js';
@@ -177,7 +177,12 @@ export class ActivationClient {
    * finished, so the requests still open are asked for theirs, and for their devices not activated so far.
    */
   async liveProgress(jobId: string): Promise<JobProgress> {
-    const progress = await this.progress(jobId);
+    return this.withOpenWork(await this.progress(jobId));
+  }
+
+  /** `progress` with what its open parts and requests have counted so far added in. */
+  private async withOpenWork(progress: JobProgress): Promise<JobProgress> {
+    const { jobId } = progress;
     const counts = { ...progress.counts };
     let awaitingNidd = 0;
     // Undefined once one of them cannot say (a worker older than these counts): only the whole report can then.
@@ -198,7 +203,7 @@ export class ActivationClient {
       (progress.parts ?? [])
         .filter((part) => !part.counts && !part.failure && (part.started || !over))
         .map(async ({ jobId: partId, started, devices }) => {
-          if (started) add(await this.liveProgress(partId).catch(() => undefined), devices);
+          if (started) add(await this.openPartProgress(partId).catch(() => undefined), devices);
           else groups?.add('pending', PENDING_BECAUSE.partNotStarted, devices);
         }),
     );
@@ -221,6 +226,17 @@ export class ActivationClient {
       ...(awaitingNidd > 0 && { awaitingNidd }),
       ...(groups && { notActivatedGroups: groups.groups() }),
     };
+  }
+
+  /**
+   * An open part's progress with its open requests': from the counts and open requests it published in its memo (one
+   * describe), or else (a run older than the memo, or more than fits in it) from a query, which replays the part
+   * when the worker has not cached it.
+   */
+  private async openPartProgress(partId: string): Promise<JobProgress> {
+    const { status, memo } = await this.job(partId).describe();
+    const published = status.name === 'RUNNING' ? readPublishedJobProgress(memo) : undefined;
+    return published ? this.withOpenWork({ jobId: partId, ...published }) : this.liveProgress(partId);
   }
 
   /**

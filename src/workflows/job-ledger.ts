@@ -27,6 +27,8 @@ export class JobLedger {
   private requestListCut = false;
   /** Finished requests' devices not activated, by outcome and reason; undefined once one could not say. */
   private requestGroups: GroupTally | undefined = new GroupTally();
+  /** Counts every change to what the ledger reports, so that the job can publish its progress when it moves. */
+  private changes = 0;
 
   constructor(devices: readonly { deviceIds: DeviceId[] }[]) {
     this.refs = devices.map((device) => ({ key: deviceKey(device.deviceIds) ?? '', deviceIds: device.deviceIds }));
@@ -36,7 +38,12 @@ export class JobLedger {
     return this.refs.length;
   }
 
+  get version(): number {
+    return this.changes;
+  }
+
   settle(indexes: Iterable<number>, report: JobSettlement): void {
+    this.changes++;
     for (const index of indexes) {
       const ref = this.refs[index];
       if (ref) this.settledHere.set(index, { key: ref.key, deviceIds: ref.deviceIds, assignedIds: [], ...report });
@@ -49,6 +56,7 @@ export class JobLedger {
   }
 
   addRequest(summary: JobRequestSummary, indexes: readonly number[]): void {
+    this.changes++;
     this.requests.push(summary);
     this.requestDevices.set(summary.workflowId, [...indexes]);
     for (const i of indexes) this.inRequests.add(i);
@@ -57,6 +65,7 @@ export class JobLedger {
   requestFinished(workflowId: string, result: RequestResult): void {
     const summary = this.summary(workflowId);
     if (!summary) return;
+    this.changes++;
     summary.counts = result.counts;
     if (result.adoptedRequestId !== undefined) summary.adoptedRequestId = result.adoptedRequestId;
     this.notActivatedInRequests.push(...result.notActivated);

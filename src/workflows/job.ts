@@ -9,6 +9,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  condition,
   defineQuery,
   getExternalWorkflowHandle,
   isCancellation,
@@ -20,6 +21,7 @@ import {
   setHandler,
   sleep,
   startChild,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
   type ChildWorkflowHandle,
@@ -34,6 +36,7 @@ import type {
   JobSelectionSummary,
 } from '../activation/job-result.js';
 import { HEARTBEAT_TIMEOUT } from '../activation/activity-timing.js';
+import { PROGRESS_MEMO, publishedJobProgress } from '../activation/progress-memo.js';
 import type { Activities, SubmitActivities } from '../activities/index.js';
 import type { SubmitActivationResult } from '../activities/types.js';
 import {
@@ -150,6 +153,24 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
   setHandler(jobReportQuery, ({ offset, limit }) =>
     ledger.reportPage(Math.max(0, offset), Math.min(Math.max(0, limit), REPORT_QUERY_LIMIT)),
   );
+
+  // Runs started before this patch published nothing: `status` asked each open part of a big job, a replay of it
+  // when the worker had not cached it. A job with parts lists them all, too many for a memo, and is asked.
+  if (patched('progress-memo')) {
+    let shown: string | undefined;
+    void CancellationScope.nonCancellable(async () => {
+      for (;;) {
+        const seen = { ledger, version: ledger.version, phase };
+        if (!parts) {
+          const memo = publishedJobProgress(progress());
+          const text = JSON.stringify(memo);
+          if (text !== shown) upsertMemo({ [PROGRESS_MEMO]: memo });
+          shown = text;
+        }
+        await condition(() => ledger !== seen.ledger || ledger.version !== seen.version || phase !== seen.phase);
+      }
+    });
+  }
 
   upsertSearchAttributes([
     { key: ActivationPhase, value: phase },

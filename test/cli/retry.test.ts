@@ -58,7 +58,10 @@ describe('retrying what a finished job left over', () => {
       expect(retry.activation).toEqual({ servicePlan: '4G-IoT-1GB', mdnZipCode: '98801', groupName: 'retry-group' });
       expect(retry.options).toEqual(FAST);
       const description = await activation.job(`${jobId}-retry-1`).describe();
-      expect(description.memo).toEqual({ retryOf: jobId, retryOutcomes: ['failed', 'unresolved', 'unconfirmed'] });
+      expect(description.memo).toMatchObject({
+        retryOf: jobId,
+        retryOutcomes: ['failed', 'unresolved', 'unconfirmed'],
+      });
       const result = await activation.result(`${jobId}-retry-1`);
       expect(result.counts).toMatchObject({ total: 2, failed: 2 });
 

@@ -52,8 +52,8 @@ describe('activationJob (dev server, simulator, real workers)', () => {
       const skipped = await handle.query(jobReportQuery, { offset: 0, limit: 100 });
       const request = temporal.client.workflow.getHandle<typeof activationRequest>(result.requests[0]!.workflowId);
       const inRequest = await request.query(requestReportQuery, { offset: 0, limit: 100 });
-      await recordHistory(jobId, 'job-mixed-claims');
-      await recordHistory(result.requests[0]!.workflowId, 'request-polled-claims-inbox');
+      await recordHistory(jobId, 'job-publishes-progress');
+      await recordHistory(result.requests[0]!.workflowId, 'request-polled-publishes-progress');
       return { result, report: [...skipped, ...inRequest] };
     });
 

@@ -2,11 +2,14 @@ import { describe, expect, it } from '@jest/globals';
 import type { RequestProgress } from '../../src/activation/model.js';
 import { emptyCounts } from '../../src/activation/outcomes.js';
 import {
-  MAX_PUBLISHED_GROUPS_BYTES,
+  MAX_PUBLISHED_BYTES,
   PROGRESS_MEMO,
+  publishedJobProgress,
   publishedProgress,
+  readPublishedJobProgress,
   readPublishedProgress,
 } from '../../src/activation/progress-memo.js';
+import type { JobProgress } from '../../src/activation/job-result.js';
 
 const progress = (reasons: number): RequestProgress => ({
   requestId: 'r-1',
@@ -35,7 +38,7 @@ describe('the progress a request publishes in its memo', () => {
 
   it('leaves the counts by reason out past its bound, and readers then ask the request', () => {
     const many = publishedProgress(progress(60));
-    expect(JSON.stringify(progress(60).notActivatedGroups).length).toBeGreaterThan(MAX_PUBLISHED_GROUPS_BYTES);
+    expect(JSON.stringify(progress(60).notActivatedGroups).length).toBeGreaterThan(MAX_PUBLISHED_BYTES);
     expect(many.notActivatedGroups).toBeUndefined();
     expect(JSON.stringify(many).length).toBeLessThan(2_048);
     expect(readPublishedProgress({ [PROGRESS_MEMO]: many })).toBeUndefined();
@@ -46,5 +49,33 @@ describe('the progress a request publishes in its memo', () => {
     expect(readPublishedProgress({})).toBeUndefined();
     expect(readPublishedProgress({ [PROGRESS_MEMO]: 'x' })).toBeUndefined();
     expect(readPublishedProgress({ [PROGRESS_MEMO]: { phase: 'done', notActivatedGroups: [] } })).toBeUndefined();
+  });
+
+  it('of a job: its counts and only its open requests, or only its counts when the requests do not fit', () => {
+    const request = (n: number, finished: boolean) => ({
+      requestId: `r-${n}`,
+      workflowId: `thingspace-request-r-${n}`,
+      devices: 10,
+      requestIdKnown: true,
+      ...(finished && { counts: { ...emptyCounts(10), activated: 10, pending: 0 } }),
+    });
+    const job = (requests: number): JobProgress => ({
+      jobId: 'j-1~part-1',
+      phase: 'awaiting-requests',
+      counts: emptyCounts(10 * requests),
+      requests: Array.from({ length: requests }, (_, n) => request(n, n === 0)),
+      notActivatedGroups: [],
+    });
+    const few = publishedJobProgress(job(3));
+    expect(few).toEqual({
+      phase: 'awaiting-requests',
+      counts: job(3).counts,
+      requests: [request(1, false), request(2, false)],
+      notActivatedGroups: [],
+    });
+    expect(readPublishedJobProgress({ [PROGRESS_MEMO]: few })).toEqual(few);
+    const many = publishedJobProgress(job(40));
+    expect(many).toEqual({ phase: 'awaiting-requests', counts: job(40).counts });
+    expect(readPublishedJobProgress({ [PROGRESS_MEMO]: many })).toBeUndefined();
   });
 });

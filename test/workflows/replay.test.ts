@@ -35,6 +35,12 @@ describe('recorded workflow histories', () => {
         // request publishes its progress in its memo as callbacks come.
         'request-mixed',
         'request-publishes-progress',
+        // A job that claims its devices and its polled request, before the 'progress-memo' patch (keep them as they
+        // are), and the same after it: the job and the request publish their progress in their memo.
+        'job-mixed-claims',
+        'request-polled-claims-inbox',
+        'job-publishes-progress',
+        'request-polled-publishes-progress',
       ]),
     );
     const results = Worker.runReplayHistories(
