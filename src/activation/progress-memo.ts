@@ -5,7 +5,7 @@
  * up to a hundred requests and parts open, and the worker caches six. Plain and deterministic, so the workflow
  * bundle can use it.
  */
-import type { JobProgress, JobRequestSummary } from './job-result.js';
+import type { JobPhase, JobProgress, JobRequestSummary } from './job-result.js';
 import type { RequestProgress } from './model.js';
 
 export const PROGRESS_MEMO = 'progress';
@@ -26,6 +26,13 @@ export const MAX_PUBLISHED_BYTES = 1_800;
 
 const fits = (value: unknown) => JSON.stringify(value).length <= MAX_PUBLISHED_BYTES;
 
+/**
+ * A job with more requests publishes only its phase, and is asked. A part of 10,000 devices has one request unless
+ * its caller asked for small ones (`maxDevicesPerRequest`); then the requests would not fit, and counting the job's
+ * devices at every request's end would cost the workflow as much as the requests themselves.
+ */
+export const MAX_PUBLISHED_REQUESTS = 8;
+
 export function publishedProgress(progress: RequestProgress): PublishedProgress {
   const { phase, counts, awaitingNidd, notActivatedGroups } = progress;
   const published: PublishedProgress = { phase, counts };
@@ -35,12 +42,18 @@ export function publishedProgress(progress: RequestProgress): PublishedProgress 
   return published;
 }
 
-/** A job's counts and open requests; only the counts when they do not fit (readers then ask the job). */
+/**
+ * What a job publishes: its counts and open requests; only its counts when they do not fit, and only its phase when
+ * it has parts or more than MAX_PUBLISHED_REQUESTS requests (`progress` is then not computed). Readers then ask the
+ * job.
+ */
 export function publishedJobProgress(
-  progress: JobProgress,
-): PublishedJobProgress | Pick<PublishedJobProgress, 'phase' | 'counts'> {
-  const { phase, counts, notActivatedGroups } = progress;
-  const requests = progress.requests.filter((request) => !request.counts && !request.failure);
+  job: { phase: JobPhase; requests: number; parts: boolean },
+  progress: () => JobProgress,
+): PublishedJobProgress | Pick<PublishedJobProgress, 'phase' | 'counts'> | Pick<PublishedJobProgress, 'phase'> {
+  if (job.parts || job.requests > MAX_PUBLISHED_REQUESTS) return { phase: job.phase };
+  const { phase, counts, notActivatedGroups, requests: all } = progress();
+  const requests = all.filter((request) => !request.counts && !request.failure);
   const published: PublishedJobProgress = { phase, counts, requests };
   if (notActivatedGroups) published.notActivatedGroups = notActivatedGroups;
   return fits(published) ? published : { phase, counts };

@@ -155,18 +155,17 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
   );
 
   // Runs started before this patch published nothing: `status` asked each open part of a big job, a replay of it
-  // when the worker had not cached it. A job with parts lists them all, too many for a memo, and is asked.
+  // when the worker had not cached it. A job with parts, or with many requests, publishes only its phase (what it
+  // would list does not fit in a memo) and is asked.
   if (patched('progress-memo')) {
     let shown: string | undefined;
     void CancellationScope.nonCancellable(async () => {
       for (;;) {
         const seen = { ledger, version: ledger.version, phase };
-        if (!parts) {
-          const memo = publishedJobProgress(progress());
-          const text = JSON.stringify(memo);
-          if (text !== shown) upsertMemo({ [PROGRESS_MEMO]: memo });
-          shown = text;
-        }
+        const memo = publishedJobProgress({ phase, requests: ledger.requests.length, parts: !!parts }, progress);
+        const text = JSON.stringify(memo);
+        if (text !== shown) upsertMemo({ [PROGRESS_MEMO]: memo });
+        shown = text;
         await condition(() => ledger !== seen.ledger || ledger.version !== seen.version || phase !== seen.phase);
       }
     });

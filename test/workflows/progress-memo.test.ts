@@ -3,6 +3,7 @@ import type { RequestProgress } from '../../src/activation/model.js';
 import { emptyCounts } from '../../src/activation/outcomes.js';
 import {
   MAX_PUBLISHED_BYTES,
+  MAX_PUBLISHED_REQUESTS,
   PROGRESS_MEMO,
   publishedJobProgress,
   publishedProgress,
@@ -51,7 +52,7 @@ describe('the progress a request publishes in its memo', () => {
     expect(readPublishedProgress({ [PROGRESS_MEMO]: { phase: 'done', notActivatedGroups: [] } })).toBeUndefined();
   });
 
-  it('of a job: its counts and only its open requests, or only its counts when the requests do not fit', () => {
+  it('of a job: its counts and open requests; less when they do not fit or it has many requests or parts', () => {
     const request = (n: number, finished: boolean) => ({
       requestId: `r-${n}`,
       workflowId: `thingspace-request-r-${n}`,
@@ -66,7 +67,9 @@ describe('the progress a request publishes in its memo', () => {
       requests: Array.from({ length: requests }, (_, n) => request(n, n === 0)),
       notActivatedGroups: [],
     });
-    const few = publishedJobProgress(job(3));
+    const publish = (progress: JobProgress, parts = false) =>
+      publishedJobProgress({ phase: progress.phase, requests: progress.requests.length, parts }, () => progress);
+    const few = publish(job(3));
     expect(few).toEqual({
       phase: 'awaiting-requests',
       counts: job(3).counts,
@@ -74,8 +77,23 @@ describe('the progress a request publishes in its memo', () => {
       notActivatedGroups: [],
     });
     expect(readPublishedJobProgress({ [PROGRESS_MEMO]: few })).toEqual(few);
-    const many = publishedJobProgress(job(40));
-    expect(many).toEqual({ phase: 'awaiting-requests', counts: job(40).counts });
-    expect(readPublishedJobProgress({ [PROGRESS_MEMO]: many })).toBeUndefined();
+    // Requests too long to fit: the counts alone, and readers ask the job.
+    const longIds = {
+      ...job(3),
+      requests: job(3).requests.map((r) => ({ ...r, workflowId: r.workflowId.padEnd(900) })),
+    };
+    expect(publish(longIds)).toEqual({ phase: 'awaiting-requests', counts: job(3).counts });
+    expect(readPublishedJobProgress({ [PROGRESS_MEMO]: publish(longIds) })).toBeUndefined();
+    // More requests than it publishes, or parts: its phase alone, without counting anything.
+    const unasked = () => {
+      throw new Error('progress computed');
+    };
+    for (const many of [
+      publishedJobProgress({ phase: 'awaiting-requests', requests: MAX_PUBLISHED_REQUESTS + 1, parts: false }, unasked),
+      publishedJobProgress({ phase: 'running-parts', requests: 0, parts: true }, unasked),
+    ]) {
+      expect(Object.keys(many)).toEqual(['phase']);
+      expect(readPublishedJobProgress({ [PROGRESS_MEMO]: many })).toBeUndefined();
+    }
   });
 });
