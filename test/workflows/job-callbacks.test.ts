@@ -12,6 +12,7 @@ import { connectTestClient, uniqueTaskQueue, withActivationWorkers, type TestTem
 import { registerCallbacks } from '../../src/cli/register-callbacks.js';
 import { notActivatedGroups } from '../../src/cli/jobs.js';
 import { eventually } from '../harness/eventually.js';
+import { withQueriedIds } from '../harness/queried.js';
 import { inboxWorkflowId } from '../../src/workflows/inbox-id.js';
 import { LISTENER, startWebhook, type RunningWebhook } from '../webhook/fixtures.js';
 
@@ -107,15 +108,10 @@ describe('a running job, as `status` shows it', () => {
         expect(reportRead).not.toHaveBeenCalled();
         // The open request is read from the progress it publishes in its memo: only the job itself is queried (a
         // query replays a request the worker has not cached).
-        const queries = jest.spyOn(temporal.client.workflowService, 'queryWorkflow');
-        try {
-          const again = await activation.liveProgress(jobId);
-          expect(again.counts).toEqual(live.counts);
-          expect(again.notActivatedGroups).toEqual(live.notActivatedGroups);
-          expect(queries.mock.calls.map(([request]) => request.execution?.workflowId)).toEqual([jobId]);
-        } finally {
-          queries.mockRestore();
-        }
+        const { value: again, queried } = await withQueriedIds(temporal.client, () => activation.liveProgress(jobId));
+        expect(again.counts).toEqual(live.counts);
+        expect(again.notActivatedGroups).toEqual(live.notActivatedGroups);
+        expect(queried).toEqual([jobId]);
         expect(fixture.sim.admin.submissions()).toMatchObject({ resubmitted: [] });
       } finally {
         await endJob(jobId, activation);

@@ -3,7 +3,7 @@
  * callback never sent, so the first part and its request stay open. Real Temporal server, real workers, the
  * simulator over HTTP with callbacks through the webhook.
  */
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEVICES_PER_PART } from '../../src/activation/job-limits.js';
 import { ActivationClient } from '../../src/client.js';
 import { FileBlobStore } from '../../src/storage/file-blob-store.js';
@@ -11,6 +11,7 @@ import { jobProgressQuery } from '../../src/workflows/job.js';
 import { inboxWorkflowId } from '../../src/workflows/inbox-id.js';
 import { ACTIVATION, DEFAULT_ACCOUNT, jobDevice, seedDevice } from '../harness/activation.js';
 import { eventually } from '../harness/eventually.js';
+import { withQueriedIds } from '../harness/queried.js';
 import { uniqueTaskQueue, withActivationWorkers } from '../harness/temporal.js';
 import { startScaleFixture, type ScaleFixture } from '../scale/fixture.js';
 
@@ -54,16 +55,11 @@ describe('a running job in parts, as `status` shows it', () => {
           expect(live.notActivatedGroups).toEqual([
             { outcome: 'pending', count: 1, reasons: [{ reason: 'nothing heard yet', count: 1 }] },
           ]);
-          const queries = jest.spyOn(temporal.client.workflowService, 'queryWorkflow');
-          try {
-            const again = await activation.liveProgress(jobId);
-            expect(again.counts).toEqual(live.counts);
-            expect(again.notActivatedGroups).toEqual(live.notActivatedGroups);
-            // Neither the open part nor its open request was queried (each a replay when not cached).
-            expect(queries.mock.calls.map(([request]) => request.execution?.workflowId)).toEqual([jobId]);
-          } finally {
-            queries.mockRestore();
-          }
+          const { value: again, queried } = await withQueriedIds(temporal.client, () => activation.liveProgress(jobId));
+          expect(again.counts).toEqual(live.counts);
+          expect(again.notActivatedGroups).toEqual(live.notActivatedGroups);
+          // Neither the open part nor its open request was queried (each a replay when not cached).
+          expect(queried).toEqual([jobId]);
           expect(fixture.sim.admin.submissions()).toMatchObject({ totalSubmissions: seeds.length, resubmitted: [] });
         } finally {
           await endJob(jobId);
