@@ -6,6 +6,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type Client,
+  type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
@@ -158,17 +159,23 @@ export class ActivationClient {
    * The job's progress: of a completed job, from its result (its last event); a query on a closed workflow replays
    * its whole history.
    */
-  async progress(jobId: string): Promise<JobProgress> {
-    const result = await this.completedResult(jobId);
+  async progress(jobId: string, description?: Pick<WorkflowExecutionDescription, 'status'>): Promise<JobProgress> {
+    const result = await this.completedResult(jobId, description);
     if (!result) return this.job(jobId).query(jobProgressQuery);
     const { notActivated: _notActivated, notActivatedTruncated: _truncated, ...progress } = result;
     return progress;
   }
 
-  /** The job's result once it has completed; undefined while it runs, or when it failed or was terminated. */
-  async completedResult(jobId: string): Promise<JobResult | undefined> {
+  /**
+   * The job's result once it has completed; undefined while it runs, or when it failed or was terminated.
+   * `description`: the job's, when the caller has just read it.
+   */
+  async completedResult(
+    jobId: string,
+    description?: Pick<WorkflowExecutionDescription, 'status'>,
+  ): Promise<JobResult | undefined> {
     const job = this.job(jobId);
-    const { status } = await job.describe();
+    const { status } = description ?? (await job.describe());
     return status.name === 'COMPLETED' ? job.result() : undefined;
   }
 
@@ -234,9 +241,9 @@ export class ActivationClient {
    * when the worker has not cached it.
    */
   private async openPartProgress(partId: string): Promise<JobProgress> {
-    const { status, memo } = await this.job(partId).describe();
-    const published = status.name === 'RUNNING' ? readPublishedJobProgress(memo) : undefined;
-    return published ? this.withOpenWork({ jobId: partId, ...published }) : this.liveProgress(partId);
+    const description = await this.job(partId).describe();
+    const published = description.status.name === 'RUNNING' ? readPublishedJobProgress(description.memo) : undefined;
+    return this.withOpenWork(published ? { jobId: partId, ...published } : await this.progress(partId, description));
   }
 
   /**

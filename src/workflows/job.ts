@@ -21,7 +21,6 @@ import {
   setHandler,
   sleep,
   startChild,
-  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
   type ChildWorkflowHandle,
@@ -50,6 +49,7 @@ import { submitTaskQueue } from '../task-queues.js';
 import { MAX_DEVICES_PER_ACTIVATE } from '../thingspace/schemas/limits.js';
 import { DEVICES_PER_PART } from '../activation/job-limits.js';
 import { JobLedger } from './job-ledger.js';
+import { memoOnChange } from './memo-on-change.js';
 import { CANCELLED_BEFORE_SUBMISSION, JobParts, partSubmittedSignal, runJobParts } from './job-parts.js';
 import { resolveJobSelection, type JobDeviceInput } from './job-selection.js';
 import {
@@ -158,14 +158,12 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
   // when the worker had not cached it. A job with parts, or with many requests, publishes only its phase (what it
   // would list does not fit in a memo) and is asked.
   if (patched('progress-memo')) {
-    let shown: string | undefined;
+    const upsertOnChange = memoOnChange();
     void CancellationScope.nonCancellable(async () => {
       for (;;) {
         const seen = { ledger, version: ledger.version, phase };
-        const memo = publishedJobProgress({ phase, requests: ledger.requests.length, parts: !!parts }, progress);
-        const text = JSON.stringify(memo);
-        if (text !== shown) upsertMemo({ [PROGRESS_MEMO]: memo });
-        shown = text;
+        const job = { phase, requests: ledger.requests.length, parts: !!parts };
+        upsertOnChange({ [PROGRESS_MEMO]: publishedJobProgress(job, progress) });
         await condition(() => ledger !== seen.ledger || ledger.version !== seen.version || phase !== seen.phase);
       }
     });

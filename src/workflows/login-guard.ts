@@ -12,11 +12,11 @@ import {
   defineQuery,
   defineUpdate,
   setHandler,
-  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { ActivationPhase } from '../search-attributes.js';
+import { memoOnChange } from './memo-on-change.js';
 import {
   type AcquireDecision,
   type AcquireRequest,
@@ -86,22 +86,19 @@ function validateReset(request: ResetLoginGuardRequest): void {
 export async function loginGuard(input: LoginGuardInput = {}): Promise<void> {
   const budget = new LoginBudget(input.snapshot ?? {}, input.leaseMs ?? DEFAULT_LOGIN_LEASE_MS);
   let shownPhase: string | undefined;
-  let shownMemo: string | undefined;
+  const upsertOnChange = memoOnChange();
   // The Web UI shows the phase (filterable) and the counts; only codes and numbers, never a credential.
   const publish = () => {
     const view = budget.view(Date.now());
     const phase = view.blocked ? 'login-blocked' : 'login-ok';
     if (phase !== shownPhase) upsertSearchAttributes([{ key: ActivationPhase, value: phase }]);
     shownPhase = phase;
-    const memo = {
+    upsertOnChange({
       loginFailures: view.failures,
       loginLimit: view.limit,
       blockedSince: view.blockedSince,
       lastRefusalCode: view.lastRefusal?.errorCode ?? null,
-    };
-    // Only on a change: every upsert is a history event.
-    if (JSON.stringify(memo) !== shownMemo) upsertMemo(memo);
-    shownMemo = JSON.stringify(memo);
+    });
   };
 
   setHandler(

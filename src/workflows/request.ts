@@ -15,7 +15,6 @@ import {
   patched,
   proxyActivities,
   setHandler,
-  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -26,6 +25,7 @@ import type { Activities } from '../activities/index.js';
 import { ActivationPhase, DeviceCount, finalCountAttributes, ThingSpaceAccount } from '../search-attributes.js';
 import { MAX_DEVICES_PER_ACTIVATE } from '../thingspace/schemas/limits.js';
 import { claimInboxSignal, inboxWorkflowId, releaseInboxSignal } from './inbox.js';
+import { memoOnChange } from './memo-on-change.js';
 import { RequestLedger } from './request-ledger.js';
 import { callbacksSignal, requestProgressQuery, requestReportQuery } from './request-messages.js';
 
@@ -89,14 +89,11 @@ export async function activationRequest(input: RequestWorkflowInput): Promise<Re
   // Runs started before this patch published nothing: `status` asked each open request, a whole replay of it when
   // the worker had not cached it. One upsert per change, an event each: once per workflow task at most.
   const publishes = patched('progress-memo');
-  let shown: string | undefined;
+  const upsertOnChange = memoOnChange();
   let publishQueued = false;
   const publish = () => {
     publishQueued = false;
-    const memo = publishedProgress(progress());
-    const text = JSON.stringify(memo);
-    if (text !== shown) upsertMemo({ [PROGRESS_MEMO]: memo });
-    shown = text;
+    upsertOnChange({ [PROGRESS_MEMO]: publishedProgress(progress()) });
   };
   /** After everything this task brings (all its signals) has been applied: one upsert, not one a signal. */
   const publishSoon = () => {
