@@ -11,7 +11,7 @@ import {
 } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { decodeDeviceList, DeviceListError, storeDeviceList } from './activation/device-list.js';
-import { INLINE_DEVICES_MAX } from './activation/job-limits.js';
+import { needsStoredList } from './activation/job-limits.js';
 import { JobRequestSchema, type JobRequestInput } from './activation/job.js';
 import {
   listsEveryNotActivated,
@@ -100,11 +100,13 @@ export class ActivationClient {
 
   /**
    * Validates before sending anything; a bad request is refused with every field and rule it breaks. A list of
-   * more than INLINE_DEVICES_MAX devices (up to 1,000,000) is stored and the job names it (`deviceList`), so no
-   * Temporal payload ever carries it whole.
+   * more than INLINE_DEVICES_MAX devices (up to 1,000,000), or one whose small requests would be more than a job
+   * sends (needsStoredList), is stored and the job names it (`deviceList`): no Temporal payload ever carries it
+   * whole, and it runs in parts.
    */
   async startJob(request: JobRequestInput, memo?: Record<string, unknown>): Promise<StartedJob> {
-    if ((request.devices?.length ?? 0) > INLINE_DEVICES_MAX && request.selection === undefined) {
+    const listed = request.devices?.length ?? 0;
+    if (needsStoredList(listed, request.options?.maxDevicesPerRequest) && request.selection === undefined) {
       request = await this.storeDevices(request);
     }
     const parsed = JobRequestSchema.safeParse(request);

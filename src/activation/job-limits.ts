@@ -1,4 +1,5 @@
 /** Job limits as plain constants, so workflow code can import them without zod. */
+import { MAX_DEVICES_PER_ACTIVATE } from '../thingspace/schemas/limits.js';
 
 /**
  * Devices listed inline in a job request (`devices`). Longer lists are stored and named (`deviceList`):
@@ -20,6 +21,37 @@ export const MAX_DEVICES_PER_LIST = 1_000_000;
  * request, a report), so no workflow ever holds more than one part's devices.
  */
 export const DEVICES_PER_PART = 10_000;
+
+/**
+ * Activate requests one job workflow (a job, or a part of a big one) makes at most. Each is an activity, a child
+ * workflow and its result in the job's history, about 13 events, and its child stays pending for up to a day: a
+ * part of 500 one-device requests came to 6,575 events (test/scale/small-requests.test.ts), under Temporal's warning
+ * at 10,240, with 500 pending children of the 2,000 allowed. By the same count, a part of 10,000 one-device requests
+ * would pass both of Temporal's limits (2,000 pending children, 51,200 events).
+ */
+export const MAX_REQUESTS_PER_JOB = 500;
+
+/** Parts of a stored list at most: the parts of a 1,000,000-device list at DEVICES_PER_PART. */
+export const MAX_PARTS = 100;
+
+/**
+ * Devices in each part of a stored list whose requests hold `maxDevicesPerRequest` devices: DEVICES_PER_PART, or
+ * fewer when small requests would make a part send more than MAX_REQUESTS_PER_JOB of them.
+ */
+export function devicesPerPart(maxDevicesPerRequest: number = MAX_DEVICES_PER_ACTIVATE): number {
+  return Math.min(DEVICES_PER_PART, MAX_REQUESTS_PER_JOB * maxDevicesPerRequest);
+}
+
+/**
+ * Whether a job of `devices` listed devices cannot carry them inline: too long a list for a payload, or more
+ * requests than one job makes. Stored, the list runs in parts (see devicesPerPart); the TypeScript client and the CLI
+ * store such lists by themselves.
+ */
+export function needsStoredList(devices: number, maxDevicesPerRequest: number = MAX_DEVICES_PER_ACTIVATE): boolean {
+  // Before validation: a bad size is left for the job's rules to name, not taken as a reason to store.
+  const perRequest = Number.isInteger(maxDevicesPerRequest) && maxDevicesPerRequest >= 1 ? maxDevicesPerRequest : 0;
+  return devices > INLINE_DEVICES_MAX || (perRequest > 0 && Math.ceil(devices / perRequest) > MAX_REQUESTS_PER_JOB);
+}
 
 /**
  * Part jobs checking or submitting at once; the others wait, so a worker holds only a few parts' devices. Two keep

@@ -15,7 +15,7 @@ import {
 } from '../thingspace/schemas/activate.js';
 import { CustomFieldSchema } from '../thingspace/schemas/common.js';
 import { BLOB_KEY_PATTERN } from '../storage/blob-store.js';
-import { MAX_DEVICES_PER_JOB } from './job-limits.js';
+import { MAX_DEVICES_PER_JOB, MAX_REQUESTS_PER_JOB } from './job-limits.js';
 import { DurationSchema } from './model.js';
 
 export { MAX_DEVICES_PER_JOB };
@@ -39,7 +39,10 @@ export const ActivationSettingsSchema = z
 export type ActivationSettings = z.infer<typeof ActivationSettingsSchema>;
 
 export const JobOptionsSchema = z.strictObject({
-  /** Devices per activate request; ThingSpace takes at most 10,000. */
+  /**
+   * Devices per activate request; ThingSpace takes at most 10,000. A job sends at most MAX_REQUESTS_PER_JOB requests:
+   * listed devices that would need more must be stored (deviceList), which then runs in parts of that many requests.
+   */
   maxDevicesPerRequest: z
     .number()
     .int()
@@ -146,6 +149,18 @@ export const JobRequestSchema = z
       });
     }
     const devices = job.devices ?? [];
+    // Listed devices the job sends itself (a selection's are stored, and run in parts like a stored list).
+    const perRequest = job.options?.maxDevicesPerRequest ?? MAX_DEVICES_PER_ACTIVATE;
+    if (job.selection === undefined && Math.ceil(devices.length / perRequest) > MAX_REQUESTS_PER_JOB) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['options', 'maxDevicesPerRequest'],
+        message:
+          `maxDevicesPerRequest must be at least ${Math.ceil(devices.length / MAX_REQUESTS_PER_JOB)} for ` +
+          `${devices.length} listed devices: a job sends at most ${MAX_REQUESTS_PER_JOB} activate requests; ` +
+          'a stored list (deviceList) runs in parts and takes smaller requests',
+      });
+    }
     ipPoolRule(job.activation.carrierIpPoolName, devices, ctx, ['activation', 'carrierIpPoolName']);
     reportDuplicateDevices(devices, ctx);
   });

@@ -13,6 +13,7 @@ import {
 } from '../activation/device-list.js';
 import type { JobDevice } from '../activation/job.js';
 import { BlobNotFoundError, type BlobStore } from '../storage/blob-store.js';
+import { DEVICES_PER_PART, MAX_PARTS, MAX_REQUESTS_PER_JOB } from '../activation/job-limits.js';
 import { INVALID_JOB_REQUEST } from './validate-job.js';
 
 export interface StageDeviceListInput {
@@ -20,6 +21,8 @@ export interface StageDeviceListInput {
   deviceList: string;
   carrierIpPoolName?: string | undefined;
   partSize: number;
+  /** At most this many parts (default MAX_PARTS); a longer list fails the job before anything is checked. */
+  maxParts?: number;
 }
 
 export interface DeviceListPart {
@@ -49,7 +52,9 @@ async function takePart(
   what: string,
 ): Promise<StagedDeviceList | undefined> {
   const devices = (await decodeDeviceList(data)) as JobDevice[];
-  if (devices.length === 0 || devices.length > input.partSize) return undefined;
+  // Against the largest part, not this job's part size: a part its parent cut is taken whole, whatever size its
+  // parent chose (parents started before part sizes followed maxDevicesPerRequest cut 10,000).
+  if (devices.length === 0 || devices.length > DEVICES_PER_PART) return undefined;
   const ipPool = ipPoolProblem(
     devices.some((device) => device.ipAddress !== undefined),
     input,
@@ -77,9 +82,17 @@ export async function stageDeviceList(store: BlobStore, input: StageDeviceListIn
     const taken = await takePart(data, input, what);
     if (taken) return taken;
   }
+  const maxParts = input.maxParts ?? MAX_PARTS;
   let part: JobDevice[] = [];
   const parts: DeviceListPart[] = [];
+  let tooMany = false;
   const flush = async () => {
+    // Past the bound nothing more is written: the scan goes on only to count the list for the failure.
+    if (parts.length === maxParts) {
+      tooMany = true;
+      part = [];
+      return;
+    }
     const key = partKey(input.jobId, parts.length + 1);
     await store.put(key, encodeDeviceList(part));
     parts.push({ deviceList: key, devices: part.length });
@@ -103,5 +116,21 @@ export async function stageDeviceList(store: BlobStore, input: StageDeviceListIn
   // One part: nothing written needs reading back, the job takes the devices as they are.
   if (parts.length === 0) return { total, devices: part };
   if (part.length > 0) await flush();
+  if (tooMany) throw tooManyParts(total, input.partSize, maxParts);
   return { total, parts };
+}
+
+/**
+ * Small requests cut the list into small parts (devicesPerPart): a part sends at most MAX_REQUESTS_PER_JOB requests,
+ * and a job runs at most MAX_PARTS parts, so at most MAX_REQUESTS_PER_JOB × MAX_PARTS requests in all.
+ */
+function tooManyParts(total: number, partSize: number, maxParts: number): ApplicationFailure {
+  const parts = Math.ceil(total / partSize);
+  const atLeast = Math.ceil(total / (maxParts * MAX_REQUESTS_PER_JOB));
+  return ApplicationFailure.nonRetryable(
+    `options.maxDevicesPerRequest must be at least ${atLeast} for this list of ${total} devices: in parts of ` +
+      `${partSize} it makes ${parts} parts, and a job runs at most ${maxParts} (each sending at most ` +
+      `${MAX_REQUESTS_PER_JOB} activate requests)`,
+    INVALID_JOB_REQUEST,
+  );
 }

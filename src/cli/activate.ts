@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { z } from 'zod';
-import { INLINE_DEVICES_MAX } from '../activation/job-limits.js';
+import { needsStoredList } from '../activation/job-limits.js';
 import { JobRequestSchema, type JobRequestInput } from '../activation/job.js';
 import { openContext, webUiLink } from './context.js';
 import { DeviceFileError, problemAt, readDeviceFile, type Problem } from './device-file.js';
@@ -110,7 +110,7 @@ async function buildRequest(file: string | undefined, flags: ActivateFlags): Pro
 
   // The device rules and the whole-request ones (duplicates across rows, settings) in one pass, at the file's lines.
   // A long list is stored by startJob, which checks its devices as it stores them (problems name devices[i]).
-  const long = (devices?.length ?? 0) > INLINE_DEVICES_MAX && selection === undefined;
+  const long = needsStoredList(devices?.length ?? 0, options.maxDevicesPerRequest) && selection === undefined;
   const parsed = JobRequestSchema.safeParse(
     long ? { ...request, devices: undefined, deviceList: 'device-lists/checked-when-stored' } : request,
   );

@@ -47,7 +47,7 @@ import {
 } from '../search-attributes.js';
 import { submitTaskQueue } from '../task-queues.js';
 import { MAX_DEVICES_PER_ACTIVATE } from '../thingspace/schemas/limits.js';
-import { DEVICES_PER_PART } from '../activation/job-limits.js';
+import { devicesPerPart } from '../activation/job-limits.js';
 import { JobLedger } from './job-ledger.js';
 import { memoOnChange } from './memo-on-change.js';
 import { CANCELLED_BEFORE_SUBMISSION, JobParts, partSubmittedSignal, runJobParts } from './job-parts.js';
@@ -193,7 +193,8 @@ export async function activationJob(input: JobRequestInput): Promise<JobResult> 
         jobId: input.jobId,
         deviceList,
         carrierIpPoolName: input.activation.carrierIpPoolName,
-        partSize: DEVICES_PER_PART,
+        // Smaller parts for small requests, so that no part sends more than MAX_REQUESTS_PER_JOB of them.
+        partSize: devicesPerPart(options.maxDevicesPerRequest),
       }),
     ).catch(unwrap);
     upsertSearchAttributes([{ key: DeviceCount, value: staged.total }]);

@@ -33,7 +33,7 @@ const storeList = async (encoded: Uint8Array): Promise<string> => {
 const stage = async (
   list: unknown[],
   partSize: number,
-  rules: { carrierIpPoolName?: string } = {},
+  rules: { carrierIpPoolName?: string; maxParts?: number } = {},
 ): Promise<StagedDeviceList> =>
   runStage({ jobId: 'stage-job', deviceList: await storeList(encodeDeviceList(list)), partSize, ...rules });
 const failure = (promise: Promise<StagedDeviceList | unknown>) =>
@@ -126,5 +126,28 @@ describe('stageDeviceList', () => {
     const missing = await failure(runStage({ jobId: 'j', deviceList: 'device-lists/absent', partSize: 10 }));
     expect(missing).toMatchObject({ type: 'DeviceListNotFound', nonRetryable: true });
     expect(missing.message).toContain(dir);
+  });
+
+  it('refuses a list cut into more parts than a job runs, naming maxDevicesPerRequest, and writes no part past them', async () => {
+    const jobId = 'stage-too-many-parts';
+    const deviceList = await storeList(encodeDeviceList(devices(31)));
+    const error = await failure(runStage({ jobId, deviceList, partSize: 10, maxParts: 3 }));
+    expect(error).toMatchObject({ type: INVALID_JOB_REQUEST, nonRetryable: true });
+    expect(error.message).toMatch(
+      /^options\.maxDevicesPerRequest must be at least 1 for this list of 31 devices: in parts of 10 it makes 4 parts, and a job runs at most 3 /,
+    );
+    await expect(store.get(partKey(jobId, 4))).rejects.toThrow();
+    // Exactly as many parts as allowed is fine.
+    expect(await stage(devices(30), 10, { maxParts: 3 })).toMatchObject({ total: 30, parts: [{}, {}, {}] });
+  });
+
+  it("takes a part its parent cut whole even when larger than this job's part size", async () => {
+    const list = devices(12);
+    const deviceList = partKey('stage-parent', 1);
+    await store.put(deviceList, encodeDeviceList(list));
+    expect(await runStage({ jobId: 'stage-parent~part-1', deviceList, partSize: 5 })).toEqual({
+      total: 12,
+      devices: list,
+    });
   });
 });
