@@ -3,6 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { MAX_REQUESTS_PER_JOB } from '../../src/activation/job-limits.js';
 import { DEFAULT_ACCOUNT, seedDevice, startActivationFixture, type ActivationFixture } from '../harness/activation.js';
 import { cli, cliEnv as env } from '../harness/cli.js';
 import { hasFields, inGroup, matching, selectionDevice, selectionSeed } from '../harness/selection-seed.js';
@@ -243,4 +244,40 @@ describe('the CLI with --group / --custom-field (child process, dev server, simu
       await local.close();
     }
   }, 120_000);
+
+  it('stores a file whose small requests would be more than a job sends, and starts the job on the stored list', async () => {
+    const file = join(dir, 'small-requests.csv');
+    await writeFile(file, csv(Array.from({ length: MAX_REQUESTS_PER_JOB + 1 }, (_, i) => row(800 + i))));
+    const jobId = `cli-small-requests-${Date.now()}`;
+    // No worker polls this task queue: only what the CLI started is looked at, then the job is terminated.
+    const run = await cli(
+      [
+        'activate',
+        file,
+        '--job-id',
+        jobId,
+        '--account',
+        DEFAULT_ACCOUNT,
+        '--service-plan',
+        'P',
+        '--mdn-zip-code',
+        '98801',
+        '--max-devices-per-request',
+        '1',
+      ],
+      { ...env(), BLOB_STORE_URL: join(dir, 'store') },
+    );
+    expect(run.stderr).not.toMatch(/error|invalid/i);
+    expect(run.code).toBe(0);
+    const handle = temporal.client.workflow.getHandle(jobId);
+    const history = await handle.fetchHistory();
+    const data = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+    const input = JSON.parse(Buffer.from(data!).toString('utf8')) as Record<string, unknown>;
+    await handle.terminate('test: only the start is checked');
+    expect(input).toMatchObject({
+      deviceList: expect.stringMatching(/^device-lists\//),
+      options: { maxDevicesPerRequest: 1 },
+    });
+    expect(input).not.toHaveProperty('devices');
+  });
 });
