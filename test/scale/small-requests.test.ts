@@ -5,13 +5,15 @@
  * simulator records it.
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { MAX_REQUESTS_PER_JOB } from '../../src/activation/job-limits.js';
+import { WorkflowFailedError } from '@temporalio/client';
+import { encodeDeviceList } from '../../src/activation/device-list.js';
+import { MAX_PARTS, MAX_REQUESTS_PER_JOB } from '../../src/activation/job-limits.js';
 import type { JobResult } from '../../src/activation/job-result.js';
 import type { DeviceReport } from '../../src/activation/model.js';
 import { ActivationClient } from '../../src/client.js';
 import { FileBlobStore } from '../../src/storage/file-blob-store.js';
 import { checkAgainstTruth } from '../faults/truth.js';
-import { jobRequest, seedDevice } from '../harness/activation.js';
+import { jobDevice, jobRequest, seedDevice } from '../harness/activation.js';
 import { uniqueTaskQueue, withActivationWorkers } from '../harness/temporal.js';
 import { startScaleFixture, type ScaleFixture } from './fixture.js';
 
@@ -68,3 +70,34 @@ it('runs requests of one device in parts of at most MAX_REQUESTS_PER_JOB request
     callbacksLost: [],
   });
 }, 600_000);
+
+it('fails a stored list that small requests would cut into more parts than a job runs, naming the field, sending nothing', async () => {
+  const { temporal, activation: fixture } = scale;
+  const store = new FileBlobStore(scale.dir);
+  const activation = new ActivationClient(temporal.client, taskQueue, store);
+  // Written as another program would: one part more than a job of one-device requests may have.
+  const devices = MAX_PARTS * MAX_REQUESTS_PER_JOB + 1;
+  const deviceList = 'device-lists/too-many-small-requests';
+  await store.put(
+    deviceList,
+    encodeDeviceList(Array.from({ length: devices }, (_, i) => jobDevice(seedDevice(i + 1)))),
+  );
+  const before = { submissions: fixture.sim.admin.submissions().totalSubmissions, list: fixture.sim.admin.listCalls() };
+  const failure = await withActivationWorkers(
+    taskQueue,
+    fixture.thingspace,
+    async () => {
+      const { jobId: _id, devices: _devices, ...rest } = jobRequest('x', [], { maxDevicesPerRequest: 1 });
+      const { handle } = await activation.startJob({ ...rest, jobId: `too-many-parts-${Date.now()}`, deviceList });
+      return handle.result().catch((err: unknown) => err);
+    },
+    { store },
+  );
+  expect(failure).toBeInstanceOf(WorkflowFailedError);
+  expect(String((failure as WorkflowFailedError).cause?.message)).toMatch(
+    new RegExp(`^options\\.maxDevicesPerRequest must be at least 2 for this list of ${devices} devices`),
+  );
+  // Refused before any device was checked or sent.
+  expect(fixture.sim.admin.submissions().totalSubmissions).toBe(before.submissions);
+  expect(fixture.sim.admin.listCalls()).toBe(before.list);
+});
