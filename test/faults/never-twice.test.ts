@@ -378,7 +378,9 @@ describe('fault: callbacks before the activate answer, and while no worker runs 
       // 2. The workers stop while the activate call is under way; every callback arrives while none runs (and
       // ThingSpace gives up resending long before they are back). Then they come back.
       await withActivationWorkers(taskQueue, fixture.thingspace, async () => {
-        await activation.startJob(jobRequest(away, seeds.slice(100)));
+        // Polls (which settle nothing before the callback timeout) every 5 s instead of 15 min: each also looks
+        // for the inbox again, so a search that missed it (it happened once in CI, cause unknown) costs seconds.
+        await activation.startJob(jobRequest(away, seeds.slice(100), { pollInterval: '5 seconds' }));
         await eventually('the activate request to reach ThingSpace', async () =>
           fixture.sim.admin
             .devices({})
@@ -389,6 +391,8 @@ describe('fault: callbacks before the activate answer, and while no worker runs 
       });
       await fixture.sim.admin.settled();
       const stats = fixture.sim.admin.callbackStats();
+      // Checked before waiting for the job: a callback ThingSpace gave up on would leave it waiting for hours.
+      expect(stats.exhausted).toBe(0);
       const { second, report } = await withActivationWorkers(taskQueue, fixture.thingspace, async () => ({
         second: await activation.result(away),
         report: [...(await fullReport(activation, early)), ...(await fullReport(activation, away))],
