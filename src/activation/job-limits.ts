@@ -43,14 +43,22 @@ export function devicesPerPart(maxDevicesPerRequest: number = MAX_DEVICES_PER_AC
 }
 
 /**
+ * The smallest `maxDevicesPerRequest` that sends `devices` devices in at most `requests` activate requests (by
+ * default, what one job sends).
+ */
+export function smallestRequestSize(devices: number, requests: number = MAX_REQUESTS_PER_JOB): number {
+  return Math.ceil(devices / requests);
+}
+
+/**
  * Whether a job of `devices` listed devices cannot carry them inline: too long a list for a payload, or more
  * requests than one job makes. Stored, the list runs in parts (see devicesPerPart); the TypeScript client and the CLI
  * store such lists by themselves.
  */
 export function needsStoredList(devices: number, maxDevicesPerRequest: number = MAX_DEVICES_PER_ACTIVATE): boolean {
   // Before validation: a bad size is left for the job's rules to name, not taken as a reason to store.
-  const perRequest = Number.isInteger(maxDevicesPerRequest) && maxDevicesPerRequest >= 1 ? maxDevicesPerRequest : 0;
-  return devices > INLINE_DEVICES_MAX || (perRequest > 0 && Math.ceil(devices / perRequest) > MAX_REQUESTS_PER_JOB);
+  const valid = Number.isInteger(maxDevicesPerRequest) && maxDevicesPerRequest >= 1;
+  return devices > INLINE_DEVICES_MAX || (valid && maxDevicesPerRequest < smallestRequestSize(devices));
 }
 
 /**

@@ -15,7 +15,7 @@ import {
 } from '../thingspace/schemas/activate.js';
 import { CustomFieldSchema } from '../thingspace/schemas/common.js';
 import { BLOB_KEY_PATTERN } from '../storage/blob-store.js';
-import { MAX_DEVICES_PER_JOB, MAX_REQUESTS_PER_JOB } from './job-limits.js';
+import { MAX_DEVICES_PER_JOB, MAX_REQUESTS_PER_JOB, smallestRequestSize } from './job-limits.js';
 import { DurationSchema } from './model.js';
 
 export { MAX_DEVICES_PER_JOB };
@@ -151,12 +151,13 @@ export const JobRequestSchema = z
     const devices = job.devices ?? [];
     // Listed devices the job sends itself (a selection's are stored, and run in parts like a stored list).
     const perRequest = job.options?.maxDevicesPerRequest ?? MAX_DEVICES_PER_ACTIVATE;
-    if (job.selection === undefined && Math.ceil(devices.length / perRequest) > MAX_REQUESTS_PER_JOB) {
+    const smallest = smallestRequestSize(devices.length);
+    if (job.selection === undefined && perRequest < smallest) {
       ctx.addIssue({
         code: 'custom',
         path: ['options', 'maxDevicesPerRequest'],
         message:
-          `maxDevicesPerRequest must be at least ${Math.ceil(devices.length / MAX_REQUESTS_PER_JOB)} for ` +
+          `maxDevicesPerRequest must be at least ${smallest} for ` +
           `${devices.length} listed devices: a job sends at most ${MAX_REQUESTS_PER_JOB} activate requests; ` +
           'a stored list (deviceList) runs in parts and takes smaller requests',
       });

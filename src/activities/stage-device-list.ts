@@ -13,7 +13,7 @@ import {
 } from '../activation/device-list.js';
 import type { JobDevice } from '../activation/job.js';
 import { BlobNotFoundError, type BlobStore } from '../storage/blob-store.js';
-import { DEVICES_PER_PART, MAX_PARTS, MAX_REQUESTS_PER_JOB } from '../activation/job-limits.js';
+import { DEVICES_PER_PART, MAX_PARTS, MAX_REQUESTS_PER_JOB, smallestRequestSize } from '../activation/job-limits.js';
 import { INVALID_JOB_REQUEST } from './validate-job.js';
 
 export interface StageDeviceListInput {
@@ -126,7 +126,7 @@ export async function stageDeviceList(store: BlobStore, input: StageDeviceListIn
  */
 function tooManyParts(total: number, partSize: number, maxParts: number): ApplicationFailure {
   const parts = Math.ceil(total / partSize);
-  const atLeast = Math.ceil(total / (maxParts * MAX_REQUESTS_PER_JOB));
+  const atLeast = smallestRequestSize(total, maxParts * MAX_REQUESTS_PER_JOB);
   return ApplicationFailure.nonRetryable(
     `options.maxDevicesPerRequest must be at least ${atLeast} for this list of ${total} devices: in parts of ` +
       `${partSize} it makes ${parts} parts, and a job runs at most ${maxParts} (each sending at most ` +

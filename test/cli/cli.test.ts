@@ -29,6 +29,18 @@ afterAll(async () => {
   await temporal.close();
 });
 
+/** `activate <file>` on the simulator's account with placeholder settings, then `flags`. */
+const activate = (file: string, ...flags: string[]) => [
+  'activate',
+  file,
+  '--account',
+  DEFAULT_ACCOUNT,
+  '--service-plan',
+  'P',
+  '--mdn-zip-code',
+  '98801',
+  ...flags,
+];
 const csv = (rows: string[]) => ['IMEI,ICCID,nbIot', ...rows].join('\n') + '\n';
 const row = (n: number) => {
   const [imei, iccid] = seedDevice(n).deviceIds;
@@ -48,21 +60,7 @@ describe('the CLI (child process, dev server, simulator, worker)', () => {
       ]),
     );
     const jobId = `cli-bad-${Date.now()}`;
-    const run = await cli(
-      [
-        'activate',
-        file,
-        '--job-id',
-        jobId,
-        '--account',
-        DEFAULT_ACCOUNT,
-        '--service-plan',
-        'P',
-        '--mdn-zip-code',
-        '98801',
-      ],
-      env(),
-    );
+    const run = await cli(activate(file, '--job-id', jobId), env());
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('nothing was started');
     expect(run.stderr).toContain('line 3, column IMEI: imei must be 1-16 decimal digits');
@@ -72,10 +70,7 @@ describe('the CLI (child process, dev server, simulator, worker)', () => {
 
     const unknownColumn = join(dir, 'columns.csv');
     await writeFile(unknownColumn, 'IMEI,colour\n350000000000700,red\n');
-    const run2 = await cli(
-      ['activate', unknownColumn, '--account', DEFAULT_ACCOUNT, '--service-plan', 'P', '--mdn-zip-code', '98801'],
-      env(),
-    );
+    const run2 = await cli(activate(unknownColumn), env());
     expect(run2.code).not.toBe(0);
     expect(run2.stderr).toContain('line 1, column colour: unknown column');
   });
@@ -250,23 +245,10 @@ describe('the CLI with --group / --custom-field (child process, dev server, simu
     await writeFile(file, csv(Array.from({ length: MAX_REQUESTS_PER_JOB + 1 }, (_, i) => row(800 + i))));
     const jobId = `cli-small-requests-${Date.now()}`;
     // No worker polls this task queue: only what the CLI started is looked at, then the job is terminated.
-    const run = await cli(
-      [
-        'activate',
-        file,
-        '--job-id',
-        jobId,
-        '--account',
-        DEFAULT_ACCOUNT,
-        '--service-plan',
-        'P',
-        '--mdn-zip-code',
-        '98801',
-        '--max-devices-per-request',
-        '1',
-      ],
-      { ...env(), BLOB_STORE_URL: join(dir, 'store') },
-    );
+    const run = await cli(activate(file, '--job-id', jobId, '--max-devices-per-request', '1'), {
+      ...env(),
+      BLOB_STORE_URL: join(dir, 'store'),
+    });
     expect(run.stderr).not.toMatch(/error|invalid/i);
     expect(run.code).toBe(0);
     const handle = temporal.client.workflow.getHandle(jobId);

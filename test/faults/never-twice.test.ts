@@ -378,8 +378,8 @@ describe('fault: callbacks before the activate answer, and while no worker runs 
       // 2. The workers stop while the activate call is under way; every callback arrives while none runs (and
       // ThingSpace gives up resending long before they are back). Then they come back.
       await withActivationWorkers(taskQueue, fixture.thingspace, async () => {
-        // Polls (which settle nothing before the callback timeout) every 5 s instead of 15 min: each also looks
-        // for the inbox again, so a search that missed it (it happened once in CI, cause unknown) costs seconds.
+        // 5 s instead of 15 min between the request's looks for its inbox (and its polls, which settle nothing
+        // before the callback timeout): a search that missed it (once in CI, cause unknown) costs seconds.
         await activation.startJob(jobRequest(away, seeds.slice(100), { pollInterval: '5 seconds' }));
         await eventually('the activate request to reach ThingSpace', async () =>
           fixture.sim.admin
